@@ -1,0 +1,35 @@
+"""Assembly of the Typer application from the subcommand modules."""
+
+from __future__ import annotations
+
+import typer
+
+from pelkit import __version__
+
+app = typer.Typer(
+    name="pelkit",
+    help="pelkit: potential energy landscapes of glasses and supercooled liquids.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pelkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """pelkit: potential energy landscapes of glasses and supercooled liquids."""
+
+
+from pelkit.cli.theory import theory_app  # noqa: E402
+
+app.add_typer(theory_app, name="theory", help="Analytical landscape models (REM, hypercube, ...).")
