@@ -24,7 +24,10 @@ def _finite_array(name: str, value: ArrayLike, shape: tuple[int | None, ...]) ->
         arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{name} must be numeric: {exc}") from None
-    if arr.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, arr.shape)):
+    mismatch = arr.ndim != len(shape) or any(
+        s is not None and s != n for s, n in zip(shape, arr.shape, strict=True)
+    )
+    if mismatch:
         want = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
         raise InputError(f"{name} has shape {arr.shape}, expected {want}")
     if not np.all(np.isfinite(arr)):
@@ -190,7 +193,9 @@ class System:
         new = self.copy()
         wrapped, shift = self.box.wrap(np.asarray(positions, dtype=np.float64))
         if wrapped.shape != self.positions.shape:
-            raise InputError(f"positions have shape {wrapped.shape}, expected {self.positions.shape}")
+            raise InputError(
+                f"positions have shape {wrapped.shape}, expected {self.positions.shape}"
+            )
         new.positions = wrapped
         assert new.images is not None
         new.images = new.images + shift

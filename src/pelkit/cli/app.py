@@ -30,6 +30,9 @@ def _root(
     """pelkit: potential energy landscapes of glasses and supercooled liquids."""
 
 
+from pelkit.cli import energy as _energy  # noqa: E402
 from pelkit.cli.theory import theory_app  # noqa: E402
+
+_energy.register(app)
 
 app.add_typer(theory_app, name="theory", help="Analytical landscape models (REM, hypercube, ...).")

@@ -1,0 +1,224 @@
+"""Numba MD kernels: velocity Verlet with NVE, Nose-Hoover chain, Bussi and Langevin (BAOAB).
+
+One kernel runs a chunk of steps entirely in compiled code (forces, thermostat, neighbour-list
+checks and rebuilds, wrapping with image counts), accumulating the thermodynamic sums the Python
+driver (:mod:`pelkit.dynamics.md`) logs. Thermostat codes: 0 NVE, 1 Nose-Hoover chain, 2 Bussi
+stochastic velocity rescaling, 3 Langevin (BAOAB splitting).
+
+References: Martyna, Klein & Tuckerman, J. Chem. Phys. 97, 2635 (1992) and Martyna et al., Mol.
+Phys. 87, 1117 (1996) (NHC, Trotter-factorised half steps); Bussi, Donadio & Parrinello, J. Chem.
+Phys. 126, 014101 (2007); Leimkuhler & Matthews, J. Chem. Phys. 138, 174102 (2013) (BAOAB).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from pelkit.engine.neighbors import build_half_list, max_displacement_sq
+from pelkit.engine.pair import energy_forces_virial
+
+NVE, NOSE_HOOVER, BUSSI, LANGEVIN = 0, 1, 2, 3
+THERMOSTATS = {"nve": NVE, "nose-hoover": NOSE_HOOVER, "bussi": BUSSI, "langevin": LANGEVIN}
+
+
+@njit(cache=True, nogil=True)
+def kinetic2(vel, masses):
+    """sum_i m_i |v_i|^2 (twice the kinetic energy)."""
+    s = 0.0
+    for i in range(vel.shape[0]):
+        s += masses[i] * (vel[i, 0] ** 2 + vel[i, 1] ** 2 + vel[i, 2] ** 2)
+    return s
+
+
+@njit(cache=True, nogil=True)
+def _nhc_force(k, ke2, dof, temperature, q, vxi):
+    if k == 0:
+        return (ke2 - dof * temperature) / q[0]
+    return (q[k - 1] * vxi[k - 1] ** 2 - temperature) / q[k]
+
+
+@njit(cache=True, nogil=True)
+def nhc_half_step(vel, masses, dof, temperature, q, xi, vxi, dt):
+    """Propagate the Nose-Hoover chain (xi, vxi, masses q) and scale velocities over dt/2."""
+    m = q.shape[0]
+    dt2 = 0.5 * dt
+    dt4 = 0.25 * dt
+    dt8 = 0.125 * dt
+    ke2 = kinetic2(vel, masses)
+    vxi[m - 1] += _nhc_force(m - 1, ke2, dof, temperature, q, vxi) * dt4
+    for k in range(m - 2, -1, -1):
+        vxi[k] *= np.exp(-vxi[k + 1] * dt8)
+        vxi[k] += _nhc_force(k, ke2, dof, temperature, q, vxi) * dt4
+        vxi[k] *= np.exp(-vxi[k + 1] * dt8)
+    scale = np.exp(-vxi[0] * dt2)
+    for i in range(vel.shape[0]):
+        for a in range(3):
+            vel[i, a] *= scale
+    ke2 *= scale * scale
+    for k in range(m):
+        xi[k] += vxi[k] * dt2
+    for k in range(m - 1):
+        vxi[k] *= np.exp(-vxi[k + 1] * dt8)
+        vxi[k] += _nhc_force(k, ke2, dof, temperature, q, vxi) * dt4
+        vxi[k] *= np.exp(-vxi[k + 1] * dt8)
+    vxi[m - 1] += _nhc_force(m - 1, ke2, dof, temperature, q, vxi) * dt4
+
+
+@njit(cache=True, nogil=True)
+def nhc_energy(dof, temperature, q, xi, vxi):
+    """Thermostat part of the NHC conserved quantity: sum Q vxi^2/2 + dof T xi_0 + T sum xi_k."""
+    e = 0.0
+    for k in range(q.shape[0]):
+        e += 0.5 * q[k] * vxi[k] ** 2
+        e += (dof if k == 0 else 1.0) * temperature * xi[k]
+    return e
+
+
+@njit(cache=True, nogil=True)
+def bussi_rescale(vel, masses, dof, temperature, tau, dt):
+    """Bussi-Donadio-Parrinello stochastic velocity rescaling over dt; returns the change in KE.
+
+    K' = K + (1-c)(Kt (R1^2 + S)/Nf - K) + 2 R1 sqrt(c (1-c) Kt K / Nf), c = exp(-dt/tau),
+    Kt = Nf T / 2, S = sum of Nf - 1 squared normals (a chi-square / 2 Gamma variate).
+    """
+    ke = 0.5 * kinetic2(vel, masses)
+    if ke <= 0.0:
+        return 0.0
+    c = np.exp(-dt / tau) if tau > 0 else 0.0
+    kt = 0.5 * dof * temperature
+    r1 = np.random.standard_normal()
+    s = 2.0 * np.random.gamma(0.5 * (dof - 1.0), 1.0) if dof > 1 else 0.0
+    new = ke + (1.0 - c) * (kt * (r1 * r1 + s) / dof - ke) + 2.0 * r1 * np.sqrt(
+        c * (1.0 - c) * kt * ke / dof
+    )
+    alpha = np.sqrt(max(new, 0.0) / ke)
+    for i in range(vel.shape[0]):
+        for a in range(3):
+            vel[i, a] *= alpha
+    return max(new, 0.0) - ke
+
+
+@njit(cache=True, nogil=True)
+def _drift(pos, vel, images, box, h):
+    """x <- x + h v, wrapping into [0, L) and counting images."""
+    for i in range(pos.shape[0]):
+        for a in range(3):
+            x = pos[i, a] + h * vel[i, a]
+            if x >= box[a]:
+                shift = np.floor(x / box[a])
+                x -= shift * box[a]
+                images[i, a] += int(shift)
+            elif x < 0.0:
+                shift = np.floor(x / box[a])
+                x -= shift * box[a]
+                images[i, a] += int(shift)
+                if x >= box[a]:
+                    x -= box[a]
+                    images[i, a] += 1
+            pos[i, a] = x
+
+
+@njit(cache=True, nogil=True)
+def _kick(vel, forces, masses, h):
+    for i in range(vel.shape[0]):
+        w = h / masses[i]
+        for a in range(3):
+            vel[i, a] += w * forces[i, a]
+
+
+@njit(cache=True, nogil=True)
+def _forces(pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t, nonadd,
+            terms, x_cut, forces):
+    """Forces with an automatic neighbour-list rebuild. ``state`` = (nbr, counts, ref, builds).
+
+    Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
+    """
+    nbr, counts, ref, builds = state
+    if max_displacement_sq(pos, ref, box) > (0.5 * skin) ** 2:
+        new_nbr, new_counts, ok = build_half_list(
+            pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t, sig_t, nonadd,
+            nbr.shape[1],
+        )
+        if not ok:
+            return 0.0, 0.0, False
+        nbr[:, :] = new_nbr
+        counts[:] = new_counts
+        ref[:, :] = pos
+        builds[0] += 1
+    e, w = energy_forces_virial(
+        pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut,
+        forces,
+    )
+    return e, w, True
+
+
+@njit(cache=True, nogil=True)
+def run_chunk(
+    pos, vel, images, forces, masses, box,
+    nbr, counts, ref, builds, skin, r_list,
+    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut,
+    dt, n_steps, thermostat, temperature, dof, tau, gamma, q, xi, vxi, seed,
+    energy_limit, start_mid, energy_in, virial_in, out,
+):
+    """Advance ``n_steps`` velocity-Verlet steps in place.
+
+    ``forces`` must hold the forces of ``pos`` on entry (and holds those of the final state on
+    exit). With ``start_mid`` the first step starts at its second half (the forces of the drifted
+    positions, with energy ``energy_in`` and virial ``virial_in``, are already in ``forces``):
+    this resumes a step interrupted by a neighbour-list overflow. ``out`` (8,) receives:
+    [0] steps completed, [1] sum T, [2] sum U, [3] sum W (virial), [4] last U, [5] last W,
+    [6] cumulative thermostat work (kinetic energy added by Bussi/Langevin), [7] status
+    (0 ok, 1 blow-up, 2 neighbour-list overflow: the current step stopped after its drift).
+    A step whose energy is not finite or exceeds ``energy_limit`` (total) is a blow-up.
+    """
+    if seed >= 0:
+        np.random.seed(seed)
+    state = (nbr, counts, ref, builds)
+    n = pos.shape[0]
+    out[:] = 0.0
+    energy = energy_in
+    virial = virial_in
+    work = 0.0
+    c1 = np.exp(-gamma * dt)
+    c2 = np.sqrt(1.0 - c1 * c1)
+    for step in range(n_steps):
+        if not (start_mid and step == 0):
+            if thermostat == NOSE_HOOVER:
+                nhc_half_step(vel, masses, dof, temperature, q, xi, vxi, dt)
+            _kick(vel, forces, masses, 0.5 * dt)
+            if thermostat == LANGEVIN:
+                _drift(pos, vel, images, box, 0.5 * dt)
+                ke_before = 0.5 * kinetic2(vel, masses)
+                for i in range(n):
+                    sd = np.sqrt(temperature / masses[i])
+                    for a in range(3):
+                        vel[i, a] = c1 * vel[i, a] + c2 * sd * np.random.standard_normal()
+                work += 0.5 * kinetic2(vel, masses) - ke_before
+                _drift(pos, vel, images, box, 0.5 * dt)
+            else:
+                _drift(pos, vel, images, box, dt)
+            energy, virial, ok = _forces(
+                pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
+                nonadd, terms, x_cut, forces,
+            )
+            if not ok:
+                out[6] = work
+                out[7] = 2.0
+                return
+        _kick(vel, forces, masses, 0.5 * dt)
+        if thermostat == NOSE_HOOVER:
+            nhc_half_step(vel, masses, dof, temperature, q, xi, vxi, dt)
+        elif thermostat == BUSSI:
+            work += bussi_rescale(vel, masses, dof, temperature, tau, dt)
+        ke2 = kinetic2(vel, masses)
+        out[0] = step + 1
+        out[1] += ke2 / dof
+        out[2] += energy
+        out[3] += virial
+        out[4] = energy
+        out[5] = virial
+        out[6] = work
+        if not (np.isfinite(energy) and np.isfinite(ke2)) or abs(energy) > energy_limit:
+            out[7] = 1.0
+            return

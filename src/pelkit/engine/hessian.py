@@ -1,0 +1,157 @@
+"""Numba kernels for the Hessian: dense, sparse (COO -> CSR) and Hessian-vector products.
+
+For a pair with r_ij = r_i - r_j, n = r_ij / r (SCIENCE.md section 1d):
+    K = phi'' n n^T + (phi'/r) (I - n n^T),   H_ij = -K (i != j),   H_ii = sum_j K,
+    (H v)_i = sum_j [phi'' (n.u) n + (phi'/r)(u - (n.u) n)],  u = v_i - v_j.
+Mass weighting H^M = M^-1/2 H M^-1/2 is applied by the caller (:mod:`pelkit.engine.calculator`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from pelkit.engine.radial import pair_scale, radial_g0123
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pair_geometry(i, j, pos, box):
+    dx = pos[i, 0] - pos[j, 0]
+    dy = pos[i, 1] - pos[j, 1]
+    dz = pos[i, 2] - pos[j, 2]
+    dx -= box[0] * np.round(dx / box[0])
+    dy -= box[1] * np.round(dy / box[1])
+    dz -= box[2] * np.round(dz / box[2])
+    return dx, dy, dz, dx * dx + dy * dy + dz * dz
+
+
+@njit(cache=True, nogil=True)
+def pair_blocks(
+    pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut
+):
+    """Interacting pairs and their 3x3 blocks K: returns (pi (M,), pj (M,), K (M, 3, 3))."""
+    n = pos.shape[0]
+    total = 0
+    for i in range(n):
+        total += counts[i]
+    pi = np.empty(total, dtype=np.int64)
+    pj = np.empty(total, dtype=np.int64)
+    blocks = np.empty((total, 3, 3))
+    m_out = 0
+    d = np.empty(3)
+    for i in range(n):
+        for m in range(counts[i]):
+            j = nbr[i, m]
+            dx, dy, dz, r2 = _pair_geometry(i, j, pos, box)
+            eps, sig = pair_scale(i, j, mixing, species, diameters, eps_t, sig_t, nonadd)
+            rc = x_cut * sig
+            if r2 >= rc * rc:
+                continue
+            r = np.sqrt(r2)
+            _, g1, g2, _ = radial_g0123(r / sig, terms)
+            d1 = eps * g1 / sig
+            d2 = eps * g2 / (sig * sig)
+            d[0] = dx / r
+            d[1] = dy / r
+            d[2] = dz / r
+            t = d1 / r
+            for a in range(3):
+                for b in range(3):
+                    nn = d[a] * d[b]
+                    blocks[m_out, a, b] = d2 * nn + t * ((1.0 if a == b else 0.0) - nn)
+            pi[m_out] = i
+            pj[m_out] = j
+            m_out += 1
+    return pi[:m_out], pj[:m_out], blocks[:m_out]
+
+
+@njit(cache=True, nogil=True)
+def dense_from_blocks(n, pi, pj, blocks):
+    """Dense (3N, 3N) Hessian from pair blocks: H_ij = H_ji = -K, H_ii += K, H_jj += K."""
+    h = np.zeros((3 * n, 3 * n))
+    for m in range(pi.shape[0]):
+        i = 3 * pi[m]
+        j = 3 * pj[m]
+        for a in range(3):
+            for b in range(3):
+                k = blocks[m, a, b]
+                h[i + a, j + b] -= k
+                h[j + a, i + b] -= k
+                h[i + a, i + b] += k
+                h[j + a, j + b] += k
+    return h
+
+
+@njit(cache=True, nogil=True)
+def coo_from_blocks(n, pi, pj, blocks):
+    """COO triplets (rows, cols, values) of the Hessian, each entry once (no duplicates)."""
+    npair = pi.shape[0]
+    diag = np.zeros((n, 3, 3))
+    size = 18 * npair + 9 * n
+    rows = np.empty(size, dtype=np.int64)
+    cols = np.empty(size, dtype=np.int64)
+    vals = np.empty(size)
+    c = 0
+    for m in range(npair):
+        i = pi[m]
+        j = pj[m]
+        for a in range(3):
+            for b in range(3):
+                k = blocks[m, a, b]
+                rows[c] = 3 * i + a
+                cols[c] = 3 * j + b
+                vals[c] = -k
+                c += 1
+                rows[c] = 3 * j + a
+                cols[c] = 3 * i + b
+                vals[c] = -k
+                c += 1
+                diag[i, a, b] += k
+                diag[j, a, b] += k
+    for i in range(n):
+        for a in range(3):
+            for b in range(3):
+                rows[c] = 3 * i + a
+                cols[c] = 3 * i + b
+                vals[c] = diag[i, a, b]
+                c += 1
+    return rows, cols, vals
+
+
+@njit(cache=True, nogil=True)
+def hessian_vector(
+    pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut, v
+):
+    """H v for a flat vector v (3N,), without building H."""
+    n = pos.shape[0]
+    out = np.zeros(3 * n)
+    for i in range(n):
+        for m in range(counts[i]):
+            j = nbr[i, m]
+            dx, dy, dz, r2 = _pair_geometry(i, j, pos, box)
+            eps, sig = pair_scale(i, j, mixing, species, diameters, eps_t, sig_t, nonadd)
+            rc = x_cut * sig
+            if r2 >= rc * rc:
+                continue
+            r = np.sqrt(r2)
+            _, g1, g2, _ = radial_g0123(r / sig, terms)
+            d1 = eps * g1 / sig
+            d2 = eps * g2 / (sig * sig)
+            nx = dx / r
+            ny = dy / r
+            nz = dz / r
+            ux = v[3 * i] - v[3 * j]
+            uy = v[3 * i + 1] - v[3 * j + 1]
+            uz = v[3 * i + 2] - v[3 * j + 2]
+            nu = nx * ux + ny * uy + nz * uz
+            t = d1 / r
+            tx = d2 * nu * nx + t * (ux - nu * nx)
+            ty = d2 * nu * ny + t * (uy - nu * ny)
+            tz = d2 * nu * nz + t * (uz - nu * nz)
+            out[3 * i] += tx
+            out[3 * i + 1] += ty
+            out[3 * i + 2] += tz
+            out[3 * j] -= tx
+            out[3 * j + 1] -= ty
+            out[3 * j + 2] -= tz
+    return out

@@ -1,0 +1,53 @@
+"""Kob-Andersen 80:20 binary Lennard-Jones mixture (seed 004; SCIENCE.md section 1a).
+
+phi_ab(r) = 4 eps_ab [(sigma_ab/r)^12 - (sigma_ab/r)^6], r < 2.5 sigma_ab, masses 1, density 1.2.
+Pair parameters: AA (1.0, 1.0), AB (1.5, 0.8), BB (0.5, 0.88) as (eps, sigma). Default cutoff
+scheme ``shift`` (LAMMPS ``pair_modify shift yes``); ``smooth`` for Hessian/NEB work (a different
+model: never compare its energies with ``shift`` values).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pelkit.models.base import PairPotential
+
+KA_EPSILON = np.array([[1.0, 1.5], [1.5, 0.5]])
+KA_SIGMA = np.array([[1.0, 0.8], [0.8, 0.88]])
+KA_DENSITY = 1.2
+KA_FRACTION_A = 0.8
+LJ_TERMS = np.array([[4.0, -12.0, 0.0], [-4.0, -6.0, 0.0]])
+
+
+def kob_andersen(scheme: str = "shift", x_cut: float = 2.5) -> PairPotential:
+    """The Kob-Andersen model with cutoff ``x_cut`` sigma_ab and the given cutoff scheme."""
+    return PairPotential(
+        name="ka" if scheme == "shift" else f"ka-{scheme}",
+        terms=LJ_TERMS,
+        x_cut=x_cut,
+        scheme=scheme,
+        mixing="species",
+        epsilon=KA_EPSILON,
+        sigma=KA_SIGMA,
+        species_names=("A", "B"),
+        overlap_x=0.5,
+        description=f"Kob-Andersen 80:20 LJ, cutoff {x_cut} sigma_ab, scheme {scheme}",
+    )
+
+
+def lennard_jones(
+    epsilon: float = 1.0, sigma: float = 1.0, x_cut: float = 2.5, scheme: str = "shift"
+) -> PairPotential:
+    """Monodisperse Lennard-Jones, one species."""
+    return PairPotential(
+        name="lj",
+        terms=LJ_TERMS,
+        x_cut=x_cut,
+        scheme=scheme,
+        mixing="species",
+        epsilon=np.array([[epsilon]]),
+        sigma=np.array([[sigma]]),
+        species_names=("A",),
+        overlap_x=0.5,
+        description=f"Lennard-Jones, cutoff {x_cut} sigma, scheme {scheme}",
+    )
