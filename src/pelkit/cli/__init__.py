@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pelkit import __version__
 from pelkit.cli.app import app
 from pelkit.cli.common import guard
 

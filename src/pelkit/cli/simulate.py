@@ -61,7 +61,8 @@ def md(
     human = (
         f"{summary['steps']} steps of {thermostat} MD, N = {summary['n_particles']}\n"
         f"mean temperature                    {summary['mean_temperature']:.6g}\n"
-        f"mean potential energy per particle  {summary['mean_potential_energy_per_particle']:.10g}\n"
+        f"mean potential energy per particle  "
+        f"{summary['mean_potential_energy_per_particle']:.10g}\n"
         f"mean pressure                       {summary['mean_pressure']:.6g}\n"
         f"conserved-energy drift per particle {summary['conserved_drift_per_particle']:.3g}"
     )
