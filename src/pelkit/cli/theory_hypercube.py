@@ -1,5 +1,199 @@
-"""``pelkit theory hypercube``: registered on :data:`pelkit.cli.theory.theory_app`."""
+"""``pelkit theory hypercube``: registered on :data:`pelkit.cli.theory.theory_app`.
+
+A thin wrapper over :mod:`pelkit.theory.hypercube` (branches, onset, melting, OU rates),
+:mod:`pelkit.theory.hypercube_master` (exact master equation) and
+:mod:`pelkit.theory.fokker_planck` (seed 001 §§IV-V, SCIENCE.md §7).
+"""
 
 from __future__ import annotations
 
-from pelkit.cli.theory import theory_app  # noqa: F401
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from pelkit.cli.common import emit, guard
+from pelkit.cli.theory import theory_app
+from pelkit.errors import InputError
+
+#: Lattices up to this many states use the sparse 2-D generator; larger D the exact chains.
+LATTICE_MAX_STATES = 201**2
+DEFAULT_BETAS = (0.2, 0.5, 1.0)
+RATE_PLOT_DS = (20, 40, 100, 200, 400, 1000, 2000, 4000, 10000)
+
+
+def _floats(values: list[str] | None, name: str) -> list[float]:
+    """Parse repeated and/or comma-separated numbers ("0.2,0.5" or --x 0.2 --x 0.5)."""
+    out: list[float] = []
+    for text in values or []:
+        for item in text.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                v = float(item)
+            except ValueError:
+                raise InputError(f"{name} expects numbers, got {item!r}.") from None
+            if not math.isfinite(v):
+                raise InputError(f"{name} expects finite numbers, got {item!r}.")
+            out.append(v)
+    return out
+
+
+def hypercube_report(
+    betas: list[float], D: int | None = None, n_rates: int = 6, B: float = 1.0
+) -> dict[str, Any]:
+    """Everything ``pelkit theory hypercube`` prints (JSON-ready dictionary)."""
+    from pelkit.theory import hypercube as hc
+
+    for b in betas:
+        if not (b > 0):
+            raise InputError(f"--beta must be positive, got {b!r}.")
+    if not (math.isfinite(B) and B > 0):
+        raise InputError(f"--B must be a finite positive rate, got {B!r}.")
+    if n_rates < 1:
+        raise InputError("--n-rates must be >= 1.")
+    onset = hc.crystal_onset()
+    melt = hc.melting_point()
+
+    def point(p: hc.BranchPoint | None) -> dict[str, Any] | None:
+        if p is None:
+            return None
+        ou = hc.ou_rates(p.beta, p.branch, B)  # type: ignore[arg-type]
+        keys = ("x", "y", "s", "d", "phi", "w", "free_energy")
+        out: dict[str, Any] = {k: getattr(p, k) for k in keys}
+        out["ou_rates"] = None if ou is None else {"d": ou.rate_d, "s": ou.rate_s}
+        return out
+
+    rows = []
+    for b in betas:
+        liq = hc.branch_point(b, "liquid")
+        cry = hc.branch_point(b, "crystal")
+        stable = hc.equilibrium_point(b).branch
+        rows.append(
+            {"beta": b, "T": 1.0 / b, "stable": stable, "liquid": point(liq), "crystal": point(cry)}
+        )
+    result: dict[str, Any] = {
+        "model": "Stillinger hypercube (seed 001), per-D quantities, B = rate unit",
+        "B": B,
+        "beta_onset": onset.beta,
+        "T_onset": onset.temperature,
+        "onset": {"x": onset.x, "y": onset.y, "s": onset.s, "d": onset.d},
+        "beta_melt": melt.beta,
+        "T_melt": melt.temperature,
+        "melt": {
+            "free_energy": melt.free_energy,
+            "d_saddle": melt.d_saddle,
+            "barrier": melt.barrier,
+            "liquid": point(melt.liquid),
+            "crystal": point(melt.crystal),
+        },
+        "phi_crystal_vertex": float(hc.phi(-1.0, 0.0)),
+        "phi_amorphous_vertex": float(hc.phi(0.0, -1.0)),
+        "branches": rows,
+    }
+    if D is not None:
+        result["master_equation"] = master_block(betas, D, n_rates, B)
+    return result
+
+
+def master_block(betas: list[float], D: int, n_rates: int, B: float) -> dict[str, Any]:
+    """Lowest master-equation (and Fokker-Planck) rates at each beta for one even D."""
+    from pelkit.theory import fokker_planck as fp
+    from pelkit.theory import hypercube_master as hm
+
+    if D < 2 or D % 2:
+        raise InputError(f"--D must be an even integer >= 2, got {D}.")
+    n_states = (D // 2 + 1) ** 2
+    use_lattice = n_states <= LATTICE_MAX_STATES
+    rows = []
+    for b in betas:
+        if use_lattice:
+            rates = hm.lowest_rates(b, D, n_rates, B)
+        else:
+            rates = hm.factorised_rates(b, D, n_rates, B)
+        rows.append(
+            {
+                "beta": b,
+                "rates": rates,
+                "slowest": rates[1] if rates.size > 1 else None,
+                "fokker_planck_rates": fp.fp_lowest_rates(b, float(D), n_rates, None, B),
+                "stationary_peak": hm.stationary_peak(b, D),
+                "stationary_residual": hm.stationary_residual(b, D, B) if use_lattice else None,
+            }
+        )
+    return {
+        "D": D,
+        "n_states": n_states,
+        "method": "sparse 2-D generator, shift-invert Lanczos"
+        if use_lattice
+        else "exact factorisation {lambda_s + lambda_d} of the 1-D chains",
+        "rates": rows,
+    }
+
+
+def _human(res: dict[str, Any], figures: list[str]) -> str:
+    lines = [
+        f"crystal onset beta_s = {res['beta_onset']:.6f} (T = {res['T_onset']:.5f}) at "
+        f"(x, y) = ({res['onset']['x']:.5f}, {res['onset']['y']:.5f})",
+        f"melting beta_m = {res['beta_melt']:.6f} (T = {res['T_melt']:.6f}), "
+        f"w - beta phi = {res['melt']['free_energy']:.6f}, barrier {res['melt']['barrier']:.6f}/D",
+        f"{'beta':>7} {'branch':>8} {'x':>10} {'y':>10} {'phi':>10} {'w':>10} "
+        f"{'nu_d':>9} {'nu_s':>9}",
+    ]
+    for row in res["branches"]:
+        for br in ("liquid", "crystal"):
+            p = row[br]
+            if p is None:
+                lines.append(f"{row['beta']:7.4g} {br:>8} {'(none)':>10}")
+                continue
+            mark = "*" if row["stable"] == br else " "
+            lines.append(
+                f"{row['beta']:7.4g} {br:>7}{mark} {p['x']:10.6f} {p['y']:10.6f} "
+                f"{p['phi']:10.6f} {p['w']:10.6f} {p['ou_rates']['d']:9.5f} "
+                f"{p['ou_rates']['s']:9.5f}"
+            )
+    lines.append("(* = stable branch; nu = OU rates in units of B)")
+    if "master_equation" in res:
+        me = res["master_equation"]
+        lines.append(f"master equation, D = {me['D']} ({me['method']}):")
+        for row in me["rates"]:
+            rates = ", ".join(f"{r:.6g}" for r in row["rates"])
+            fpr = ", ".join(f"{r:.6g}" for r in row["fokker_planck_rates"])
+            lines.append(f"  beta {row['beta']:g}: {rates}")
+            lines.append(f"     Fokker-Planck: {fpr}")
+    lines.extend(f"figure: {f}" for f in figures)
+    return "\n".join(lines)
+
+
+@theory_app.command("hypercube")
+def hypercube_command(
+    beta: list[str] | None = typer.Option(
+        None, "--beta", help="Inverse temperature(s); repeat or comma-separate (0.2,0.5,1)."
+    ),
+    D: int | None = typer.Option(
+        None, "--D", "-D", help="Even hypercube dimension: add the master-equation rates."
+    ),
+    n_rates: int = typer.Option(6, "--n-rates", help="How many lowest rates to report."),
+    B: float = typer.Option(1.0, "--B", help="Edge rate prefactor B (the rate unit)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write Figs 1-4 and the rate comparison (PNG) into DIR."
+    ),
+) -> None:
+    """Stillinger's hypercube model (seed 001): branches, melting, master-equation rates."""
+    try:
+        betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
+        result = hypercube_report(betas, D, n_rates, B)
+        figures: list[str] = []
+        if plot is not None:
+            from pelkit.plotting.hypercube import hypercube_figures
+            from pelkit.theory.fokker_planck import rate_comparison
+
+            comps = [rate_comparison(b, list(RATE_PLOT_DS), 3, B) for b in betas[:4]]
+            figures = [str(p) for p in hypercube_figures(plot, comparisons=comps)]
+            result["figures"] = figures
+        emit(result, as_json, _human(result, figures))
+    except Exception as exc:  # noqa: BLE001 - guard maps input errors, re-raises the rest
+        guard(exc)
