@@ -34,11 +34,13 @@ from pelkit.cli import build as _build  # noqa: E402
 from pelkit.cli import convert as _convert  # noqa: E402
 from pelkit.cli import energy as _energy  # noqa: E402
 from pelkit.cli import simulate as _simulate  # noqa: E402
+from pelkit.cli import tunnel as _tunnel  # noqa: E402
 from pelkit.cli.theory import theory_app  # noqa: E402
 
 _build.register(app)
 _energy.register(app)
 _convert.register(app)
 _simulate.register(app)
+_tunnel.register(app)
 
 app.add_typer(theory_app, name="theory", help="Analytical landscape models (REM, hypercube, ...).")

@@ -1,0 +1,494 @@
+"""Climbing-image nudged elastic band (CI-NEB) on a generic single-configuration objective.
+
+SCIENCE.md section 4.3 (seed 003):
+
+* band R_0 = A, ..., R_{M-1} = B with fixed end points; M (``n_images``) counts the end points;
+* initial path: linear interpolation of the minimum-image displacement r_AB;
+* improved tangent (Henkelman & Jonsson, JCP 113, 9978 (2000)): tau_i = R_{i+1} - R_i if
+  V_{i+1} > V_i > V_{i-1}, R_i - R_{i-1} if V_{i+1} < V_i < V_{i-1}; otherwise the
+  energy-weighted mix with dV_max = max(|V_{i+1} - V_i|, |V_{i-1} - V_i|), dV_min the min:
+  (R_{i+1} - R_i) dV_max + (R_i - R_{i-1}) dV_min if V_{i+1} > V_{i-1}, else
+  (R_{i+1} - R_i) dV_min + (R_i - R_{i-1}) dV_max; normalised;
+* NEB force F_i = -grad V_i + (grad V_i . tau^) tau^ + k (|R_{i+1} - R_i| - |R_i - R_{i-1}|) tau^;
+* climbing image (Henkelman, Uberuaga & Jonsson, JCP 113, 9901 (2000)): the highest interior
+  image feels -grad V + 2 (grad V . tau^) tau^ and no spring; switched on after a loose
+  convergence to ``climb_fmax`` [REC];
+* everything in the mass-weighted metric q = M^{1/2} R (Cartesian for equal masses) [REC]: the
+  tangent, the projections and the spring lengths are taken in q, and the force applied to the
+  Cartesian coordinates is F_R = M^{1/2} F_q;
+* relaxation of all interior images together by FIRE 2.0 (``pelkit.landscape.minimize.fire2``)
+  with per-coordinate masses m, which is FIRE on q with unit masses; the band objective returns
+  (sum of interior energies, -F_R stacked over the interior images);
+* converged when the largest per-particle NEB force over the interior images is below ``fmax``
+  (1e-6 [REC]), re-checked on the returned band.
+
+The spring constant k is in epsilon / (m sigma^2) (epsilon / sigma^2 for unit masses).
+For periodic particle systems (``box`` given) the images are kept unwrapped relative to A
+(R_{M-1} = A + r_AB, which may differ from the given B by lattice vectors); the energy function
+must accept unwrapped positions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from pelkit.errors import InputError
+from pelkit.landscape.doublewell import (
+    DEFAULT_WIGGLE_TOL,
+    DoubleWellAnalysis,
+    PathProfile,
+    analyse_path,
+    arc_length,
+    check_box,
+    coordinate_masses,
+    minimum_image,
+    path_profile,
+    remove_drift,
+)
+from pelkit.landscape.minimize import fire2
+from pelkit.landscape.objective import max_block_norm
+
+FloatArray = NDArray[np.float64]
+EnergyGradient = Callable[[FloatArray], tuple[float, FloatArray]]
+
+DEFAULT_N_IMAGES = 40
+"""Images including the end points; the seed's value (SCIENCE.md 4.3)."""
+
+
+def interpolate_band(
+    x_a: ArrayLike,
+    x_b: ArrayLike,
+    n_images: int,
+    *,
+    box: ArrayLike | None = None,
+    block: int = 3,
+    masses: ArrayLike | None = None,
+    remove_mean: bool = False,
+) -> FloatArray:
+    """Linear band R_k = A + (k / (M - 1)) r_AB, k = 0..M-1 (SCIENCE.md 4.3).
+
+    r_AB = minimum_image(B - A) per particle (plain B - A without a box); with ``remove_mean``
+    the mass-weighted mean displacement is subtracted first (no rigid drift along the band).
+    Returns (M, n).
+    """
+    a = np.asarray(x_a, dtype=np.float64).ravel()
+    b = np.asarray(x_b, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise InputError(f"A and B have different sizes ({a.size} and {b.size})")
+    if n_images < 3:
+        raise InputError(f"a band needs at least 3 images (end points included), got {n_images}")
+    m = coordinate_masses(masses, a.size, block)
+    d = minimum_image(b - a, check_box(box, block), block)
+    if remove_mean:
+        d = remove_drift(d, m, block)
+    s = np.linspace(0.0, 1.0, n_images)[:, None]
+    band = a[None, :] + s * d[None, :]
+    if box is None and not remove_mean:
+        band[-1] = b  # exactly B (a + (b - a) can differ from b in the last bit)
+    return band
+
+
+def improved_tangents(
+    images: FloatArray,
+    energies: FloatArray,
+    sqrt_m: FloatArray,
+    box: FloatArray | None,
+    block: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Unit tangents tau^_q (M, n) of Henkelman & Jonsson (2000) in the mass-weighted metric.
+
+    Interior images use the improved tangent (module docstring; where V_{i-1} = V_i = V_{i+1}
+    the bisector of the two unit segments); the end points use the one-sided differences
+    q_1 - q_0 and q_{M-1} - q_{M-2}. Also returns the mass-weighted
+    segment vectors dq (M - 1, n), dq_k = M^{1/2} minimum_image(R_{k+1} - R_k).
+    """
+    dq = minimum_image(np.diff(images, axis=0), box, block) * sqrt_m
+    M = images.shape[0]
+    tau = np.empty_like(images)
+    tau[0] = dq[0]
+    tau[-1] = dq[-1]
+    for i in range(1, M - 1):
+        fwd, bwd = dq[i], dq[i - 1]
+        v_prev, v, v_next = energies[i - 1], energies[i], energies[i + 1]
+        if v_next > v > v_prev:
+            t = fwd
+        elif v_next < v < v_prev:
+            t = bwd
+        else:
+            d_next, d_prev = abs(v_next - v), abs(v_prev - v)
+            d_max, d_min = max(d_next, d_prev), min(d_next, d_prev)
+            if d_max == 0.0:  # flat: equal energies, use the bisector of the two segments
+                t = fwd / np.linalg.norm(fwd) + bwd / np.linalg.norm(bwd)
+            elif v_next > v_prev:
+                t = fwd * d_max + bwd * d_min
+            else:
+                t = fwd * d_min + bwd * d_max
+        tau[i] = t
+    norms = np.linalg.norm(tau, axis=1)
+    if np.any(norms == 0.0):
+        raise InputError("two neighbouring images coincide: the band tangent is undefined")
+    return tau / norms[:, None], dq
+
+
+def neb_forces(
+    images: FloatArray,
+    energies: FloatArray,
+    gradients: FloatArray,
+    *,
+    spring_constant: float,
+    sqrt_m: FloatArray,
+    box: FloatArray | None,
+    block: int,
+    climbing_index: int | None,
+) -> tuple[FloatArray, FloatArray]:
+    """NEB forces on the interior images (SCIENCE.md 4.3).
+
+    Args:
+        images: (M, n) band in sigma; energies (M,) in epsilon; gradients (M, n) dV/dR.
+        spring_constant: k in epsilon / (m sigma^2).
+        sqrt_m: (n,) square roots of the per-coordinate masses.
+        box: periodic lengths (block,) or None; block: coordinates per particle.
+        climbing_index: interior image that climbs (no spring, inverted parallel force) or None.
+
+    Returns:
+        (forces (M - 2, n) Cartesian F_R = M^{1/2} F_q in epsilon / sigma, tangents (M, n)).
+    """
+    tau, dq = improved_tangents(images, energies, sqrt_m, box, block)
+    lengths = np.linalg.norm(dq, axis=1)
+    g_q = gradients[1:-1] / sqrt_m
+    t = tau[1:-1]
+    parallel = np.einsum("ij,ij->i", g_q, t)
+    f_q = -g_q + parallel[:, None] * t
+    spring = spring_constant * (lengths[1:] - lengths[:-1])
+    f_q += spring[:, None] * t
+    if climbing_index is not None:
+        c = climbing_index - 1
+        f_q[c] = -g_q[c] + 2.0 * parallel[c] * t[c]
+    return f_q * sqrt_m, tau
+
+
+@dataclass
+class NEBResult:
+    """A relaxed band (SCIENCE.md 4.3).
+
+    Attributes:
+        images: (M, n) band in sigma, images[0] = A, images[-1] = A + r_AB.
+        energies: (M,) image energies in epsilon.
+        gradients: (M, n) dV/dR at the images, epsilon / sigma.
+        tangents: (M, n) unit tangents in mass-weighted space (improved tangent inside).
+        forces: (M - 2, n) final NEB forces on the interior images (climbing force included).
+        xi: (M,) mass-weighted arc length, sqrt(m) sigma.
+        dv_dxi: (M,) tangential derivative grad_q V . tau^_q, epsilon / (sqrt(m) sigma).
+        converged: max_force < fmax on the returned band, with the climbing image on when
+            ``climb`` was asked for.
+        max_force: largest per-particle NEB force over interior images, epsilon / sigma.
+        iterations: FIRE 2.0 iterations over both stages.
+        evaluations: calls of the energy function (image evaluations).
+        climbing: whether the climbing image was on at the end.
+        climbing_index: the climbing (highest interior) image, or None.
+        climb_iteration: iteration at which the climbing image was switched on, or None.
+        stop_reason: the last stage's stop reason ("converged", "max_iterations", "stuck", ...).
+        n_images, spring_constant, fmax, climb_fmax, block: the settings.
+        masses: (n,) per-coordinate masses; box: periodic lengths or None.
+        history: per-stage FIRE information.
+    """
+
+    images: FloatArray
+    energies: FloatArray
+    gradients: FloatArray
+    tangents: FloatArray
+    forces: FloatArray
+    xi: FloatArray
+    dv_dxi: FloatArray
+    converged: bool
+    max_force: float
+    iterations: int
+    evaluations: int
+    climbing: bool
+    climbing_index: int | None
+    climb_iteration: int | None
+    stop_reason: str
+    n_images: int
+    spring_constant: float
+    fmax: float
+    climb_fmax: float | None
+    block: int
+    masses: FloatArray
+    box: FloatArray | None
+    history: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def saddle_index(self) -> int:
+        """The climbing image if any, else the highest interior image."""
+        if self.climbing_index is not None:
+            return self.climbing_index
+        return 1 + int(np.argmax(self.energies[1:-1]))
+
+    def profile(self) -> PathProfile:
+        """V(xi) by cubic Hermite interpolation of (xi_k, V_k, dV/dxi_k) (SCIENCE.md 4.4)."""
+        return path_profile(self.xi, self.energies, self.dv_dxi)
+
+    def analyse(self, **kwargs: Any) -> DoubleWellAnalysis:
+        """:func:`pelkit.landscape.doublewell.analyse_path` on this band.
+
+        Keyword arguments (hessian_a, hvp_a, hessian_b, hvp_b, wiggle_tol, remove_mean) are
+        passed on.
+        """
+        kwargs.setdefault("wiggle_tol", DEFAULT_WIGGLE_TOL)
+        return analyse_path(
+            self.images,
+            self.energies,
+            dv_dxi=self.dv_dxi,
+            masses=self.masses,
+            box=self.box,
+            block=self.block,
+            saddle_index=self.saddle_index,
+            **kwargs,
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Scalars of the run (for JSON)."""
+        return {
+            "converged": self.converged,
+            "max_force": self.max_force,
+            "iterations": self.iterations,
+            "evaluations": self.evaluations,
+            "climbing": self.climbing,
+            "climbing_index": self.climbing_index,
+            "climb_iteration": self.climb_iteration,
+            "stop_reason": self.stop_reason,
+            "n_images": self.n_images,
+            "spring_constant": self.spring_constant,
+            "fmax": self.fmax,
+            "climb_fmax": self.climb_fmax,
+            "energies": self.energies,
+            "xi": self.xi,
+        }
+
+    def write_path(
+        self,
+        filename: str | os.PathLike[str],
+        *,
+        omega_a: float | None = None,
+        omega_b: float | None = None,
+    ) -> None:
+        """Write the band as a path file (see :mod:`pelkit.landscape.tunneling`)."""
+        from pelkit.landscape.tunneling import write_path_h5
+
+        write_path_h5(
+            filename,
+            energy=self.energies,
+            xi=self.xi,
+            dv_dxi=self.dv_dxi,
+            images=self.images,
+            masses=self.masses,
+            box=self.box,
+            block=self.block,
+            omega_a=omega_a,
+            omega_b=omega_b,
+            attrs={
+                "climbing_index": -1 if self.climbing_index is None else self.climbing_index,
+                "converged": self.converged,
+                "max_force": self.max_force,
+                "n_images": self.n_images,
+                "spring_constant": self.spring_constant,
+                "fmax": self.fmax,
+            },
+        )
+
+
+def _evaluate(energy_gradient: EnergyGradient, x: FloatArray) -> tuple[float, FloatArray]:
+    e, g = energy_gradient(np.array(x, dtype=np.float64))
+    g = np.asarray(g, dtype=np.float64).ravel()
+    if g.shape != x.shape:
+        raise InputError(f"the energy function returned a gradient of size {g.size}, not {x.size}")
+    return float(e), g
+
+
+def neb(
+    energy_gradient: EnergyGradient,
+    x_a: ArrayLike,
+    x_b: ArrayLike,
+    *,
+    n_images: int = DEFAULT_N_IMAGES,
+    spring_constant: float = 1.0,
+    fmax: float = 1e-6,
+    climb: bool = True,
+    climb_fmax: float = 1e-2,
+    block: int = 3,
+    masses: ArrayLike | None = None,
+    box: ArrayLike | None = None,
+    remove_mean: bool | None = None,
+    initial_images: ArrayLike | None = None,
+    max_iterations: int = 50_000,
+    dt: float | None = None,
+    max_step: float = 0.1,
+) -> NEBResult:
+    """Relax a (climbing-image) nudged elastic band between A and B (SCIENCE.md 4.3).
+
+    Args:
+        energy_gradient: x (n,) -> (V in epsilon, dV/dx (n,) in epsilon / sigma) for one
+            configuration (unwrapped positions allowed when ``box`` is given).
+        x_a, x_b: end points (n,) in sigma (minima, ideally converged to ~1e-10).
+        n_images: M, images including both end points (seed: 40).
+        spring_constant: k in epsilon / (m sigma^2) (1 [REC]).
+        fmax: convergence on the largest per-particle NEB force of interior images (1e-6).
+        climb: switch the climbing image on after loose convergence.
+        climb_fmax: the loose tolerance at which the climbing image is switched on; if the first
+            stage does not reach it, climbing is switched on anyway when the budget remains.
+        block: coordinates per particle (3 particles, 2 for a 2-D surface).
+        masses: per coordinate (n,) or per particle (n/block,) masses in m; None = 1.
+        box: periodic box lengths (block,) in sigma for minimum-image interpolation and
+            displacements, or None.
+        remove_mean: remove the mass-weighted mean of r_AB before interpolating; None = only
+            when ``box`` is given.
+        initial_images: (M, n) starting band instead of the linear interpolation (its end
+            points replace A and B).
+        max_iterations: FIRE 2.0 iterations over both stages.
+        dt, max_step: FIRE time step (tau, default 0.01) and per-particle step cap (sigma).
+
+    Returns:
+        :class:`NEBResult`; ``converged`` is honest (re-checked on the returned band).
+    """
+    if not (np.isfinite(fmax) and fmax > 0.0):
+        raise InputError(f"fmax must be positive, got {fmax}")
+    if not (np.isfinite(spring_constant) and spring_constant > 0.0):
+        raise InputError(f"the spring constant must be positive, got {spring_constant}")
+    lengths = check_box(box, block)
+    if remove_mean is None:
+        remove_mean = lengths is not None
+    if initial_images is not None:
+        images = np.array(initial_images, dtype=np.float64)
+        if images.ndim != 2 or images.shape[0] < 3:
+            raise InputError(f"initial_images must be (M, n) with M >= 3, got {images.shape}")
+        if not np.all(np.isfinite(images)):
+            raise InputError("initial_images contain NaN or infinite values")
+        n_images = images.shape[0]
+    else:
+        a = np.asarray(x_a, dtype=np.float64).ravel()
+        b = np.asarray(x_b, dtype=np.float64).ravel()
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            raise InputError("A and B must be finite")
+        images = interpolate_band(
+            a, b, n_images, box=lengths, block=block, masses=masses, remove_mean=remove_mean
+        )
+    M, n = images.shape
+    m = coordinate_masses(masses, n, block)
+    sqrt_m = np.sqrt(m)
+
+    energies = np.empty(M)
+    gradients = np.empty((M, n))
+    for k in (0, M - 1):
+        energies[k], gradients[k] = _evaluate(energy_gradient, images[k])
+    counter = {"evaluations": 2}
+    state: dict[str, Any] = {"climbing": False, "index": None}
+
+    def band(x: FloatArray) -> tuple[float, FloatArray]:
+        images[1:-1] = x.reshape(M - 2, n)
+        for k in range(1, M - 1):
+            energies[k], gradients[k] = _evaluate(energy_gradient, images[k])
+        counter["evaluations"] += M - 2
+        index = 1 + int(np.argmax(energies[1:-1])) if state["climbing"] else None
+        state["index"] = index
+        forces, _ = neb_forces(
+            images,
+            energies,
+            gradients,
+            spring_constant=spring_constant,
+            sqrt_m=sqrt_m,
+            box=lengths,
+            block=block,
+            climbing_index=index,
+        )
+        return float(np.sum(energies[1:-1])), -forces.ravel()
+
+    fire_masses = None if np.all(m == 1.0) else np.tile(m, M - 2)
+    x = images[1:-1].ravel().copy()
+    history: dict[str, Any] = {"stages": []}
+    iterations = 0
+    climb_iteration = None
+    stages: list[tuple[bool, float]] = []
+    if climb and climb_fmax > fmax:
+        stages = [(False, float(climb_fmax)), (True, float(fmax))]
+    else:
+        stages = [(bool(climb), float(fmax))]
+    stop_reason = "max_iterations"
+    for climbing, tol in stages:
+        budget = max_iterations - iterations
+        if budget <= 0:
+            break
+        state["climbing"] = climbing
+        if climbing and climb_iteration is None:
+            climb_iteration = iterations
+        res = fire2(
+            band,
+            x,
+            fmax=tol,
+            block=block,
+            masses=fire_masses,
+            max_iterations=budget,
+            dt=dt,
+            max_step=max_step,
+        )
+        x = res.positions.copy()
+        iterations += res.iterations
+        stop_reason = res.stop_reason
+        history["stages"].append(
+            {
+                "climbing": climbing,
+                "fmax": tol,
+                "iterations": res.iterations,
+                "max_force": res.max_force,
+                "stop_reason": res.stop_reason,
+            }
+        )
+        if res.stop_reason not in ("converged", "max_iterations", "stuck"):
+            break
+
+    # honest final state: re-evaluate the returned band
+    _, minus_f = band(x)
+    forces = -minus_f.reshape(M - 2, n)
+    max_force = max_block_norm(minus_f, block)
+    _, tangents = neb_forces(
+        images,
+        energies,
+        gradients,
+        spring_constant=spring_constant,
+        sqrt_m=sqrt_m,
+        box=lengths,
+        block=block,
+        climbing_index=state["index"],
+    )
+    dv_dxi = np.einsum("ij,ij->i", gradients / sqrt_m, tangents)
+    xi = arc_length(images, m, lengths, block)
+    return NEBResult(
+        images=images.copy(),
+        energies=energies.copy(),
+        gradients=gradients.copy(),
+        tangents=tangents,
+        forces=forces,
+        xi=xi,
+        dv_dxi=dv_dxi,
+        converged=bool(max_force < fmax and (state["climbing"] or not climb)),
+        max_force=max_force,
+        iterations=iterations,
+        evaluations=counter["evaluations"],
+        climbing=bool(state["climbing"]),
+        climbing_index=state["index"],
+        climb_iteration=climb_iteration,
+        stop_reason=stop_reason,
+        n_images=M,
+        spring_constant=float(spring_constant),
+        fmax=float(fmax),
+        climb_fmax=float(climb_fmax) if climb else None,
+        block=block,
+        masses=m,
+        box=lengths,
+        history=history,
+    )

@@ -1,0 +1,738 @@
+"""Tunnel splitting of a double well along its path, unit systems and "active" TLS.
+
+SCIENCE.md section 4.5 (seed 003): with xi the mass-weighted arc length (effective mass 1) and
+the dimensionless hbar~ = hbar / (sigma sqrt(m epsilon)) solve
+
+    -(hbar~^2 / 2) psi''(xi) + V(xi) psi(xi) = E psi(xi)
+
+on a uniform grid of spacing h with second-order differences: a tridiagonal matrix with diagonal
+hbar~^2/h^2 + V_j and off-diagonal -hbar~^2/(2 h^2), Dirichlet ends. The lowest levels come from
+``scipy.linalg.eigh_tridiagonal`` (bisection); the splitting is E_t = E_1 - E_0. Outside the path
+the potential is continued harmonically, V_A + omega_A^2 xi^2 / 2 for xi < 0 and
+V_B + omega_B^2 (xi - xi_B)^2 / 2 beyond B, and the domain reaches at least 8 harmonic lengths
+(hbar~/omega)^{1/2} beyond each end. h is halved until E_t changes by less than 1e-4
+(relative); the final h and that change are reported.
+
+Units (SCIENCE.md 4.6): a :class:`UnitSystem` is (epsilon, sigma, m) in SI, or hbar~ directly,
+plus the threshold T_Q / epsilon below which a TLS is "active". The seed's thresholds are offered
+as the documented presets "argon-seed003" (0.0015 epsilon) and "nip-seed003" (0.0002 epsilon);
+the seed does not give the hbar~ of its mappings, so the user must supply it.
+
+Path files (HDF5, format "pelkit-neb-path", version 1), written by :func:`write_path_h5` and read
+by :func:`read_path_h5`:
+
+    /energy     (M,)   float64  image energies V_k, epsilon (total energies)       required
+    /xi         (M,)   float64  mass-weighted arc length, sqrt(m) sigma           required
+                                 unless /images is present (then computed from it)
+    /dV_dxi     (M,)   float64  tangential derivative dV/dxi                       optional
+    /images     (M, n) float64  band configurations, sigma                         optional
+    /masses     (n,) or (n/block,) float64  masses in m                            optional
+    /box        (block,) float64  periodic box lengths, sigma                      optional
+    attributes: format = "pelkit-neb-path", version = 1, block (int, with /images),
+                omega_a, omega_b (omega_tan at A and B in 1/tau, e.g. from the Hessian),
+                climbing_index, converged, max_force, n_images                     optional
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import constants
+from scipy.linalg import eigh_tridiagonal
+
+from pelkit.errors import InputError
+from pelkit.landscape.doublewell import (
+    DEFAULT_WIGGLE_TOL,
+    PathProfile,
+    ProfileShape,
+    arc_length,
+    classify_profile,
+    path_profile,
+    signed_frequency,
+)
+
+FloatArray = NDArray[np.float64]
+Potential = Callable[[FloatArray], FloatArray]
+
+PATH_FORMAT = "pelkit-neb-path"
+PATH_FORMAT_VERSION = 1
+
+
+# --------------------------------------------------------------------------------------------
+# units
+# --------------------------------------------------------------------------------------------
+
+
+def hbar_tilde_from_si(epsilon_j: float, sigma_m: float, mass_kg: float) -> float:
+    """hbar~ = hbar / (sigma sqrt(m epsilon)) from epsilon [J], sigma [m], m [kg] (SCIENCE.md 0).
+
+    Argon's LJ values (epsilon/k_B = 120 K, sigma = 3.4 A, m = 39.95 u) give 0.0296.
+    """
+    for name, value in (("epsilon", epsilon_j), ("sigma", sigma_m), ("mass", mass_kg)):
+        if not (math.isfinite(value) and value > 0.0):
+            raise InputError(f"{name} must be a positive finite SI value, got {value}")
+    return constants.hbar / (sigma_m * math.sqrt(mass_kg * epsilon_j))
+
+
+def kelvin_in_epsilon(temperature_k: float, epsilon_j: float) -> float:
+    """k_B T / epsilon: a temperature in kelvin in units of epsilon (k_B = 1 reduced units)."""
+    if not (math.isfinite(temperature_k) and temperature_k > 0.0):
+        raise InputError(f"T_Q must be a positive temperature in kelvin, got {temperature_k}")
+    if not (math.isfinite(epsilon_j) and epsilon_j > 0.0):
+        raise InputError(f"epsilon must be a positive finite value in joule, got {epsilon_j}")
+    return constants.k * temperature_k / epsilon_j
+
+
+@dataclass(frozen=True)
+class UnitPreset:
+    """A documented threshold preset: T_Q/epsilon fixed, hbar~ supplied by the user."""
+
+    threshold: float
+    description: str
+
+
+PRESETS: dict[str, UnitPreset] = {
+    "argon-seed003": UnitPreset(
+        0.0015,
+        "seed 003's 'Argon units': active TLS have E_t < 0.0015 epsilon [SEED] (its refs 25, 30). "
+        "The seed does not state its (epsilon, sigma, m) mapping, so hbar~ must be supplied; "
+        "argon's plain LJ values give hbar~ = 0.0296 and 1 K = 0.0083 epsilon, which does not "
+        "reproduce 0.0015 (SCIENCE.md 4.6).",
+    ),
+    "nip-seed003": UnitPreset(
+        0.0002,
+        "seed 003's 'NiP units': active TLS have E_t < 0.0002 epsilon [SEED] (its refs 22, 30). "
+        "hbar~ must be supplied (the seed does not give its mapping; SCIENCE.md 4.6).",
+    ),
+}
+"""Named presets (SCIENCE.md 4.6). They carry the seed's thresholds only; never physics."""
+
+
+@dataclass(frozen=True)
+class UnitSystem:
+    """A mapping of the reduced-unit landscape onto a material (SCIENCE.md 4.6).
+
+    Attributes:
+        name: preset name or "custom".
+        hbar_tilde: hbar / (sigma sqrt(m epsilon)), dimensionless.
+        threshold: T_Q / epsilon; a TLS is active iff E_t <= threshold. None = not given.
+        epsilon_j, sigma_m, mass_kg: the SI mapping when hbar~ was derived from it.
+        t_q_kelvin: T_Q in kelvin when the threshold was derived from it.
+        source: how hbar~ and the threshold were obtained.
+    """
+
+    name: str
+    hbar_tilde: float
+    threshold: float | None
+    epsilon_j: float | None = None
+    sigma_m: float | None = None
+    mass_kg: float | None = None
+    t_q_kelvin: float | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.hbar_tilde) and self.hbar_tilde > 0.0):
+            raise InputError(f"hbar~ must be positive and finite, got {self.hbar_tilde}")
+        if self.threshold is not None and not (
+            math.isfinite(self.threshold) and self.threshold > 0.0
+        ):
+            raise InputError(f"the threshold must be positive and finite, got {self.threshold}")
+
+    def is_active(self, splitting: float | ArrayLike) -> Any:
+        """Active TLS: E_t <= T_Q/epsilon (SCIENCE.md 4.6); None if no threshold is set."""
+        if self.threshold is None:
+            return None
+        return classify_active(splitting, self.threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as a plain dictionary (for outputs)."""
+        return asdict(self)
+
+
+def classify_active(splitting: float | ArrayLike, threshold: float) -> Any:
+    """True where a splitting E_t (epsilon) is at or below ``threshold`` (epsilon)."""
+    values = np.asarray(splitting, dtype=np.float64)
+    active = values <= threshold
+    return bool(active) if active.ndim == 0 else active
+
+
+def unit_system(
+    name: str,
+    *,
+    hbar_tilde: float | None = None,
+    threshold: float | None = None,
+    epsilon_j: float | None = None,
+    sigma_m: float | None = None,
+    mass_kg: float | None = None,
+    t_q_kelvin: float | None = None,
+) -> UnitSystem:
+    """Resolve a unit system (SCIENCE.md 4.6).
+
+    * A preset name (see :data:`PRESETS`): the preset threshold with the user's ``hbar_tilde``
+      (required); SI values or another threshold are refused.
+    * "custom": hbar~ either given directly or derived from all of ``epsilon_j`` [J],
+      ``sigma_m`` [m], ``mass_kg`` [kg]; the threshold either given (epsilon) or derived as
+      k_B T_Q / epsilon from ``t_q_kelvin`` (needs ``epsilon_j``); it may be left out.
+    """
+    si = (epsilon_j, sigma_m, mass_kg)
+    if name in PRESETS:
+        preset = PRESETS[name]
+        if hbar_tilde is None:
+            raise InputError(
+                f"unit preset {name!r} needs a user-supplied hbar~ (--hbar): the seed does not "
+                "give the mapping behind its threshold"
+            )
+        if any(v is not None for v in (*si, t_q_kelvin, threshold)):
+            raise InputError(
+                f"unit preset {name!r} fixes the threshold; use 'custom' for SI values or "
+                "another threshold"
+            )
+        return UnitSystem(name, float(hbar_tilde), preset.threshold, source=preset.description)
+    if name != "custom":
+        known = ", ".join([*PRESETS, "custom"])
+        raise InputError(f"unknown unit system {name!r}; choose one of {known}")
+
+    n_si = sum(v is not None for v in si)
+    if n_si not in (0, 3):
+        raise InputError("give all three of epsilon (J), sigma (m) and mass (kg), or none")
+    if n_si == 3 and hbar_tilde is not None:
+        raise InputError("give either hbar~ or the SI values (epsilon, sigma, mass), not both")
+    if n_si == 0 and hbar_tilde is None:
+        raise InputError("custom units need hbar~ or the SI values (epsilon, sigma, mass)")
+    if threshold is not None and t_q_kelvin is not None:
+        raise InputError("give either the threshold (epsilon) or T_Q (kelvin), not both")
+    if n_si == 3:
+        hbar = hbar_tilde_from_si(float(epsilon_j), float(sigma_m), float(mass_kg))  # type: ignore[arg-type]
+        source = "hbar~ = hbar / (sigma sqrt(m epsilon)) from the SI values"
+    else:
+        hbar = float(hbar_tilde)  # type: ignore[arg-type]
+        source = "hbar~ given by the user"
+    if t_q_kelvin is not None:
+        if epsilon_j is None:
+            raise InputError("T_Q in kelvin needs epsilon in joule to give T_Q/epsilon")
+        threshold = kelvin_in_epsilon(float(t_q_kelvin), float(epsilon_j))
+        source += "; threshold = k_B T_Q / epsilon"
+    elif threshold is not None:
+        source += "; threshold given by the user"
+    return UnitSystem(
+        "custom",
+        hbar,
+        None if threshold is None else float(threshold),
+        epsilon_j=epsilon_j,
+        sigma_m=sigma_m,
+        mass_kg=mass_kg,
+        t_q_kelvin=t_q_kelvin,
+        source=source,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the 1-D Schroedinger solver
+# --------------------------------------------------------------------------------------------
+
+
+def grid_levels(
+    potential: Potential, lo: float, hi: float, hbar_tilde: float, n_points: int, n_levels: int
+) -> tuple[FloatArray, float]:
+    """Lowest ``n_levels`` eigenvalues of the finite-difference Hamiltonian on one grid.
+
+    The n_points interior nodes x_j = lo + j h (j = 1..n_points, h = (hi - lo)/(n_points + 1))
+    carry psi; psi(lo) = psi(hi) = 0 (Dirichlet). Diagonal hbar~^2/h^2 + V(x_j), off-diagonal
+    -hbar~^2/(2 h^2) (SCIENCE.md 4.5). Returns (levels (n_levels,) in epsilon, h).
+    """
+    if n_points < n_levels + 2:
+        raise InputError("too few grid points for the requested number of levels")
+    h = (hi - lo) / (n_points + 1)
+    x = lo + h * np.arange(1, n_points + 1)
+    kinetic = hbar_tilde**2 / h**2
+    diag = kinetic + np.asarray(potential(x), dtype=np.float64)
+    if not np.all(np.isfinite(diag)):
+        raise InputError("the potential is not finite on the grid")
+    off = np.full(n_points - 1, -0.5 * kinetic)
+    # tol = 2 * tiny asks LAPACK's bisection for its most accurate eigenvalues
+    levels = eigh_tridiagonal(
+        diag,
+        off,
+        eigvals_only=True,
+        select="i",
+        select_range=(0, n_levels - 1),
+        tol=2.0 * float(np.finfo(np.float64).tiny),
+    )
+    return np.sort(np.asarray(levels, dtype=np.float64)), float(h)
+
+
+def eigenvalue_resolution(hbar_tilde: float, h: float, v_max: float) -> float:
+    """Absolute accuracy ~ 2 eps ||T|| of a bisection eigenvalue of the FD matrix, epsilon.
+
+    ||T|| <= 2 hbar~^2 / h^2 + max|V|; E_t below a few times this is numerical noise
+    (measured: the scatter of E_t on fine grids is about eps ||T||).
+    """
+    return 2.0 * float(np.finfo(np.float64).eps) * (2.0 * hbar_tilde**2 / h**2 + abs(v_max))
+
+
+@dataclass
+class LevelsResult:
+    """Converged lowest levels of a 1-D potential.
+
+    Attributes:
+        levels: (n_levels,) energies in epsilon (same reference as the potential).
+        splitting: E_1 - E_0 in epsilon on the finest grid.
+        h: final grid spacing in sqrt(m) sigma.
+        n_points: interior grid points of the final grid.
+        relative_change: |E_t(h) - E_t(2h)| / |E_t(h)| at the last halving.
+        converged: relative_change < rtol.
+        stop_reason: "converged"; "resolution" (halving further would push the eigenvalue
+            round-off 2 eps ||T|| above rtol E_t / 4: E_t is too small for the requested
+            accuracy in float64; use ``splitting_extrapolated``); "max_points".
+        splitting_extrapolated: Richardson estimate (4 E_t(h) - E_t(2h)) / 3 (O(h^4)).
+        resolution: eigenvalue round-off estimate on the final grid, epsilon.
+        domain: (lo, hi) of the Dirichlet box.
+        history: list of (h, E_t) for every grid used.
+    """
+
+    levels: FloatArray
+    splitting: float
+    h: float
+    n_points: int
+    relative_change: float
+    converged: bool
+    stop_reason: str
+    splitting_extrapolated: float
+    resolution: float
+    domain: tuple[float, float]
+    history: list[tuple[float, float]] = field(default_factory=list)
+
+
+def converged_levels(
+    potential: Potential,
+    lo: float,
+    hi: float,
+    hbar_tilde: float,
+    *,
+    h0: float,
+    n_levels: int = 4,
+    rtol: float = 1e-4,
+    max_points: int = 2**22,
+) -> LevelsResult:
+    """Solve on grids of spacing h0, h0/2, ... until E_t changes by < rtol (SCIENCE.md 4.5).
+
+    Args:
+        potential: vectorised V(x) in epsilon (x in sqrt(m) sigma); shift it so that its
+            minimum is near 0 (the round-off of the eigenvalues grows with max|V|).
+        lo, hi: Dirichlet ends.
+        hbar_tilde: dimensionless hbar~.
+        h0: first grid spacing (an upper bound; the grid fits [lo, hi] exactly).
+        n_levels: number of levels (>= 2).
+        rtol: relative change of E_t that stops the halving.
+        max_points: largest grid; reaching it without convergence gives converged=False.
+    """
+    if not (math.isfinite(hbar_tilde) and hbar_tilde > 0.0):
+        raise InputError(f"hbar~ must be positive and finite, got {hbar_tilde}")
+    if n_levels < 2:
+        raise InputError("at least two levels are needed for a splitting")
+    if not (hi > lo and h0 > 0.0 and rtol > 0.0):
+        raise InputError("need hi > lo, h0 > 0 and rtol > 0")
+    n = max(int(math.ceil((hi - lo) / h0)) - 1, 8 * n_levels)
+    v_max = float(np.max(np.abs(potential(np.linspace(lo, hi, 257)))))
+    history: list[tuple[float, float]] = []
+    previous: float | None = None
+    change = math.inf
+    while True:
+        levels, h = grid_levels(potential, lo, hi, hbar_tilde, n, n_levels)
+        split = float(levels[1] - levels[0])
+        history.append((h, split))
+        if previous is not None:
+            change = abs(split - previous) / abs(split) if split != 0.0 else math.inf
+            if change < rtol:
+                reason = "converged"
+                break
+        previous = split
+        if eigenvalue_resolution(hbar_tilde, 0.5 * h, v_max) > 0.25 * rtol * abs(split):
+            reason = "resolution"
+            break
+        if 2 * n + 1 > max_points:
+            reason = "max_points"
+            break
+        n = 2 * n + 1  # the new nodes halve h and include the old ones
+    extrapolated = (4.0 * split - history[-2][1]) / 3.0 if len(history) > 1 else split
+    return LevelsResult(
+        levels=levels,
+        splitting=split,
+        h=h,
+        n_points=n,
+        relative_change=float(change),
+        converged=reason == "converged",
+        stop_reason=reason,
+        splitting_extrapolated=float(extrapolated),
+        resolution=eigenvalue_resolution(hbar_tilde, h, v_max),
+        domain=(float(lo), float(hi)),
+        history=history,
+    )
+
+
+def extended_potential(
+    profile: PathProfile, omega_a: float, omega_b: float, reference: float = 0.0
+) -> Potential:
+    """V(xi) - reference on the whole line (SCIENCE.md 4.5).
+
+    V_A + omega_A^2 xi^2 / 2 for xi < 0, the interpolated profile on [0, xi_B] and
+    V_B + omega_B^2 (xi - xi_B)^2 / 2 for xi > xi_B (C^1 when V'(0) = V'(xi_B) = 0).
+    """
+    v_a, v_b, xi_b = float(profile.energy[0]), float(profile.energy[-1]), profile.xi_end
+    wa2, wb2 = float(omega_a) ** 2, float(omega_b) ** 2
+
+    def potential(x: FloatArray) -> FloatArray:
+        x = np.asarray(x, dtype=np.float64)
+        out = np.empty_like(x)
+        left, right = x < 0.0, x > xi_b
+        mid = ~(left | right)
+        out[left] = v_a + 0.5 * wa2 * x[left] ** 2
+        out[right] = v_b + 0.5 * wb2 * (x[right] - xi_b) ** 2
+        out[mid] = profile(x[mid])
+        return out - reference
+
+    return potential
+
+
+@dataclass
+class TunnelResult:
+    """Tunnel splitting of one path (SCIENCE.md 4.5).
+
+    Attributes:
+        splitting: E_t = E_1 - E_0 in epsilon.
+        levels: (n_levels,) lowest levels in epsilon, measured from the lower well bottom
+            min(V_A, V_B) (``energy_reference`` holds that absolute energy).
+        hbar_tilde: the hbar~ used.
+        h, n_points, relative_change, converged, stop_reason, splitting_extrapolated,
+            resolution, domain, history: as in :class:`LevelsResult`.
+        omega_a, omega_b: frequencies of the harmonic continuation, 1/tau.
+        omega_source: "given" or "profile" (curvature of V(xi) at the ends).
+        xi_b: arc length of the path.
+        energy_reference: min(V_A, V_B) in epsilon.
+        n_lengths: harmonic lengths added beyond each end.
+        shape: the double-well decision on the profile.
+    """
+
+    splitting: float
+    levels: FloatArray
+    hbar_tilde: float
+    h: float
+    n_points: int
+    relative_change: float
+    converged: bool
+    stop_reason: str
+    splitting_extrapolated: float
+    resolution: float
+    domain: tuple[float, float]
+    history: list[tuple[float, float]]
+    omega_a: float
+    omega_b: float
+    omega_source: str
+    xi_b: float
+    energy_reference: float
+    n_lengths: float
+    shape: ProfileShape | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """Scalar results and levels as a plain dictionary."""
+        return {
+            "splitting": self.splitting,
+            "levels": self.levels,
+            "hbar_tilde": self.hbar_tilde,
+            "h": self.h,
+            "n_points": self.n_points,
+            "relative_change": self.relative_change,
+            "converged": self.converged,
+            "stop_reason": self.stop_reason,
+            "splitting_extrapolated": self.splitting_extrapolated,
+            "resolution": self.resolution,
+            "domain": list(self.domain),
+            "omega_a": self.omega_a,
+            "omega_b": self.omega_b,
+            "omega_source": self.omega_source,
+            "xi_b": self.xi_b,
+            "energy_reference": self.energy_reference,
+            "n_lengths": self.n_lengths,
+        }
+
+
+def tunnel_splitting(
+    profile: PathProfile,
+    hbar_tilde: float,
+    *,
+    omega_a: float | None = None,
+    omega_b: float | None = None,
+    n_levels: int = 4,
+    rtol: float = 1e-4,
+    n_lengths: float = 8.0,
+    points_per_length: int = 8,
+    max_points: int = 2**22,
+) -> TunnelResult:
+    """Tunnel splitting E_t = E_1 - E_0 along a path profile (SCIENCE.md 4.5).
+
+    Args:
+        profile: V(xi) from :func:`pelkit.landscape.doublewell.path_profile`.
+        hbar_tilde: dimensionless hbar~ (see :class:`UnitSystem`).
+        omega_a, omega_b: omega_tan at A and B in 1/tau (e.g. from the Hessian); None = from
+            the profile curvature V''(0), V''(xi_B).
+        n_levels: levels to compute (>= 2).
+        rtol: relative change of E_t that stops the halving of h (1e-4 [REC]).
+        n_lengths: harmonic lengths (hbar~/omega)^{1/2} added beyond each end (>= 8).
+        points_per_length: the first grid has h = min(harmonic lengths, xi_B / 16)
+            / points_per_length.
+        max_points: largest grid allowed.
+    """
+    if n_lengths < 8.0:
+        raise InputError("the domain must extend at least 8 harmonic lengths beyond each end")
+    source = "given"
+    if omega_a is None or omega_b is None:
+        source = "profile" if omega_a is None and omega_b is None else "given+profile"
+    wa = float(omega_a) if omega_a is not None else signed_frequency(profile.curvature_start())
+    wb = float(omega_b) if omega_b is not None else signed_frequency(profile.curvature_end())
+    for name, w in (("A", wa), ("B", wb)):
+        if not (math.isfinite(w) and w > 0.0):
+            raise InputError(
+                f"the frequency along the path at {name} is {w:.6g}: end {name} is not a "
+                "minimum of V(xi)"
+            )
+    length_a = math.sqrt(hbar_tilde / wa)
+    length_b = math.sqrt(hbar_tilde / wb)
+    lo = -n_lengths * length_a
+    hi = profile.xi_end + n_lengths * length_b
+    reference = float(min(profile.energy[0], profile.energy[-1]))
+    potential = extended_potential(profile, wa, wb, reference)
+    h0 = min(length_a, length_b, profile.xi_end / 16.0) / points_per_length
+    res = converged_levels(
+        potential, lo, hi, hbar_tilde, h0=h0, n_levels=n_levels, rtol=rtol, max_points=max_points
+    )
+    return TunnelResult(
+        splitting=res.splitting,
+        levels=res.levels,
+        hbar_tilde=float(hbar_tilde),
+        h=res.h,
+        n_points=res.n_points,
+        relative_change=res.relative_change,
+        converged=res.converged,
+        stop_reason=res.stop_reason,
+        splitting_extrapolated=res.splitting_extrapolated,
+        resolution=res.resolution,
+        domain=res.domain,
+        history=res.history,
+        omega_a=wa,
+        omega_b=wb,
+        omega_source=source,
+        xi_b=profile.xi_end,
+        energy_reference=reference,
+        n_lengths=float(n_lengths),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# path files
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PathData:
+    """Contents of a path file (see the module docstring for the layout).
+
+    Attributes:
+        xi: (M,) arc length, sqrt(m) sigma.
+        energy: (M,) energies, epsilon.
+        dv_dxi: (M,) or None.
+        images: (M, n) or None.
+        masses: (n,) or (n/block,) or None.
+        box: (block,) or None.
+        block: coordinates per particle (None without images).
+        omega_a, omega_b: stored frequencies at the ends, 1/tau, or None.
+        attrs: every other attribute of the file.
+    """
+
+    xi: FloatArray
+    energy: FloatArray
+    dv_dxi: FloatArray | None = None
+    images: FloatArray | None = None
+    masses: FloatArray | None = None
+    box: FloatArray | None = None
+    block: int | None = None
+    omega_a: float | None = None
+    omega_b: float | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def profile(self) -> PathProfile:
+        """V(xi): Hermite with the stored slopes, else the clamped spline."""
+        return path_profile(self.xi, self.energy, self.dv_dxi)
+
+
+def write_path_h5(
+    filename: str | os.PathLike[str],
+    *,
+    energy: ArrayLike,
+    xi: ArrayLike | None = None,
+    dv_dxi: ArrayLike | None = None,
+    images: ArrayLike | None = None,
+    masses: ArrayLike | None = None,
+    box: ArrayLike | None = None,
+    block: int | None = None,
+    omega_a: float | None = None,
+    omega_b: float | None = None,
+    attrs: dict[str, Any] | None = None,
+) -> None:
+    """Write a path file (format "pelkit-neb-path" v1; layout in the module docstring).
+
+    ``xi`` is computed from ``images`` (with ``masses``, ``box``, ``block``) when left out.
+    The file is written to a temporary name and renamed (atomic).
+    """
+    import h5py
+
+    e = np.asarray(energy, dtype=np.float64).ravel()
+    if images is not None:
+        R = np.asarray(images, dtype=np.float64)
+        if R.ndim != 2 or R.shape[0] != e.size:
+            raise InputError("images must be (M, n) with one row per energy")
+        if block is None:
+            raise InputError("block (coordinates per particle) is required with images")
+        if xi is None:
+            xi = arc_length(R, masses, box, block)
+    elif xi is None:
+        raise InputError("a path file needs xi or images")
+    x = np.asarray(xi, dtype=np.float64).ravel()
+    path_profile(x, e, dv_dxi)  # validates shapes, finiteness and monotonic xi
+    tmp = f"{os.fspath(filename)}.tmp{os.getpid()}"
+    with h5py.File(tmp, "w") as f:
+        f.attrs["format"] = PATH_FORMAT
+        f.attrs["version"] = PATH_FORMAT_VERSION
+        f.create_dataset("energy", data=e)
+        f.create_dataset("xi", data=x)
+        if dv_dxi is not None:
+            f.create_dataset("dV_dxi", data=np.asarray(dv_dxi, dtype=np.float64).ravel())
+        if images is not None:
+            f.create_dataset("images", data=np.asarray(images, dtype=np.float64))
+            f.attrs["block"] = int(block)  # type: ignore[arg-type]
+        if masses is not None:
+            f.create_dataset("masses", data=np.asarray(masses, dtype=np.float64).ravel())
+        if box is not None:
+            f.create_dataset("box", data=np.asarray(box, dtype=np.float64).ravel())
+        if omega_a is not None:
+            f.attrs["omega_a"] = float(omega_a)
+        if omega_b is not None:
+            f.attrs["omega_b"] = float(omega_b)
+        for key, value in (attrs or {}).items():
+            f.attrs[key] = value
+    os.replace(tmp, filename)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def read_path_h5(filename: str | os.PathLike[str]) -> PathData:
+    """Read a path file written by :func:`write_path_h5` (or any file with that layout).
+
+    Raises :class:`InputError` for a file that is not HDF5, lacks ``energy`` or both ``xi`` and
+    ``images``, or holds inconsistent shapes; FileNotFoundError for a missing file.
+    """
+    import h5py
+
+    name = os.fspath(filename)
+    if not os.path.exists(name):
+        raise FileNotFoundError(2, "No such file", name)
+    try:
+        f = h5py.File(name, "r")
+    except OSError as exc:
+        raise InputError(f"{name} is not a readable HDF5 file ({exc})") from None
+    with f:
+        attrs = {k: _plain(v) for k, v in f.attrs.items()}
+        fmt = attrs.get("format")
+        if fmt is not None and fmt != PATH_FORMAT:
+            raise InputError(f"{name} has format {fmt!r}, expected {PATH_FORMAT!r}")
+
+        def get(key: str) -> FloatArray | None:
+            if key not in f:
+                return None
+            obj = f[key]
+            if not isinstance(obj, h5py.Dataset):
+                raise InputError(f"{name}: /{key} is not a dataset")
+            return np.asarray(obj[()], dtype=np.float64)
+
+        energy = get("energy")
+        if energy is None:
+            raise InputError(f"{name} has no /energy dataset")
+        xi, images, masses, box = get("xi"), get("images"), get("masses"), get("box")
+        dv = get("dV_dxi")
+    energy = energy.ravel()
+    block = attrs.get("block")
+    if images is not None:
+        if images.ndim != 2 or images.shape[0] != energy.size:
+            raise InputError(f"{name}: /images must be (M, n) with M = {energy.size}")
+        if block is None:
+            raise InputError(f"{name}: /images needs the 'block' attribute")
+        block = int(block)
+    if xi is None:
+        if images is None:
+            raise InputError(f"{name} has neither /xi nor /images")
+        xi = arc_length(images, masses, box, block)  # type: ignore[arg-type]
+    xi = xi.ravel()
+    if xi.size != energy.size:
+        raise InputError(f"{name}: /xi has {xi.size} values but /energy has {energy.size}")
+    if energy.size < 3:
+        raise InputError(f"{name}: a path needs at least 3 images")
+    omega_a = attrs.pop("omega_a", None)
+    omega_b = attrs.pop("omega_b", None)
+    data = PathData(
+        xi=xi,
+        energy=energy,
+        dv_dxi=None if dv is None else dv.ravel(),
+        images=images,
+        masses=masses,
+        box=box,
+        block=None if block is None else int(block),
+        omega_a=None if omega_a is None else float(omega_a),
+        omega_b=None if omega_b is None else float(omega_b),
+        attrs=attrs,
+    )
+    data.profile()  # validate
+    return data
+
+
+def tunnel_from_path_file(
+    filename: str | os.PathLike[str],
+    units: UnitSystem,
+    *,
+    omega_a: float | None = None,
+    omega_b: float | None = None,
+    n_levels: int = 4,
+    rtol: float = 1e-4,
+    wiggle_tol: float = DEFAULT_WIGGLE_TOL,
+    require_double_well: bool = True,
+) -> tuple[TunnelResult, PathData]:
+    """Read a path file, check the double well and compute the splitting.
+
+    ``omega_a``/``omega_b`` override the stored values; otherwise stored values are used, and
+    the profile curvature where none is stored. Raises InputError when the profile is not a
+    simple double well and ``require_double_well`` is set.
+    """
+    data = read_path_h5(filename)
+    profile = data.profile()
+    shape = classify_profile(profile, wiggle_tol)
+    if require_double_well and not shape.is_double_well:
+        raise InputError(f"the path is not a simple double well: {shape.reason}")
+    wa = omega_a if omega_a is not None else data.omega_a
+    wb = omega_b if omega_b is not None else data.omega_b
+    result = tunnel_splitting(
+        profile, units.hbar_tilde, omega_a=wa, omega_b=wb, n_levels=n_levels, rtol=rtol
+    )
+    result.shape = shape
+    return result, data

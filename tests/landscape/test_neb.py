@@ -1,0 +1,236 @@
+"""Unit tests of pelkit.landscape.neb: interpolation, improved tangent, NEB forces, CI-NEB runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pelkit.errors import InputError
+from pelkit.landscape.neb import improved_tangents, interpolate_band, neb, neb_forces
+from pelkit.landscape.objective import max_block_norm
+
+
+def valley(p):
+    """V(x, y) = (x^2 - 1)^2 + 2 (y - 0.3 x^2)^2 + 0.1 x: a curved 2-D double well."""
+    x, y = p
+    u = y - 0.3 * x * x
+    e = (x * x - 1.0) ** 2 + 2.0 * u * u + 0.1 * x
+    return e, np.array([4 * x * (x * x - 1.0) - 2.4 * x * u + 0.1, 4.0 * u])
+
+
+def valley_minima():
+    from scipy.optimize import minimize
+
+    out = []
+    for guess in ((-1.0, 0.3), (1.0, 0.3)):
+        r = minimize(lambda p: valley(p)[0], guess, jac=lambda p: valley(p)[1],
+                     method="BFGS", options={"gtol": 1e-12})
+        out.append(r.x)
+    return out
+
+
+# ------------------------------------------------------------------------------ interpolation
+
+
+def test_linear_interpolation_uses_minimum_image_and_can_remove_drift():
+    box = np.array([10.0, 10.0, 10.0])
+    a = np.array([9.9, 5.0, 5.0, 2.0, 2.0, 2.0])
+    b = np.array([0.3, 5.0, 5.0, 2.0, 2.4, 2.0])
+    band = interpolate_band(a, b, 5, box=box, block=3)
+    np.testing.assert_allclose(band[-1] - band[0], [0.4, 0, 0, 0, 0.4, 0], atol=1e-12)
+    np.testing.assert_allclose(np.diff(band, axis=0), np.tile(band[1] - band[0], (4, 1)))
+    masses = np.array([1.0, 3.0])
+    nodrift = interpolate_band(a, b, 5, box=box, block=3, masses=masses, remove_mean=True)
+    d = (nodrift[-1] - nodrift[0]).reshape(2, 3)
+    np.testing.assert_allclose(np.sum(masses[:, None] * d, axis=0), 0.0, atol=1e-12)
+    with pytest.raises(InputError):
+        interpolate_band(a, b, 2)
+    with pytest.raises(InputError):
+        interpolate_band(a, b[:3], 5)
+
+
+# ------------------------------------------------------------------------------ tangents, forces
+
+
+def test_improved_tangent_cases():
+    images = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 1.0], [3.0, 1.0], [4.0, 3.0]])
+    sqrt_m = np.ones(2)
+    fwd = images[2] - images[1]
+    bwd = images[1] - images[0]
+
+    def unit(v):
+        return v / np.linalg.norm(v)
+
+    # rising: forward difference
+    tau, _ = improved_tangents(images, np.array([0.0, 1.0, 2.0, 3.0, 4.0]), sqrt_m, None, 2)
+    np.testing.assert_allclose(tau[1], unit(fwd))
+    np.testing.assert_allclose(tau[0], unit(images[1] - images[0]))
+    np.testing.assert_allclose(tau[-1], unit(images[-1] - images[-2]))
+    # falling: backward difference
+    tau, _ = improved_tangents(images, np.array([4.0, 3.0, 2.0, 1.0, 0.0]), sqrt_m, None, 2)
+    np.testing.assert_allclose(tau[1], unit(bwd))
+    # maximum at image 1 (dV_max = 3, dV_min = 2); V_2 > V_0: forward weighted by dV_max
+    v = np.array([0.0, 3.0, 1.0, 0.0, 0.0])
+    tau, _ = improved_tangents(images, v, sqrt_m, None, 2)
+    np.testing.assert_allclose(tau[1], unit(fwd * 3.0 + bwd * 2.0))
+    v = np.array([1.0, 3.0, 0.0, 0.0, 0.0])  # V_2 < V_0: forward weighted by dV_min
+    tau, _ = improved_tangents(images, v, sqrt_m, None, 2)
+    np.testing.assert_allclose(tau[1], unit(fwd * 2.0 + bwd * 3.0))
+    v = np.array([0.0, 3.0, 2.5, 0.0, 0.0])  # dV_max = 3 (back), dV_min = 0.5, V_2 > V_0
+    tau, _ = improved_tangents(images, v, sqrt_m, None, 2)
+    np.testing.assert_allclose(tau[1], unit(fwd * 3.0 + bwd * 0.5))
+    v = np.array([2.5, 3.0, 0.0, 0.0, 0.0])  # dV_max = 3 (fwd), dV_min = 0.5, V_2 < V_0
+    tau, _ = improved_tangents(images, v, sqrt_m, None, 2)
+    np.testing.assert_allclose(tau[1], unit(fwd * 0.5 + bwd * 3.0))
+    # flat (equal energies): the bisector of the two unit segments
+    tau, _ = improved_tangents(images, np.zeros(5), sqrt_m, None, 2)
+    np.testing.assert_allclose(tau[1], unit(unit(fwd) + unit(bwd)))
+
+
+def test_neb_force_components_and_climbing_image():
+    rng = np.random.default_rng(4)
+    images = np.cumsum(rng.uniform(0.5, 1.5, (5, 2)), axis=0)
+    energies = np.array([0.0, 1.0, 2.0, 1.5, 0.2])
+    grads = rng.normal(size=(5, 2))
+    k = 2.5
+    sqrt_m = np.ones(2)
+    f, tau = neb_forces(images, energies, grads, spring_constant=k, sqrt_m=sqrt_m, box=None,
+                        block=2, climbing_index=None)
+    for i in (1, 2, 3):
+        t = tau[i]
+        g = grads[i]
+        spring = k * (np.linalg.norm(images[i + 1] - images[i])
+                      - np.linalg.norm(images[i] - images[i - 1]))
+        np.testing.assert_allclose(f[i - 1], -g + (g @ t) * t + spring * t, atol=1e-14)
+    fc, _ = neb_forces(images, energies, grads, spring_constant=k, sqrt_m=sqrt_m, box=None,
+                       block=2, climbing_index=2)
+    t, g = tau[2], grads[2]
+    np.testing.assert_allclose(fc[1], -g + 2 * (g @ t) * t, atol=1e-14)
+    np.testing.assert_allclose(fc[[0, 2]], f[[0, 2]])
+
+
+def test_neb_force_in_mass_weighted_metric():
+    """F_R = M^{1/2} F_q with F_q built from grad_q V = M^{-1/2} grad V and q = M^{1/2} R."""
+    rng = np.random.default_rng(5)
+    images = np.cumsum(rng.uniform(0.5, 1.5, (4, 2)), axis=0)
+    energies = np.array([0.0, 1.0, 2.0, 0.5])
+    grads = rng.normal(size=(4, 2))
+    m = np.array([1.0, 9.0])
+    f, tau = neb_forces(images, energies, grads, spring_constant=1.0, sqrt_m=np.sqrt(m),
+                        box=None, block=2, climbing_index=None)
+    # the same computation with unit masses in q-space
+    q = images * np.sqrt(m)
+    fq, tq = neb_forces(q, energies, grads / np.sqrt(m), spring_constant=1.0,
+                        sqrt_m=np.ones(2), box=None, block=2, climbing_index=None)
+    np.testing.assert_allclose(tau, tq, atol=1e-14)
+    np.testing.assert_allclose(f, fq * np.sqrt(m), atol=1e-14)
+
+
+# ------------------------------------------------------------------------------ runs
+
+
+def test_ci_neb_converges_to_the_valley_saddle():
+    a, b = valley_minima()
+    res = neb(valley, a, b, n_images=9, block=2, spring_constant=5.0, dt=0.01)
+    assert res.converged and res.stop_reason == "converged"
+    assert res.max_force < 1e-6
+    assert res.max_force == pytest.approx(max_block_norm(res.forces.ravel(), 2))
+    assert res.climbing and res.climbing_index == 4 and res.climb_iteration > 0
+    # the saddle of the valley: x = 0 requires ... solve grad V = 0 near the origin
+    from scipy.optimize import fsolve
+
+    s = fsolve(lambda p: valley(p)[1], [0.0, 0.0], xtol=1e-14)
+    np.testing.assert_allclose(res.images[res.climbing_index], s, atol=1e-6)
+    assert res.energies[res.climbing_index] == pytest.approx(valley(s)[0], abs=1e-10)
+    # end points untouched, profile quantities consistent
+    np.testing.assert_array_equal(res.images[0], a)
+    np.testing.assert_array_equal(res.images[-1], b)
+    assert res.xi[0] == 0.0 and np.all(np.diff(res.xi) > 0)
+    assert abs(res.dv_dxi[res.climbing_index]) < 1e-6
+    assert res.profile().method == "hermite"
+    analysis = res.analyse()
+    assert analysis.is_double_well and analysis.saddle_index == res.climbing_index
+
+
+def test_images_equally_spaced_without_climbing():
+    a, b = valley_minima()
+    res = neb(valley, a, b, n_images=7, block=2, spring_constant=5.0, climb=False, dt=0.01)
+    assert res.converged and not res.climbing and res.climbing_index is None
+    steps = np.diff(res.xi)
+    np.testing.assert_allclose(steps, steps.mean(), rtol=1e-5)
+
+
+def test_springs_alone_equalise_a_band_on_a_flat_surface():
+    """Only the parallel spring force acts (the NEB has no perpendicular spring): equal
+    spacing, kinks stay."""
+    rng = np.random.default_rng(6)
+    band = np.linspace([0.0, 0.0], [3.0, 1.0], 6)
+    band[1:-1] += rng.normal(scale=0.05, size=(4, 2))
+    res = neb(lambda p: (0.0, np.zeros(2)), band[0], band[-1], initial_images=band, block=2,
+              climb=False, dt=0.05)
+    assert res.converged
+    steps = np.linalg.norm(np.diff(res.images, axis=0), axis=1)
+    np.testing.assert_allclose(steps, steps.mean(), rtol=1e-6)
+    assert not np.allclose(res.images, np.linspace([0.0, 0.0], [3.0, 1.0], 6), atol=1e-3)
+
+
+def test_honest_non_convergence():
+    a, b = valley_minima()
+    res = neb(valley, a, b, n_images=9, block=2, max_iterations=30)
+    assert not res.converged
+    assert res.stop_reason == "max_iterations"
+    assert res.iterations == 30
+    assert res.max_force == pytest.approx(max_block_norm(res.forces.ravel(), 2))
+    assert res.max_force > 1e-6
+    # evaluations count energy calls: 2 ends + (M - 2) per band evaluation
+    assert (res.evaluations - 2) % 7 == 0
+
+
+def test_periodic_band_crosses_the_boundary():
+    """One particle on V = -cos(6 pi x / L) + y^2 + z^2 in a periodic box: minima at x = 0,
+    L/3, 2L/3. From 2L/3 to 0 the minimum-image path crosses x = L with one barrier at 5L/6."""
+    L = 10.0
+    k = 6 * np.pi / L
+
+    def pot(p):
+        x, y, z = p
+        return -np.cos(k * x) + y * y + z * z, np.array([k * np.sin(k * x), 2 * y, 2 * z])
+
+    a = np.array([2 * L / 3, 0.0, 0.0])
+    b = np.array([0.0, 0.0, 0.0])
+    res = neb(pot, a, b, n_images=7, box=[L, L, L], block=3, remove_mean=False, dt=0.05)
+    assert res.converged
+    assert res.images[-1][0] == pytest.approx(L)
+    ci = res.climbing_index
+    assert res.images[ci][0] == pytest.approx(5 * L / 6, abs=1e-6)
+    assert res.energies[ci] == pytest.approx(1.0, abs=1e-12)
+    assert res.analyse(remove_mean=False).is_double_well
+
+
+def test_input_errors():
+    a, b = valley_minima()
+    with pytest.raises(InputError):
+        neb(valley, a, b, n_images=2, block=2)
+    with pytest.raises(InputError):
+        neb(valley, a, b, block=2, fmax=0.0)
+    with pytest.raises(InputError):
+        neb(valley, a, b, block=2, spring_constant=-1.0)
+    with pytest.raises(InputError):
+        neb(lambda p: (0.0, np.zeros(3)), a, b, block=2)
+
+
+def test_band_written_as_path_file_feeds_the_tunnelling(tmp_path):
+    from pelkit.landscape.tunneling import read_path_h5, tunnel_from_path_file, unit_system
+
+    a, b = valley_minima()
+    res = neb(valley, a, b, n_images=11, block=2, spring_constant=5.0, dt=0.01)
+    f = tmp_path / "band.h5"
+    res.write_path(f, omega_a=2.0, omega_b=2.1)
+    data = read_path_h5(f)
+    np.testing.assert_array_equal(data.images, res.images)
+    np.testing.assert_array_equal(data.xi, res.xi)
+    np.testing.assert_array_equal(data.dv_dxi, res.dv_dxi)
+    assert data.block == 2 and data.attrs["climbing_index"] == res.climbing_index
+    assert (data.omega_a, data.omega_b) == (2.0, 2.1)
+    out, _ = tunnel_from_path_file(f, unit_system("custom", hbar_tilde=0.2))
+    assert out.converged and out.splitting > 0.0 and out.omega_source == "given"

@@ -1,0 +1,260 @@
+"""Unit tests of pelkit.landscape.tunneling: units, FD solver pieces, path files."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+from pelkit.errors import InputError
+from pelkit.landscape.doublewell import path_profile
+from pelkit.landscape.tunneling import (
+    PRESETS,
+    classify_active,
+    converged_levels,
+    extended_potential,
+    grid_levels,
+    hbar_tilde_from_si,
+    kelvin_in_epsilon,
+    read_path_h5,
+    tunnel_from_path_file,
+    tunnel_splitting,
+    unit_system,
+    write_path_h5,
+)
+
+K_B = 1.380649e-23
+AMU = 1.66053906660e-27
+
+
+def quartic_path(n_images: int = 41, a: float = 1.0, b: float = 1.0, tilt: float = 0.0):
+    """Images of V(x) = a (x^2 - b^2)^2 + tilt x between its two minima (exact V, dV)."""
+    roots = np.sort(np.roots([4 * a, 0.0, -4 * a * b * b, tilt]).real)
+    x = np.linspace(roots[0], roots[2], n_images)
+    v = a * (x * x - b * b) ** 2 + tilt * x
+    dv = 4 * a * x * (x * x - b * b) + tilt
+    return x - x[0], v, dv
+
+
+# ---------------------------------------------------------------------------------------- units
+
+
+def test_argon_lj_mapping_matches_science_md():
+    """SCIENCE.md 4.6: argon's LJ values give hbar~ = 0.0296 and 1 K = 0.0083 epsilon."""
+    eps = 120.0 * K_B
+    hbar = hbar_tilde_from_si(eps, 3.4e-10, 39.95 * AMU)
+    assert hbar == pytest.approx(0.0296, abs=5e-5)
+    assert kelvin_in_epsilon(1.0, eps) == pytest.approx(1.0 / 120.0, rel=1e-12)
+    units = unit_system("custom", epsilon_j=eps, sigma_m=3.4e-10, mass_kg=39.95 * AMU,
+                        t_q_kelvin=1.0)
+    assert units.hbar_tilde == pytest.approx(hbar, rel=1e-14)
+    assert units.threshold == pytest.approx(0.0083, abs=5e-5)
+
+
+def test_presets_carry_seed_thresholds_and_need_hbar():
+    assert PRESETS["argon-seed003"].threshold == 0.0015
+    assert PRESETS["nip-seed003"].threshold == 0.0002
+    u = unit_system("argon-seed003", hbar_tilde=0.05)
+    assert (u.hbar_tilde, u.threshold, u.name) == (0.05, 0.0015, "argon-seed003")
+    assert unit_system("nip-seed003", hbar_tilde=0.01).threshold == 0.0002
+    with pytest.raises(InputError, match="hbar"):
+        unit_system("argon-seed003")
+    with pytest.raises(InputError, match="fixes the threshold"):
+        unit_system("nip-seed003", hbar_tilde=0.1, threshold=0.1)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"name": "argon"},
+        {"name": "custom"},
+        {"name": "custom", "epsilon_j": 1e-21, "sigma_m": 3e-10},
+        {"name": "custom", "hbar_tilde": 0.1, "epsilon_j": 1e-21, "sigma_m": 3e-10,
+         "mass_kg": 1e-25},
+        {"name": "custom", "hbar_tilde": 0.1, "t_q_kelvin": 1.0},
+        {"name": "custom", "hbar_tilde": -0.1},
+        {"name": "custom", "hbar_tilde": 0.1, "threshold": 0.0},
+    ],
+)
+def test_bad_unit_input(kwargs):
+    name = kwargs.pop("name")
+    with pytest.raises(InputError):
+        unit_system(name, **kwargs)
+
+
+def test_active_classification_is_at_or_below():
+    np.testing.assert_array_equal(
+        classify_active([1e-4, 2e-4, 3e-4], 2e-4), [True, True, False]
+    )
+    assert classify_active(0.0016, 0.0015) is False
+    u = unit_system("custom", hbar_tilde=0.1)
+    assert u.threshold is None and u.is_active(1.0) is None
+
+
+# ---------------------------------------------------------------------------------------- solver
+
+
+def test_grid_levels_is_the_stated_tridiagonal_matrix():
+    """Diagonal hbar^2/h^2 + V_j, off-diagonal -hbar^2/(2 h^2): compare a dense eigvalsh."""
+    hbar, n, lo, hi = 0.3, 60, -2.0, 2.5
+
+    def v(x):
+        return 0.7 * x**4 - x**2 + 0.2 * x
+
+    levels, h = grid_levels(v, lo, hi, hbar, n, 5)
+    assert h == pytest.approx((hi - lo) / (n + 1))
+    x = lo + h * np.arange(1, n + 1)
+    dense = np.diag(hbar**2 / h**2 + v(x))
+    dense += np.diag(np.full(n - 1, -0.5 * hbar**2 / h**2), 1)
+    dense += np.diag(np.full(n - 1, -0.5 * hbar**2 / h**2), -1)
+    np.testing.assert_allclose(levels, np.linalg.eigvalsh(dense)[:5], rtol=0, atol=1e-12)
+
+
+def test_halving_reports_h_and_change():
+    res = converged_levels(lambda x: 0.5 * 4.0 * x**2, -4.0, 4.0, 0.2, h0=0.2, rtol=1e-4)
+    assert res.converged and res.stop_reason == "converged"
+    assert res.relative_change < 1e-4
+    hs = [h for h, _ in res.history]
+    np.testing.assert_allclose(np.array(hs[:-1]) / np.array(hs[1:]), 2.0, rtol=1e-12)
+    assert res.h == hs[-1]
+    # the recorded change is the last step of the history
+    e1, e2 = res.history[-2][1], res.history[-1][1]
+    assert res.relative_change == pytest.approx(abs(e2 - e1) / e2, rel=1e-12)
+    # second-order convergence: successive differences shrink by ~4
+    d = np.abs(np.diff([s for _, s in res.history]))
+    assert np.all(np.abs(d[:-1] / d[1:] - 4.0) < 0.25)
+
+
+def test_tiny_splitting_stops_on_resolution_and_says_so():
+    """A very deep double well: E_t ~ 1e-16 is below float64 resolution -> not converged."""
+    res = converged_levels(lambda x: (x * x - 1.0) ** 2, -2.5, 2.5, 0.05, h0=0.01)
+    assert not res.converged
+    assert res.stop_reason == "resolution"
+
+
+def test_extended_potential_is_harmonic_outside_and_c1():
+    xi, v, dv = quartic_path(21, tilt=0.05)
+    prof = path_profile(xi, v, dv)
+    wa, wb = 2.5, 3.0
+    pot = extended_potential(prof, wa, wb, reference=v.min())
+    xb = xi[-1]
+    np.testing.assert_allclose(pot(np.array([-0.3])), v[0] - v.min() + 0.5 * wa**2 * 0.09)
+    np.testing.assert_allclose(pot(np.array([xb + 0.2])), v[-1] - v.min() + 0.5 * wb**2 * 0.04)
+    np.testing.assert_allclose(pot(xi[3:6]), v[3:6] - v.min(), atol=1e-14)
+    eps = 1e-7
+    for x0 in (0.0, xb):  # continuity of V and V' at the joins (slopes vanish at minima)
+        left, mid, right = pot(np.array([x0 - eps, x0, x0 + eps]))
+        assert abs(right - left) < 1e-9
+        assert abs((right - mid) / eps - (mid - left) / eps) < 1e-5
+
+
+def test_tunnel_splitting_rejects_non_minimum_end():
+    xi = np.linspace(0.0, 2.0, 11)
+    v = -((xi - 1.0) ** 2)  # a maximum in the middle, ends are not minima of V(xi)
+    prof = path_profile(xi, v, -2.0 * (xi - 1.0))
+    with pytest.raises(InputError, match="not a minimum"):
+        tunnel_splitting(prof, 0.1)
+    with pytest.raises(InputError, match="8 harmonic lengths"):
+        tunnel_splitting(path_profile(*quartic_path()), 0.1, n_lengths=4.0)
+
+
+def test_levels_are_measured_from_lower_well():
+    xi, v, dv = quartic_path(41, tilt=0.1)
+    v = v + 123.0  # absolute energies (total energies of a glass are large)
+    res = tunnel_splitting(path_profile(xi, v, dv), 0.25)
+    assert res.energy_reference == pytest.approx(v.min())
+    assert 0.0 < res.levels[0] < 1.0
+    assert res.splitting == pytest.approx(res.levels[1] - res.levels[0])
+    assert res.converged and res.relative_change < 1e-4
+
+
+# ---------------------------------------------------------------------------------------- files
+
+
+def test_path_file_round_trip(tmp_path):
+    xi, v, dv = quartic_path(31)
+    f = tmp_path / "path.h5"
+    write_path_h5(f, energy=v, xi=xi, dv_dxi=dv, omega_a=2.8, omega_b=2.9, attrs={"seed": 7})
+    data = read_path_h5(f)
+    np.testing.assert_array_equal(data.xi, xi)
+    np.testing.assert_array_equal(data.energy, v)
+    np.testing.assert_array_equal(data.dv_dxi, dv)
+    assert (data.omega_a, data.omega_b, data.attrs["seed"]) == (2.8, 2.9, 7)
+    assert data.attrs["format"] == "pelkit-neb-path"
+    assert data.profile().method == "hermite"
+
+
+def test_path_file_from_images_and_masses(tmp_path):
+    """xi is computed from images (minimum image, masses) when the file has no /xi."""
+    rng = np.random.default_rng(3)
+    n_part, box = 4, np.array([5.0, 5.0, 5.0])
+    start = rng.uniform(0, 5, (n_part, 3))
+    step = rng.normal(scale=0.01, size=(n_part, 3))
+    images = np.array([(start + k * step) % box for k in range(7)]).reshape(7, -1)
+    masses = np.array([1.0, 2.0, 1.0, 3.0])
+    energy = np.sin(np.linspace(0, np.pi, 7)) ** 2
+    f = tmp_path / "p.h5"
+    with h5py.File(f, "w") as h:
+        h["energy"] = energy
+        h["images"] = images
+        h["masses"] = masses
+        h["box"] = box
+        h.attrs["block"] = 3
+    data = read_path_h5(f)
+    expected = np.sqrt(np.sum(np.repeat(masses, 3) * step.ravel() ** 2))
+    np.testing.assert_allclose(np.diff(data.xi), expected, rtol=1e-10)
+    assert data.dv_dxi is None and data.profile().method == "spline"
+
+
+def test_bad_path_files(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_path_h5(tmp_path / "missing.h5")
+    junk = tmp_path / "junk.h5"
+    junk.write_text("not hdf5")
+    with pytest.raises(InputError, match="HDF5"):
+        read_path_h5(junk)
+    no_energy = tmp_path / "noe.h5"
+    with h5py.File(no_energy, "w") as h:
+        h["xi"] = np.arange(5.0)
+    with pytest.raises(InputError, match="energy"):
+        read_path_h5(no_energy)
+    bad_xi = tmp_path / "badxi.h5"
+    with h5py.File(bad_xi, "w") as h:
+        h["xi"] = np.array([0.0, 1.0, 1.0, 2.0])
+        h["energy"] = np.zeros(4)
+    with pytest.raises(InputError, match="increasing"):
+        read_path_h5(bad_xi)
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as h:
+        h.attrs["format"] = "something-else"
+        h["xi"] = np.arange(4.0)
+        h["energy"] = np.zeros(4)
+    with pytest.raises(InputError, match="format"):
+        read_path_h5(other)
+    with pytest.raises(InputError):
+        write_path_h5(tmp_path / "x.h5", energy=np.zeros(4))
+
+
+def test_file_pipeline_refuses_non_double_well(tmp_path):
+    x = np.linspace(-1.5, 1.5, 31)  # three minima along the path: not a simple double well
+    v = np.cos(2 * np.pi * x / 1.5) * -1.0
+    f = tmp_path / "triple.h5"
+    write_path_h5(f, energy=v, xi=x - x[0], dv_dxi=2 * np.pi / 1.5 * np.sin(2 * np.pi * x / 1.5))
+    units = unit_system("custom", hbar_tilde=0.1)
+    with pytest.raises(InputError, match="not a simple double well"):
+        tunnel_from_path_file(f, units)
+    res, _ = tunnel_from_path_file(f, units, require_double_well=False)
+    assert res.shape is not None and not res.shape.is_double_well
+
+
+def test_file_pipeline_matches_direct_call(tmp_path):
+    xi, v, dv = quartic_path(41)
+    f = tmp_path / "dw.h5"
+    write_path_h5(f, energy=v, xi=xi, dv_dxi=dv, omega_a=np.sqrt(8.0), omega_b=np.sqrt(8.0))
+    units = unit_system("argon-seed003", hbar_tilde=0.3)
+    res, _ = tunnel_from_path_file(f, units)
+    direct = tunnel_splitting(path_profile(xi, v, dv), 0.3, omega_a=np.sqrt(8.0),
+                              omega_b=np.sqrt(8.0))
+    assert res.splitting == direct.splitting
+    assert res.omega_source == "given"
+    assert units.is_active(res.splitting) == (res.splitting <= 0.0015)
