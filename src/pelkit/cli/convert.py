@@ -1,0 +1,67 @@
+"""``pelkit convert IN OUT``: convert a configuration between file formats.
+
+A thin wrapper over :func:`pelkit.io.formats.read_system` and
+:func:`pelkit.io.formats.write_system`; call :func:`register` to add it to a Typer app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pelkit.cli.common import emit, guard
+from pelkit.io.formats import detect_format, read_system, write_system
+
+__all__ = ["convert", "register"]
+
+
+def convert(
+    input_path: Path = typer.Argument(..., metavar="IN", help="Input configuration file."),
+    output_path: Path = typer.Argument(..., metavar="OUT", help="Output file to write."),
+    in_format: str | None = typer.Option(
+        None,
+        "--in-format",
+        help="Input format: extxyz, lammps-data, lammps-dump, h5md (default: from extension).",
+    ),
+    out_format: str | None = typer.Option(
+        None,
+        "--out-format",
+        help="Output format: extxyz, lammps-data, h5md (default: from extension).",
+    ),
+    frame: int = typer.Option(
+        -1, "--frame", help="Frame of a multi-frame input (0-based; negative from the end)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Convert a configuration file (extended XYZ, LAMMPS data/dump, H5MD) to another format.
+
+    Float64 values are written in shortest round-trip form, so no precision is lost.
+    """
+    try:
+        fmt_in = detect_format(input_path, in_format)
+        fmt_out = detect_format(output_path, out_format)
+        system = read_system(input_path, fmt_in, frame=frame)
+        write_system(output_path, system, fmt_out)
+    except Exception as exc:  # noqa: BLE001 - guard re-raises anything that is not bad input
+        guard(exc)
+    result = {
+        "input": str(input_path),
+        "output": str(output_path),
+        "in_format": fmt_in,
+        "out_format": fmt_out,
+        "frame": frame,
+        "n_particles": system.n_particles,
+        "box_lengths": system.box.lengths,
+        "has_velocities": system.velocities is not None,
+    }
+    human = (
+        f"converted {input_path} ({fmt_in}) -> {output_path} ({fmt_out}): "
+        f"{system.n_particles} particles"
+    )
+    emit(result, as_json, human)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``convert`` command to ``app``."""
+    app.command("convert")(convert)

@@ -1,0 +1,118 @@
+"""Read and write a :class:`System` in any supported file format, chosen by extension or name.
+
+==============  ============================  ==============  ===================================
+format          extensions                    read / write    module
+==============  ============================  ==============  ===================================
+``extxyz``      ``.xyz``, ``.extxyz``         both            :mod:`pelkit.io.extxyz`
+``lammps-data`` ``.data``, ``.lmp``           both            :mod:`pelkit.io.lammps`
+``lammps-dump`` ``.dump``, ``.lammpstrj``     read            :mod:`pelkit.io.lammps`
+``h5md``        ``.h5``, ``.h5md``            both            :mod:`pelkit.io.h5md`
+==============  ============================  ==============  ===================================
+
+Multi-frame files (extxyz trajectories, dumps, H5MD) give the frame ``frame`` (default -1, the
+last, as ASE does); writing H5MD stores the system as a one-frame trajectory at step 0.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pelkit.errors import InputError
+from pelkit.system import System
+
+__all__ = ["EXTENSIONS", "FORMATS", "detect_format", "read_system", "write_system"]
+
+FORMATS: dict[str, dict[str, Any]] = {
+    "extxyz": {"extensions": (".xyz", ".extxyz"), "write": True},
+    "lammps-data": {"extensions": (".data", ".lmp"), "write": True},
+    "lammps-dump": {"extensions": (".dump", ".lammpstrj"), "write": False},
+    "h5md": {"extensions": (".h5", ".h5md"), "write": True},
+}
+EXTENSIONS: dict[str, str] = {
+    ext: name for name, spec in FORMATS.items() for ext in spec["extensions"]
+}
+_ALIASES = {"xyz": "extxyz", "lammps": "lammps-data", "data": "lammps-data", "lmp": "lammps-data",
+            "dump": "lammps-dump", "lammpstrj": "lammps-dump", "h5": "h5md"}
+
+
+def _supported() -> str:
+    return ", ".join(f"{name} ({' '.join(spec['extensions'])})" for name, spec in FORMATS.items())
+
+
+def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The canonical format name for ``path``: ``fmt`` if given (names or aliases such as
+    ``xyz``, ``lammps``), else from the file extension. Raises :class:`InputError` naming the
+    supported formats when neither identifies one."""
+    if fmt is not None:
+        key = fmt.strip().lower()
+        key = _ALIASES.get(key, key)
+        if key not in FORMATS:
+            raise InputError(f"unknown format {fmt!r}; supported: {_supported()}")
+        return key
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise InputError(
+            f"cannot tell the format of {os.fspath(path)!r} from its extension; "
+            f"supported: {_supported()} (or give the format explicitly)"
+        )
+    return EXTENSIONS[suffix]
+
+
+def read_system(path: str | os.PathLike, fmt: str | None = None, *, frame: int = -1) -> System:
+    """Read one configuration from ``path`` (format from ``fmt`` or the extension).
+
+    ``frame`` selects the frame of multi-frame files (0-based, negative from the end).
+    """
+    name = detect_format(path, fmt)
+    if name == "extxyz":
+        from pelkit.io.extxyz import read_extxyz
+
+        return read_extxyz(path, index=frame)
+    if name == "lammps-data":
+        from pelkit.io.lammps import read_lammps_data
+
+        if frame not in (0, -1):
+            raise InputError("a LAMMPS data file holds one frame; use frame 0 or -1")
+        return read_lammps_data(path)
+    if name == "lammps-dump":
+        from pelkit.io.lammps import read_lammps_dump
+
+        frames = read_lammps_dump(path)
+        if not -len(frames) <= frame < len(frames):
+            raise InputError(f"{os.fspath(path)} has {len(frames)} frames; no frame {frame}")
+        return frames[frame].to_system()
+    from pelkit.io.h5md import read_trajectory
+
+    trajectory = read_trajectory(path)
+    if not -trajectory.n_frames <= frame < trajectory.n_frames:
+        raise InputError(
+            f"{os.fspath(path)} has {trajectory.n_frames} frames; no frame {frame}"
+        )
+    return trajectory.system(frame)
+
+
+def write_system(path: str | os.PathLike, system: System, fmt: str | None = None) -> None:
+    """Write ``system`` to ``path`` (format from ``fmt`` or the extension).
+
+    For extended XYZ, per-particle columns read from another extxyz file
+    (``system.info["columns"]``) are written again.
+    """
+    name = detect_format(path, fmt)
+    if not FORMATS[name]["write"]:
+        writable = ", ".join(n for n, spec in FORMATS.items() if spec["write"])
+        raise InputError(f"format {name!r} can only be read; write one of: {writable}")
+    if name == "extxyz":
+        from pelkit.io.extxyz import write_extxyz
+
+        write_extxyz(path, system, extra=system.info.get("columns"))
+    elif name == "lammps-data":
+        from pelkit.io.lammps import write_lammps_data
+
+        write_lammps_data(path, system)
+    else:
+        from pelkit.io.h5md import TrajectoryWriter
+
+        with TrajectoryWriter(path, system, velocities=system.velocities is not None) as writer:
+            writer.append(system, step=0, time=0.0)

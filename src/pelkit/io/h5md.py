@@ -1,0 +1,560 @@
+"""Trajectories in the H5MD layout (HDF5 via h5py), written frame by frame.
+
+File layout (H5MD 1.1, de Buyl et al., Comput. Phys. Commun. 185, 1546 (2014))::
+
+    /h5md                      attrs version = [1, 1]
+        author                 attrs name
+        creator                attrs name = "pelkit", version
+    /particles/all
+        box                    attrs dimension = 3, boundary = ["periodic"] * 3
+            edges              (3,) float64, box side lengths L in sigma (fixed box)
+        position/{step,time,value}   value (n_frames, N, 3) float64, wrapped positions in sigma
+        image/{step,time,value}      value (n_frames, N, 3) int64 image counts
+        velocity/{step,time,value}   value (n_frames, N, 3) float64 in sigma/tau (optional)
+        species                (N,) int64 species codes (fixed)
+        mass                   (N,) float64 masses in m (fixed)
+        diameter               (N,) float64 diameters sigma_i (fixed; diameter models only)
+    /observables/<name>/{step,time,value}   value (n,) float64 scalar per written step
+    /parameters                attrs species_names, pelkit_version, has_species
+
+Unwrapped positions are ``position + image * edges``. Every time-dependent element has its own
+``step`` (int64) and ``time`` (float64, tau) datasets. Datasets are chunked and resizable along
+the frame axis. The writer buffers rows in memory and writes and flushes them every
+``flush_every`` frames (default 10; 1 = every frame), so a run that is killed leaves a file that
+opens and reads up to the last flush. The reader uses, for every
+element, the shortest of its ``step``/``time``/``value`` lengths, so a frame caught half-written
+is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import h5py
+import numpy as np
+from numpy.typing import NDArray
+
+from pelkit import __version__
+from pelkit.errors import InputError
+from pelkit.io._text import default_species_names
+from pelkit.system import Box, System
+
+__all__ = ["Observable", "Trajectory", "TrajectoryWriter", "read_observable", "read_trajectory"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+H5MD_VERSION = (1, 1)
+_OBSERVABLE_CHUNK = 1024
+
+
+def _open(path: str | os.PathLike, mode: str) -> h5py.File:
+    try:
+        return h5py.File(path, mode)
+    except FileNotFoundError:
+        raise InputError(f"file not found: {os.fspath(path)}") from None
+    except IsADirectoryError:
+        raise InputError(f"is a directory, not a file: {os.fspath(path)}") from None
+    except OSError as exc:
+        if os.path.isdir(path):
+            raise InputError(f"is a directory, not a file: {os.fspath(path)}") from None
+        if mode == "r" and not os.path.exists(path):
+            raise InputError(f"file not found: {os.fspath(path)}") from None
+        raise InputError(f"cannot open {os.fspath(path)} as HDF5: {exc}") from None
+
+
+def _create_element(
+    parent: h5py.Group,
+    name: str,
+    tail: tuple[int, ...],
+    dtype: Any,
+    chunk: int,
+    compression: str | None,
+) -> h5py.Group:
+    """An empty resizable H5MD time-dependent element ``{step, time, value}``."""
+    group = parent.create_group(name)
+    group.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(chunk,))
+    group.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(chunk,))
+    group.create_dataset(
+        "value",
+        shape=(0, *tail),
+        maxshape=(None, *tail),
+        dtype=dtype,
+        chunks=(chunk, *tail),
+        compression=compression,
+    )
+    return group
+
+
+def _element_length(group: h5py.Group) -> int:
+    """Number of complete entries: the shortest of step, time and value."""
+    return min(group["step"].shape[0], group["time"].shape[0], group["value"].shape[0])
+
+
+def _trim(group: h5py.Group, length: int) -> None:
+    for key in ("step", "time", "value"):
+        if group[key].shape[0] != length:
+            group[key].resize(length, axis=0)
+
+
+def _extend(
+    group: h5py.Group, start: int, steps: IntArray, times: FloatArray, values: np.ndarray
+) -> None:
+    """Write entries ``start, start + 1, ...`` of an element (value first, then step, time)."""
+    stop = start + len(steps)
+    for key, item in (("value", values), ("step", steps), ("time", times)):
+        dataset = group[key]
+        dataset.resize(stop, axis=0)
+        dataset[start:stop] = item
+
+
+def _copy(array: np.ndarray | None) -> np.ndarray | None:
+    return None if array is None else np.array(array, copy=True)
+
+
+class TrajectoryWriter:
+    """Append frames of a fixed-box simulation to an H5MD file (a context manager).
+
+    Args:
+        path: the ``.h5`` file.
+        system: a configuration of the run: fixes N, the box, species, masses and diameters.
+        stride: write positions (and images, velocities) at steps with ``step % stride == 0``.
+        observable_stride: the same for observables (default: ``stride``).
+        velocities: also store velocities (N, 3) per frame.
+        mode: ``"w"`` creates (or overwrites) the file; ``"a"`` continues an existing trajectory
+            (resume), checking that N, box and species agree, or creates it if absent.
+        dt: time step in tau; a frame's time defaults to ``step * dt`` (to ``step`` if None).
+        chunk_frames: frames per HDF5 chunk (default: about 1 MiB of positions per chunk).
+        flush_every: buffer this many position frames (or observable rows) in memory, then write
+            them and flush the file. An interrupted run loses at most the buffered rows; 1 makes
+            every frame durable at once but costs a few ms per frame (HDF5 resize + flush).
+        compression: h5py compression filter for per-particle data (e.g. ``"gzip"``), or None.
+        author: the H5MD author name.
+
+    Use ``append(system, step, time, observables)`` once per step (or only at output steps);
+    frames must come with increasing steps.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        system: System,
+        *,
+        stride: int = 1,
+        observable_stride: int | None = None,
+        velocities: bool = False,
+        mode: str = "w",
+        dt: float | None = None,
+        chunk_frames: int | None = None,
+        flush_every: int = 10,
+        compression: str | None = None,
+        author: str = "pelkit",
+    ) -> None:
+        if stride < 1 or (observable_stride is not None and observable_stride < 1):
+            raise InputError("stride and observable_stride must be positive integers")
+        if flush_every < 1:
+            raise InputError("flush_every must be a positive integer")
+        if mode not in ("w", "a"):
+            raise InputError(f"mode must be 'w' or 'a', got {mode!r}")
+        if velocities and system.velocities is None:
+            raise InputError("velocities=True but the system has no velocities")
+        self.path = Path(path)
+        self.stride = int(stride)
+        self.observable_stride = int(observable_stride or stride)
+        self.velocities = bool(velocities)
+        self.dt = dt
+        self.flush_every = int(flush_every)
+        self.compression = compression
+        self.n_particles = system.n_particles
+        self.box_lengths = system.box.lengths.copy()
+        n = self.n_particles
+        self.chunk_frames = int(chunk_frames or max(1, min(256, 2**20 // (24 * n))))
+        self._pending_frames: list[tuple] = []
+        self._pending_observables: dict[str, list[tuple[int, float, float]]] = {}
+        self._pending_observable_rows = 0
+        if mode == "a" and self.path.exists():
+            self._file = _open(self.path, "r+")
+            self._check_existing(system)
+        else:
+            self._file = _open(self.path, "w")
+            self._create(system, author)
+        self._particles = self._file["particles/all"]
+        self._frames = _element_length(self._particles["position"])
+        self._last_step = (
+            int(self._particles["position/step"][self._frames - 1]) if self._frames else None
+        )
+
+    # -- creation and resume ------------------------------------------------------------
+
+    def _create(self, system: System, author: str) -> None:
+        f = self._file
+        h5md = f.create_group("h5md")
+        h5md.attrs["version"] = np.array(H5MD_VERSION, dtype=np.int32)
+        h5md.create_group("author").attrs["name"] = author
+        creator = h5md.create_group("creator")
+        creator.attrs["name"] = "pelkit"
+        creator.attrs["version"] = __version__
+        particles = f.create_group("particles/all")
+        box = particles.create_group("box")
+        box.attrs["dimension"] = np.int32(3)
+        box.attrs["boundary"] = np.array([b"periodic"] * 3, dtype="S8")
+        box.create_dataset("edges", data=self.box_lengths)
+        n = self.n_particles
+        chunk = self.chunk_frames
+        _create_element(particles, "position", (n, 3), np.float64, chunk, self.compression)
+        _create_element(particles, "image", (n, 3), np.int64, chunk, self.compression)
+        if self.velocities:
+            _create_element(particles, "velocity", (n, 3), np.float64, chunk, self.compression)
+        species = system.species if system.species is not None else np.zeros(n, dtype=np.int64)
+        particles.create_dataset("species", data=species.astype(np.int64))
+        assert system.masses is not None
+        particles.create_dataset("mass", data=system.masses)
+        if system.diameters is not None:
+            particles.create_dataset("diameter", data=system.diameters)
+        f.create_group("observables")
+        params = f.create_group("parameters")
+        params.attrs["species_names"] = np.array(
+            [s.encode() for s in system.species_names], dtype=h5py.string_dtype()
+        )
+        params.attrs["has_species"] = system.species is not None
+        params.attrs["pelkit_version"] = __version__
+        f.flush()
+
+    def _check_existing(self, system: System) -> None:
+        f = self._file
+        try:
+            particles = f["particles/all"]
+            position = particles["position"]
+            edges = particles["box/edges"][()]
+            n_file = position["value"].shape[1]
+            species_file = particles["species"][()]
+        except KeyError as exc:
+            raise InputError(f"{self.path} is not a pelkit H5MD trajectory ({exc})") from None
+        if n_file != self.n_particles:
+            raise InputError(
+                f"{self.path} holds {n_file} particles, the system has {self.n_particles}"
+            )
+        if not np.array_equal(edges, self.box_lengths):
+            raise InputError(f"{self.path} has box {edges.tolist()}, the system a different one")
+        species = system.species if system.species is not None else np.zeros(n_file, np.int64)
+        if not np.array_equal(species_file, species):
+            raise InputError(f"{self.path} has other species than the system")
+        if self.velocities and "velocity" not in particles:
+            raise InputError(f"{self.path} has no velocities; cannot append them")
+        self.velocities = "velocity" in particles
+        # drop a frame caught half-written by an interruption
+        elements = [particles[k] for k in ("position", "image", "velocity") if k in particles]
+        length = min(_element_length(g) for g in elements)
+        for group in elements:
+            _trim(group, length)
+        for group in f["observables"].values():
+            _trim(group, _element_length(group))
+        f.flush()
+
+    # -- writing --------------------------------------------------------------------------
+
+    @property
+    def n_frames(self) -> int:
+        """Frames accepted so far (including those found in a resumed file)."""
+        return self._frames + len(self._pending_frames)
+
+    @property
+    def last_step(self) -> int | None:
+        """Step of the last accepted frame, or None."""
+        return self._last_step
+
+    def _time(self, step: int, time: float | None) -> float:
+        if time is not None:
+            return float(time)
+        return float(step) * (self.dt if self.dt is not None else 1.0)
+
+    def append(
+        self,
+        system: System,
+        step: int,
+        time: float | None = None,
+        observables: Mapping[str, float] | None = None,
+    ) -> bool:
+        """Offer the state at ``step``; positions are stored if ``step % stride == 0`` and the
+        observables (name -> scalar) if ``step % observable_stride == 0``.
+
+        Rows are buffered and written (then the file flushed) once ``flush_every`` position
+        frames or observable rows are pending. Returns True when a position frame was stored.
+        """
+        step = int(step)
+        t = self._time(step, time)
+        stored = False
+        if step % self.stride == 0:
+            self._check_frame(system, step)
+            velocities = system.velocities if self.velocities else None
+            self._pending_frames.append(
+                (step, t, system.positions.copy(), np.array(system.images), _copy(velocities))
+            )
+            self._last_step = step
+            stored = True
+        if observables and step % self.observable_stride == 0:
+            self._queue_observables(step, t, observables)
+        if max(len(self._pending_frames), self._pending_observable_rows) >= self.flush_every:
+            self.flush()
+        return stored
+
+    def _check_frame(self, system: System, step: int) -> None:
+        if system.n_particles != self.n_particles:
+            raise InputError(
+                f"frame has {system.n_particles} particles, the trajectory {self.n_particles}"
+            )
+        if not np.array_equal(system.box.lengths, self.box_lengths):
+            raise InputError("the box changed; H5MD trajectories here have a fixed box")
+        if self._last_step is not None and step <= self._last_step:
+            raise InputError(f"step {step} does not follow the last written step {self._last_step}")
+        if self.velocities and system.velocities is None:
+            raise InputError("this trajectory stores velocities but the system has none")
+
+    def _queue_observables(self, step: int, time: float, observables: Mapping[str, float]) -> None:
+        rows: list[tuple[str, float]] = []
+        for name, value in observables.items():
+            if not name or "/" in name or name in (".", ".."):
+                raise InputError(f"observable name {name!r} is not a valid HDF5 group name")
+            try:
+                rows.append((name, float(value)))
+            except (TypeError, ValueError):
+                raise InputError(f"observable {name!r} must be a scalar, got {value!r}") from None
+        for name, scalar in rows:
+            self._pending_observables.setdefault(name, []).append((step, time, scalar))
+        self._pending_observable_rows += 1
+
+    def append_observables(
+        self,
+        step: int,
+        observables: Mapping[str, float],
+        time: float | None = None,
+    ) -> None:
+        """Store scalar observables at ``step`` (no stride applied); new names get new elements.
+
+        Each observable is a time-dependent element ``/observables/<name>/{step,time,value}``.
+        """
+        self._queue_observables(int(step), self._time(int(step), time), observables)
+        if self._pending_observable_rows >= self.flush_every:
+            self.flush()
+
+    def _write_pending(self) -> None:
+        p = self._particles
+        if self._pending_frames:
+            steps = np.array([row[0] for row in self._pending_frames], dtype=np.int64)
+            times = np.array([row[1] for row in self._pending_frames], dtype=np.float64)
+            blocks = [("position", 2), ("image", 3)]
+            if self.velocities:
+                blocks.append(("velocity", 4))
+            for name, column in blocks:
+                values = np.stack([row[column] for row in self._pending_frames])
+                _extend(p[name], self._frames, steps, times, values)
+            self._frames += len(self._pending_frames)
+            self._pending_frames.clear()
+        group = self._file["observables"]
+        for name, rows in self._pending_observables.items():
+            if name not in group:
+                _create_element(group, name, (), np.float64, _OBSERVABLE_CHUNK, None)
+            element = group[name]
+            _extend(
+                element,
+                _element_length(element),
+                np.array([r[0] for r in rows], dtype=np.int64),
+                np.array([r[1] for r in rows], dtype=np.float64),
+                np.array([r[2] for r in rows], dtype=np.float64),
+            )
+        self._pending_observables.clear()
+        self._pending_observable_rows = 0
+
+    def flush(self) -> None:
+        """Write the buffered rows and push everything to disk."""
+        self._write_pending()
+        self._file.flush()
+
+    def close(self) -> None:
+        """Write what is buffered, flush and close the file (idempotent)."""
+        if self._file.id.valid:
+            self.flush()
+            self._file.close()
+
+    def __enter__(self) -> TrajectoryWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+@dataclass
+class Observable:
+    """A scalar time series: ``steps`` (n,) int64, ``times`` (n,) tau, ``values`` (n,)."""
+
+    steps: IntArray
+    times: FloatArray
+    values: FloatArray
+
+
+@dataclass
+class Trajectory:
+    """A trajectory read from an H5MD file.
+
+    Attributes:
+        box: the fixed periodic box.
+        steps: (n_frames,) int64 MD steps of the position frames.
+        times: (n_frames,) float64 times in tau.
+        positions: (n_frames, N, 3) wrapped positions in sigma.
+        images: (n_frames, N, 3) int64 image counts.
+        velocities: (n_frames, N, 3) in sigma/tau, or None.
+        species: (N,) int64 codes, or None for diameter models.
+        species_names: names of the species codes.
+        masses: (N,) masses.
+        diameters: (N,) diameters or None.
+        observables: name -> :class:`Observable`.
+    """
+
+    box: Box
+    steps: IntArray
+    times: FloatArray
+    positions: FloatArray
+    images: IntArray
+    velocities: FloatArray | None
+    species: IntArray | None
+    species_names: tuple[str, ...]
+    masses: FloatArray
+    diameters: FloatArray | None
+    observables: dict[str, Observable] = field(default_factory=dict)
+
+    @property
+    def n_frames(self) -> int:
+        """Number of position frames."""
+        return int(self.positions.shape[0])
+
+    def unwrapped_positions(self) -> FloatArray:
+        """Unwrapped positions r + n L, shape (n_frames, N, 3), for the MSD."""
+        return self.positions + self.images * self.box.lengths
+
+    def system(self, index: int) -> System:
+        """Frame ``index`` (negative counts from the end) as a :class:`System`."""
+        return System(
+            positions=self.positions[index],
+            box=self.box,
+            species=None if self.species is None else self.species.copy(),
+            species_names=self.species_names,
+            diameters=None if self.diameters is None else self.diameters.copy(),
+            masses=self.masses.copy(),
+            velocities=None if self.velocities is None else self.velocities[index],
+            images=self.images[index],
+            info={"step": int(self.steps[index]), "time": float(self.times[index])},
+        )
+
+
+def _read_element(group: h5py.Group) -> tuple[IntArray, FloatArray, np.ndarray]:
+    n = _element_length(group)
+    return (
+        np.asarray(group["step"][:n], dtype=np.int64),
+        np.asarray(group["time"][:n], dtype=np.float64),
+        np.asarray(group["value"][:n]),
+    )
+
+
+def read_observable(path: str | os.PathLike, name: str) -> Observable:
+    """One observable time series from an H5MD file."""
+    with _open(path, "r") as f:
+        if "observables" not in f or name not in f["observables"]:
+            raise InputError(f"{os.fspath(path)} has no observable {name!r}")
+        steps, times, values = _read_element(f["observables"][name])
+    return Observable(steps, times, values.astype(np.float64))
+
+
+def read_trajectory(path: str | os.PathLike, *, velocities: bool = True) -> Trajectory:
+    """Read an H5MD trajectory written by :class:`TrajectoryWriter` (or with the same layout).
+
+    Frames caught half-written by an interrupted run are left out (see the module docstring).
+    ``velocities=False`` skips loading them.
+    """
+    with _open(path, "r") as f:
+        try:
+            particles = f["particles/all"]
+            edges_node = particles["box/edges"]
+            position = particles["position"]
+        except KeyError:
+            raise InputError(f"{os.fspath(path)} is not an H5MD file with /particles/all") from None
+        if not isinstance(edges_node, h5py.Dataset):
+            raise InputError(
+                f"{os.fspath(path)}: the box changes in time; pelkit reads fixed boxes only"
+            )
+        edges = np.asarray(edges_node[()], dtype=np.float64)
+        if edges.shape != (3,):
+            raise InputError(
+                f"{os.fspath(path)}: box edges have shape {edges.shape}; pelkit needs a fixed "
+                "orthorhombic box (3,)"
+            )
+        elements = [position]
+        if "image" in particles:
+            elements.append(particles["image"])
+        use_velocity = velocities and "velocity" in particles
+        if use_velocity:
+            elements.append(particles["velocity"])
+        n = min(_element_length(g) for g in elements)
+        steps, times, pos = (a[:n] for a in _read_element(position))
+        n_particles = pos.shape[1]
+        if "image" in particles:
+            images = np.asarray(particles["image/value"][:n], dtype=np.int64)
+        else:
+            images = np.zeros((n, n_particles, 3), dtype=np.int64)
+        vel = (
+            np.asarray(particles["velocity/value"][:n], dtype=np.float64) if use_velocity else None
+        )
+        params = f["parameters"].attrs if "parameters" in f else {}
+        names_raw = params.get("species_names", None)
+        has_species = bool(params.get("has_species", "species" in particles))
+        species = (
+            np.asarray(particles["species"][()], dtype=np.int64)
+            if has_species and "species" in particles
+            else None
+        )
+        if names_raw is not None:
+            names = tuple(s.decode() if isinstance(s, bytes) else str(s) for s in names_raw)
+        else:
+            names = default_species_names(1 if species is None else int(species.max()) + 1)
+        masses = (
+            np.asarray(particles["mass"][()], dtype=np.float64)
+            if "mass" in particles
+            else np.ones(n_particles)
+        )
+        diameters = (
+            np.asarray(particles["diameter"][()], dtype=np.float64)
+            if "diameter" in particles
+            else None
+        )
+        observables = {}
+        if "observables" in f:
+            for name, group in f["observables"].items():
+                if isinstance(group, h5py.Group) and "value" in group:
+                    o_steps, o_times, o_values = _read_element(group)
+                    observables[name] = Observable(o_steps, o_times, o_values.astype(np.float64))
+    return Trajectory(
+        box=Box(edges),
+        steps=steps,
+        times=times.astype(np.float64),
+        positions=pos.astype(np.float64),
+        images=images,
+        velocities=vel,
+        species=species,
+        species_names=names,
+        masses=masses,
+        diameters=diameters,
+        observables=observables,
+    )
