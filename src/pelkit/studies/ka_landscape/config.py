@@ -1,0 +1,127 @@
+"""Configuration of the Kob-Andersen landscape study: a validated pydantic model and presets.
+
+Any field can be overridden from a TOML file (``--config FILE``); unknown or ill-typed fields are
+one clear error. Times are in tau, temperatures in eps/k_B.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pelkit.errors import InputError
+
+
+class KAConfig(BaseModel):
+    """All parameters of the study (defaults = the ``laptop`` preset)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    preset: str = "laptop"
+    n_particles: int = Field(155, ge=155, description="KA needs N >= 155 for L > 2 r_c,AA")
+    density: float = Field(1.2, gt=0)
+    temperatures: list[float] = Field(
+        default_factory=lambda: [0.55, 0.6, 0.7, 0.85, 1.0, 1.5, 2.0], min_length=2
+    )
+    n_replicas: int = Field(6, ge=1)
+    seed: int = 2004
+    dt: float = Field(0.005, gt=0, le=0.01)
+    thermostat: str = "nose-hoover"
+    thermostat_tau: float = Field(1.0, gt=0, description="NHC/Bussi time constant (weak coupling)")
+    # equilibration (phase A)
+    melt_temperature: float = Field(2.0, gt=0, description="first melt the random packing here")
+    melt_time: float = Field(5.0, ge=0)
+    eq_msd_target: float = Field(3.0, gt=1, description="A-particle MSD (sigma^2) to reach")
+    eq_min_time: float = Field(10.0, ge=0)
+    eq_max_time: float = Field(3000.0, gt=0)
+    eq_block_time: float = Field(5.0, gt=0)
+    eq_quenches: int = Field(12, ge=4, description="quenches for the e_IS drift test")
+    eq_drift_sigmas: float = Field(3.0, gt=0, description="allowed e_IS drift in standard errors")
+    # production (phase B)
+    production_factor: float = Field(2.2, ge=2.0, description="run length in pilot t_MSD=1")
+    quenches_per_t1: int = Field(100, ge=10)
+    quench_method: str = "lbfgs"
+    quench_fmax: float = Field(1e-6, gt=0)
+    inm_snapshots: int = Field(8, ge=0)
+    inm_max_displacement: float = Field(0.5, gt=0)
+    inm_points: int = Field(201, ge=21)
+    # analysis
+    d_inf: float | None = Field(None, description="None: fit at high T; 0.155 = the seed's value")
+    d_inf_min_temperature: float = Field(1.0, gt=0)
+    low_t_max: float = Field(0.75, description="temperatures <= this enter the landscape fits")
+    cut_sigmas: float = Field(3.0, gt=0)
+    bootstrap: int = Field(200, ge=0)
+    workers: int | None = None
+
+    @field_validator("temperatures")
+    @classmethod
+    def _positive_sorted(cls, v: list[float]) -> list[float]:
+        if any(t <= 0 for t in v):
+            raise ValueError("temperatures must be positive")
+        if len(set(v)) != len(v):
+            raise ValueError("temperatures must be distinct")
+        return sorted(v)
+
+    @field_validator("thermostat")
+    @classmethod
+    def _thermostat(cls, v: str) -> str:
+        if v not in ("nose-hoover", "bussi", "langevin", "nve"):
+            raise ValueError("thermostat must be nose-hoover, bussi, langevin or nve")
+        return v
+
+    @field_validator("quench_method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        from pelkit.landscape.minimize import METHODS
+
+        if v not in METHODS:
+            raise ValueError(f"quench_method must be one of {', '.join(METHODS)}")
+        return v
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # end-to-end in well under a minute on 2 cores (used by the tests)
+    "smoke": dict(
+        temperatures=[1.0, 2.0], n_replicas=2, melt_time=1.0, eq_msd_target=2.0,
+        eq_min_time=2.0, eq_max_time=60.0, eq_block_time=1.0, eq_quenches=6,
+        quenches_per_t1=20, inm_snapshots=2, inm_points=61, bootstrap=20,
+        d_inf_min_temperature=1.0, low_t_max=2.0,
+    ),
+    # the default: under 15 minutes on 2 cores, physics visible (what `make run` runs)
+    "laptop": dict(),
+    # seed 004: six temperatures 0.446-0.65, 1000 replicas each (cluster or GPU)
+    "paper": dict(
+        temperatures=[0.446, 0.47, 0.50, 0.55, 0.60, 0.65, 1.0, 1.5, 2.0], n_replicas=1000,
+        eq_msd_target=5.0, eq_max_time=2e5, eq_block_time=20.0, inm_snapshots=10,
+        bootstrap=1000, low_t_max=0.65,
+    ),
+}
+
+
+def _format_validation(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "config"
+    return f"invalid study config: {where}: {err['msg']}"
+
+
+def load_config(preset: str = "laptop", config_file: Path | None = None, **overrides) -> KAConfig:
+    """The preset's config, updated by a TOML file and keyword overrides (validated)."""
+    if preset not in PRESETS:
+        raise InputError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    values: dict[str, Any] = dict(PRESETS[preset], preset=preset)
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise InputError(f"config file not found: {path}")
+        try:
+            values.update(tomllib.loads(path.read_text()))
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"config file {path} is not valid TOML: {exc}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return KAConfig(**values)
+    except ValidationError as exc:
+        raise InputError(_format_validation(exc)) from None
