@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## make run: set up and run the main end-to-end job (results in runs/demo)
+## make run: set up and run the flagship study (KA landscape, laptop preset) into runs/ka-laptop
 run: $(STAMP)
-	$(BIN)/pelkit demo --out runs/demo
+	$(BIN)/pelkit study run ka-landscape --preset laptop --out runs/ka-laptop --resume
 
 ## make test: set up and run the whole test suite
 test: $(STAMP)

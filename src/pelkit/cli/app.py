@@ -35,6 +35,7 @@ from pelkit.cli import convert as _convert  # noqa: E402
 from pelkit.cli import energy as _energy  # noqa: E402
 from pelkit.cli import simulate as _simulate  # noqa: E402
 from pelkit.cli import tunnel as _tunnel  # noqa: E402
+from pelkit.cli.study import study_app  # noqa: E402
 from pelkit.cli.theory import theory_app  # noqa: E402
 
 _build.register(app)
@@ -44,3 +45,4 @@ _simulate.register(app)
 _tunnel.register(app)
 
 app.add_typer(theory_app, name="theory", help="Analytical landscape models (REM, hypercube, ...).")
+app.add_typer(study_app, name="study", help="Paper-scale studies: list, run, analyze.")

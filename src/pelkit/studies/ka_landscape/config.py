@@ -117,7 +117,9 @@ def load_config(preset: str = "laptop", config_file: Path | None = None, **overr
         if not path.is_file():
             raise InputError(f"config file not found: {path}")
         try:
-            values.update(tomllib.loads(path.read_text()))
+            loaded = tomllib.loads(path.read_text())
+            loaded.pop("study_name", None)  # a run folder's config.toml can be reused
+            values.update(loaded)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"config file {path} is not valid TOML: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
