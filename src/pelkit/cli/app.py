@@ -30,6 +30,7 @@ def _root(
     """pelkit: potential energy landscapes of glasses and supercooled liquids."""
 
 
+from pelkit.cli import analysis as _analysis  # noqa: E402
 from pelkit.cli import build as _build  # noqa: E402
 from pelkit.cli import convert as _convert  # noqa: E402
 from pelkit.cli import energy as _energy  # noqa: E402
@@ -39,6 +40,7 @@ from pelkit.cli.study import study_app  # noqa: E402
 from pelkit.cli.theory import theory_app  # noqa: E402
 
 _build.register(app)
+_analysis.register(app)
 _energy.register(app)
 _convert.register(app)
 _simulate.register(app)

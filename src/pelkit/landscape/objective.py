@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pelkit.errors import InputError
+
 Objective = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
 
 
@@ -59,3 +61,142 @@ class MinimizeResult:
     method: str
     fmax: float
     history: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared plumbing for the minimizers (fire.py, lbfgs.py, cg.py, sd_flow.py).
+
+Callback = Callable[[int, NDArray[np.float64], float, NDArray[np.float64]], Any]
+"""``callback(iteration, x (n,), energy, gradient (n,))``; a truthy return stops the minimizer.
+
+The arrays are the minimizer's live buffers: copy them to keep them, never modify them.
+"""
+
+
+def prepare_start(
+    x0: NDArray[np.float64],
+    *,
+    block: int,
+    masses: NDArray[np.float64] | None,
+    fmax: float,
+    max_iterations: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Validate minimizer input; return an own float64 copy of x0 (n,) and 1/m (n,) or None.
+
+    ``masses`` is per coordinate (n,) in units of m; None, or all masses equal to 1, gives None
+    (the unit-mass fast path). Raises :class:`pelkit.errors.InputError` on bad input.
+    """
+    try:
+        x = np.array(x0, dtype=np.float64, order="C").reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"x0 must be an array of numbers ({exc}).") from None
+    check_int("block", block, minimum=1)
+    if x.size == 0 or x.size % block:
+        raise InputError(f"x0 has {x.size} numbers, not a positive multiple of block={block}.")
+    if not np.all(np.isfinite(x)):
+        raise InputError("x0 contains NaN or infinite values.")
+    check_positive("fmax", fmax)
+    check_int("max_iterations", max_iterations, minimum=0)
+    if masses is None:
+        return x, None
+    m = np.asarray(masses, dtype=np.float64).reshape(-1)
+    if m.shape != x.shape:
+        hint = " (per-particle masses: use np.repeat(m, block))" if m.size * block == x.size else ""
+        raise InputError(
+            f"masses must have one value per coordinate ({x.size}), got {m.size}{hint}."
+        )
+    if not np.all(np.isfinite(m)) or np.any(m <= 0):
+        raise InputError("masses must be positive and finite.")
+    if np.all(m == 1.0):
+        return x, None
+    return x, 1.0 / m
+
+
+def check_positive(name: str, value: object, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite number > 0 (>= 0 with ``allow_zero``)."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = bool(np.isfinite(value)) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        kind = "non-negative" if allow_zero else "positive"
+        raise InputError(f"{name} must be a {kind} finite number, got {value!r}.")
+    return value
+
+
+def check_int(name: str, value: object, *, minimum: int) -> int:
+    """Return ``value`` as an int if it is an integer >= ``minimum`` (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise InputError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def check_gradient(gradient: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """``gradient`` as float64 (n,); InputError if the objective returned another shape."""
+    g = np.asarray(gradient, dtype=np.float64)
+    if g.shape != (n,):
+        raise InputError(f"the objective returned a gradient of shape {g.shape}, expected ({n},).")
+    return g
+
+
+def force_below(gradient: NDArray[np.float64], gg: float, fmax: float, block: int) -> bool:
+    """True iff max_i |g_i| < fmax (per-block norm), given gg = g.g (used to skip the block scan).
+
+    Since max_i |g_i|^2 >= gg / n_blocks, the exact block scan runs only when
+    gg < n_blocks fmax^2 (the last stretch of a minimization).
+    """
+    if gg >= (gradient.size // block) * fmax * fmax:
+        return False
+    return max_block_norm(gradient, block) < fmax
+
+
+def cap_displacement(dx: NDArray[np.float64], max_step: float, block: int) -> float:
+    """Scale ``dx`` (n,) in place so that no block moves more than ``max_step``; return the factor.
+
+    The whole vector is scaled (its direction is kept), the factor is 1 when no block exceeds
+    ``max_step`` (SCIENCE.md section 2.3: per-particle step cap 0.1 sigma).
+    """
+    d2 = float(dx @ dx)
+    if d2 <= max_step * max_step:
+        return 1.0
+    big = max_block_norm(dx, block)
+    if big <= max_step:
+        return 1.0
+    factor = max_step / big
+    dx *= factor
+    return factor
+
+
+def finish(
+    x: NDArray[np.float64],
+    energy: float,
+    gradient: NDArray[np.float64],
+    *,
+    iterations: int,
+    evaluations: int,
+    stop_reason: str,
+    method: str,
+    fmax: float,
+    block: int,
+    history: dict[str, Any] | None = None,
+) -> MinimizeResult:
+    """Build a :class:`MinimizeResult`, recomputing max_force and ``converged`` from ``gradient``.
+
+    ``gradient`` must be dU/dx at ``x``; ``converged`` is ``max_force < fmax`` and nothing else.
+    """
+    max_force = max_block_norm(gradient, block)
+    converged = bool(np.isfinite(energy) and max_force < fmax)
+    if stop_reason == "converged" and not converged:
+        stop_reason = "not converged"
+    return MinimizeResult(
+        positions=x,
+        energy=float(energy),
+        max_force=max_force,
+        iterations=int(iterations),
+        evaluations=int(evaluations),
+        converged=converged,
+        stop_reason=stop_reason,
+        method=method,
+        fmax=float(fmax),
+        history=dict(history or {}),
+    )
