@@ -85,9 +85,9 @@ class KAConfig(BaseModel):
 PRESETS: dict[str, dict[str, Any]] = {
     # end-to-end in well under a minute on 2 cores (used by the tests)
     "smoke": dict(
-        temperatures=[1.0, 2.0], n_replicas=2, melt_time=1.0, eq_msd_target=2.0,
+        temperatures=[1.2, 2.0], n_replicas=2, melt_time=1.0, eq_msd_target=2.0,
         eq_min_time=2.0, eq_max_time=60.0, eq_block_time=1.0, eq_quenches=6,
-        quenches_per_t1=20, inm_snapshots=2, inm_points=61, bootstrap=20,
+        quenches_per_t1=10, inm_snapshots=1, inm_points=41, bootstrap=20,
         d_inf_min_temperature=1.0, low_t_max=2.0,
     ),
     # the default: under 15 minutes on 2 cores, physics visible (what `make run` runs)
