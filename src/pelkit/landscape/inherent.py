@@ -129,3 +129,69 @@ def count_transitions(labels: list[int] | NDArray[np.int64]) -> Counter[tuple[in
         if a != b:
             counts[(min(int(a), int(b)), max(int(a), int(b)))] += 1
     return counts
+
+
+@dataclass
+class InherentStructureSeries:
+    """e_IS(t) of a trajectory and the minima it visits.
+
+    Attributes:
+        steps: (n,) MD steps of the quenched frames; times: (n,) in tau.
+        e_is: (n,) inherent-structure energies per particle (eps).
+        converged: (n,) whether each quench met its force tolerance.
+        labels: (n,) distinct-minimum label of each quench (:class:`MinimaRegistry`).
+        registry: the distinct minima.
+    """
+
+    steps: NDArray[np.int64]
+    times: NDArray[np.float64]
+    e_is: NDArray[np.float64]
+    converged: NDArray[np.bool_]
+    labels: NDArray[np.int64]
+    registry: MinimaRegistry
+
+    def transitions(self) -> Counter[tuple[int, int]]:
+        """Transitions between consecutive distinct minima, counted per unordered pair."""
+        return count_transitions(self.labels)
+
+
+def quench_trajectory(
+    model,  # noqa: ANN001 - PairPotential
+    trajectory,  # noqa: ANN001 - pelkit.io.h5md.Trajectory
+    every: int = 1,
+    method: str = "lbfgs",
+    fmax: float = 1e-8,
+    de: float = DEFAULT_DE,
+    dr: float = DEFAULT_DR,
+) -> InherentStructureSeries:
+    """Quench every ``every``-th frame of an H5MD trajectory (see :func:`read_trajectory`).
+
+    Each minimum is labelled by a :class:`MinimaRegistry` with tolerances ``de`` (total energy)
+    and ``dr`` (max particle displacement after drift removal); [REC] fmax <= 1e-8 for them.
+    """
+    from pelkit.engine.calculator import Calculator
+    from pelkit.errors import InputError
+    from pelkit.landscape.quench import quench
+
+    if every < 1:
+        raise InputError(f"every must be a positive integer, got {every}")
+    frames = list(range(0, trajectory.n_frames, every))
+    registry = MinimaRegistry(de=de, dr=dr)
+    e_is, conv = [], []
+    calc = None
+    for k in frames:
+        snap = trajectory.system(k)
+        if calc is None:
+            calc = Calculator(model, snap)
+        res = quench(model, snap, method=method, fmax=fmax, calculator=calc)
+        e_is.append(res.energy_per_particle)
+        conv.append(res.minimize.converged)
+        registry.identify(res.system, res.energy)
+    return InherentStructureSeries(
+        steps=np.asarray(trajectory.steps)[frames],
+        times=np.asarray(trajectory.times)[frames],
+        e_is=np.asarray(e_is),
+        converged=np.asarray(conv),
+        labels=np.asarray(registry.labels, dtype=np.int64),
+        registry=registry,
+    )
