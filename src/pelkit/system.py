@@ -191,7 +191,8 @@ class System:
         system has images = old images + the wrap shift of the new positions.
         """
         new = self.copy()
-        wrapped, shift = self.box.wrap(np.asarray(positions, dtype=np.float64))
+        checked = _finite_array("positions", positions, (self.n_particles, 3))
+        wrapped, shift = self.box.wrap(checked)
         if wrapped.shape != self.positions.shape:
             raise InputError(
                 f"positions have shape {wrapped.shape}, expected {self.positions.shape}"

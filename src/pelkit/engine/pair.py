@@ -15,33 +15,65 @@ from pelkit.engine.radial import pair_scale, radial_g01
 
 @njit(cache=True, nogil=True)
 def _power_plan(terms):
-    """How the force kernel evaluates the terms a x^p e^{-bx} of g.
+    """Dense polynomial form of g for the force kernel (Horner evaluation, no branches).
 
-    Returns (even, expo (K,), is_int (K,), max_neg, max_pos): ``even`` when every term is an even
-    integer power without decay, then powers are taken of y = x^2 with exponents p/2 (no square
-    root); otherwise of y = x with exponents p. Integer exponents use tables of repeated
-    products (max_neg / max_pos entries); other exponents fall back to pow.
+    When every term of g(x) = sum a x^p e^{-bx} has b = 0 and an integer exponent (|p| < 64),
+    g is a Laurent polynomial. With ``even`` (every p even) the variable is y = x^2 with
+    exponents e = p/2 (no square root needed), otherwise y = x with e = p. Returns
+    (polynomial, even, cn (max_neg+1,), cp (max_pos,), dn (max_neg+2,), dp (max_pos,)) with
+
+        g = sum_j cn[j] y^-j + y sum_j cp[j] y^j
+        G = sum_k a_k f e_k y^(e_k - 1) = sum_j dn[j] y^-j + y sum_j dp[j] y^j,  f = 2 or 1
+
+    so that g'(x)/x = G when ``even`` and g'(x) = G otherwise. ``polynomial`` is False when some
+    term needs pow or exp; the kernel then evaluates the terms one by one.
     """
     n_terms = terms.shape[0]
+    polynomial = True
     even = True
     for k in range(n_terms):
         p = terms[k, 1]
-        if terms[k, 2] != 0.0 or p != np.floor(p) or (int(p) % 2) != 0:
+        if terms[k, 2] != 0.0 or p != np.floor(p) or abs(p) >= 64:
+            polynomial = False
             even = False
-    expo = np.zeros(n_terms, dtype=np.int64)
-    is_int = np.zeros(n_terms, dtype=np.bool_)
+        elif int(p) % 2 != 0:
+            even = False
     max_neg = 0
     max_pos = 0
-    for k in range(n_terms):
-        p = terms[k, 1]
-        if p == np.floor(p) and abs(p) < 64:
-            is_int[k] = True
-            expo[k] = int(p) // 2 if even else int(p)
-            if expo[k] < 0 and -expo[k] > max_neg:
-                max_neg = -expo[k]
-            if expo[k] > max_pos:
-                max_pos = expo[k]
-    return even, expo, is_int, max_neg, max_pos
+    if polynomial:
+        for k in range(n_terms):
+            e = int(terms[k, 1]) // 2 if even else int(terms[k, 1])
+            max_neg = max(max_neg, -e)
+            max_pos = max(max_pos, e)
+    cn = np.zeros(max_neg + 1)
+    cp = np.zeros(max_pos)
+    dn = np.zeros(max_neg + 2)
+    dp = np.zeros(max_pos)
+    if polynomial:
+        fac = 2.0 if even else 1.0
+        for k in range(n_terms):
+            a = terms[k, 0]
+            e = int(terms[k, 1]) // 2 if even else int(terms[k, 1])
+            if e <= 0:
+                cn[-e] += a
+            else:
+                cp[e - 1] += a
+            # d/dy of a y^e = a e y^(e-1)
+            if e <= 0:
+                dn[1 - e] += a * fac * e
+            elif e == 1:
+                dn[0] += a * fac
+            else:
+                dp[e - 2] += a * fac * e
+    return polynomial, even, cn, cp, dn, dp
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _horner(c, z):
+    h = 0.0
+    for j in range(c.shape[0] - 1, -1, -1):
+        h = h * z + c[j]
+    return h
 
 
 @njit(cache=True, nogil=True)
@@ -60,9 +92,7 @@ def energy_forces_virial(
     forces[:, :] = 0.0
     energy = 0.0
     virial = 0.0
-    even, expo, is_int, max_neg, max_pos = _power_plan(terms)
-    neg_pw = np.empty(max_neg + 1)
-    pos_pw = np.empty(max_pos + 1)
+    polynomial, even, cn, cp, dn, dp = _power_plan(terms)
     n_sp = sig_t.shape[0]
     rc2_t = np.empty((n_sp, n_sp))
     isig2_t = np.empty((n_sp, n_sp))
@@ -112,36 +142,29 @@ def energy_forces_virial(
                     continue
                 eps = eps0
             x2 = r2 * isig2
-            # integer powers of y = x^2 (even terms) or y = x from tables of repeated products
-            y = x2 if even else np.sqrt(x2)
-            iy = 1.0 / y
-            neg_pw[0] = 1.0
-            for k in range(1, max_neg + 1):
-                neg_pw[k] = neg_pw[k - 1] * iy
-            pos_pw[0] = 1.0
-            for k in range(1, max_pos + 1):
-                pos_pw[k] = pos_pw[k - 1] * y
-            g = 0.0
-            g1 = 0.0  # even: g'(x)/x ; otherwise g'(x)
-            for k in range(n_terms):
-                e = expo[k]
-                if is_int[k]:
-                    f = terms[k, 0] * (neg_pw[-e] if e < 0 else pos_pw[e])
-                else:
-                    f = terms[k, 0] * y ** terms[k, 1]
+            if polynomial:
+                y = x2 if even else np.sqrt(x2)
+                iy = 1.0 / y
+                g = _horner(cn, iy) + y * _horner(cp, y)
+                big = _horner(dn, iy) + y * _horner(dp, y)
                 if even:
-                    g += f
-                    g1 += 2.0 * e * f * iy
+                    s = -eps * big * isig2  # -phi'(r)/r, big = g'(x)/x
                 else:
-                    b = terms[k, 2]
-                    if b != 0.0:
-                        f *= np.exp(-b * y)
-                    g += f
-                    g1 += f * (terms[k, 1] * iy - b)
-            if even:
-                s = -eps * g1 * isig2  # -phi'(r)/r
+                    s = -eps * big * iy * isig2
             else:
-                s = -eps * g1 * iy * isig2
+                x = np.sqrt(x2)
+                ix = 1.0 / x
+                g = 0.0
+                g1 = 0.0
+                for k in range(n_terms):
+                    p = terms[k, 1]
+                    b = terms[k, 2]
+                    f = terms[k, 0] * x**p
+                    if b != 0.0:
+                        f *= np.exp(-b * x)
+                    g += f
+                    g1 += f * (p * ix - b)
+                s = -eps * g1 * ix * isig2
             energy += eps * g
             virial += s * r2  # -r phi'(r)
             fx = s * dx
