@@ -34,7 +34,9 @@ from pelkit.cli import analysis as _analysis  # noqa: E402
 from pelkit.cli import build as _build  # noqa: E402
 from pelkit.cli import convert as _convert  # noqa: E402
 from pelkit.cli import energy as _energy  # noqa: E402
+from pelkit.cli import modes as _modes  # noqa: E402
 from pelkit.cli import simulate as _simulate  # noqa: E402
+from pelkit.cli import swap_mc as _swap_mc  # noqa: E402
 from pelkit.cli import tunnel as _tunnel  # noqa: E402
 from pelkit.cli.study import study_app  # noqa: E402
 from pelkit.cli.theory import theory_app  # noqa: E402
@@ -44,6 +46,8 @@ _analysis.register(app)
 _energy.register(app)
 _convert.register(app)
 _simulate.register(app)
+_modes.register(app)
+_swap_mc.register(app)
 _tunnel.register(app)
 
 app.add_typer(theory_app, name="theory", help="Analytical landscape models (REM, hypercube, ...).")

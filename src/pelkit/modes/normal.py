@@ -1,0 +1,714 @@
+"""Normal modes of the mass-weighted Hessian: eigenpairs, translational zero modes, lowest-k modes.
+
+Conventions (SCIENCE.md section 0, "Hessian and frequencies" and "Zero modes"):
+
+* H is the Cartesian Hessian, (3N, 3N), in epsilon/sigma^2, with the component of particle i along
+  axis a at index 3 i + a.  The mass-weighted Hessian is H^M = M^-1/2 H M^-1/2 (seed 003 eq 3),
+  in epsilon/(sigma^2 m).
+* Eigenpairs H^M e_k = lambda_k e_k with |e_k| = 1 (mass-weighted unit vectors) and
+  lambda_k = omega_k^2; imaginary frequencies are reported as omega_k = -sqrt(|lambda_k|).
+  Modes are sorted by lambda, ascending.
+* Under periodic boundaries the 3 translations t_a = (sqrt(m_1) e_a, ..., sqrt(m_N) e_a)/sqrt(sum m)
+  are exact zero modes; they are identified by their overlap with span{t_a}, never by a small
+  |lambda| (SCIENCE.md section 0), and the code fails loudly (:class:`ZeroModeError`) if the number
+  of zero modes is not 3.
+
+The Hessian is an input: a dense ndarray, a ``scipy.sparse`` matrix, or a
+``scipy.sparse.linalg.LinearOperator`` (for the last, only matrix-vector products are used).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike, NDArray
+
+from pelkit.errors import InputError
+from pelkit.modes.localization import participation_number
+
+FloatArray = NDArray[np.float64]
+HessianLike = Any  # np.ndarray | scipy.sparse matrix/array | scipy.sparse.linalg.LinearOperator
+
+#: default tolerance (epsilon/(sigma^2 m)) below which a negative eigenvalue counts as unstable
+#: (SCIENCE.md section 3.3, [REC] lambda_tol = 1e-8)
+LAMBDA_TOL = 1e-8
+#: squared projection on span{t_a} above which an eigenvector is a translation (SCIENCE.md 0)
+TRANSLATION_OVERLAP = 0.99
+
+
+class ZeroModeError(InputError):
+    """The Hessian does not have exactly the 3 translational zero modes of a periodic system."""
+
+
+# --------------------------------------------------------------------------------------------
+# input handling
+# --------------------------------------------------------------------------------------------
+
+
+def check_masses(masses: ArrayLike) -> FloatArray:
+    """Masses (N,) as positive finite float64; raises :class:`InputError` otherwise."""
+    try:
+        m = np.asarray(masses, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"masses must be numeric: {exc}") from None
+    if m.ndim != 1 or m.size < 2:
+        raise InputError(f"masses must be a 1-D array of N >= 2 values, got shape {m.shape}")
+    if not np.all(np.isfinite(m)) or np.any(m <= 0.0):
+        raise InputError("masses must be positive and finite")
+    return m
+
+
+def _is_operator(hessian: HessianLike) -> bool:
+    return isinstance(hessian, spla.LinearOperator)
+
+
+def mass_weighted_hessian(hessian: HessianLike, masses: ArrayLike) -> HessianLike:
+    """H^M = M^-1/2 H M^-1/2 (SCIENCE.md section 0) in the same representation as ``hessian``.
+
+    Args:
+        hessian: Cartesian Hessian (3N, 3N) in epsilon/sigma^2: dense array, scipy.sparse matrix
+            or LinearOperator.
+        masses: (N,) particle masses in m.
+
+    Returns:
+        dense (3N, 3N) ndarray, CSR matrix, or LinearOperator, in epsilon/(sigma^2 m).
+
+    Raises:
+        InputError: wrong shape, non-finite entries, or a non-symmetric matrix.
+    """
+    m = check_masses(masses)
+    n = 3 * m.size
+    if getattr(hessian, "shape", None) != (n, n):
+        raise InputError(
+            f"Hessian has shape {getattr(hessian, 'shape', None)}, expected ({n}, {n}) for "
+            f"{m.size} particles"
+        )
+    w = np.repeat(1.0 / np.sqrt(m), 3)
+    if _is_operator(hessian):
+        op = hessian
+
+        def matvec(x: FloatArray) -> FloatArray:
+            x = np.asarray(x, dtype=np.float64).reshape(-1)
+            return w * np.asarray(op.matvec(w * x), dtype=np.float64).reshape(-1)
+
+        return spla.LinearOperator((n, n), matvec=matvec, rmatvec=matvec, dtype=np.float64)
+    if sp.issparse(hessian):
+        h = sp.csr_matrix(hessian, dtype=np.float64)
+        if not np.all(np.isfinite(h.data)):
+            raise InputError("Hessian contains NaN or infinite values")
+        asym = abs(h - h.T).max() if h.nnz else 0.0
+        scale = abs(h).max() if h.nnz else 0.0
+        if asym > 1e-9 * max(scale, 1e-300):
+            raise InputError(f"Hessian is not symmetric (max |H - H^T| = {asym:.3g})")
+        d = sp.diags(w)
+        return sp.csr_matrix(d @ h @ d)
+    try:
+        h = np.asarray(hessian, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"Hessian must be numeric: {exc}") from None
+    if not np.all(np.isfinite(h)):
+        raise InputError("Hessian contains NaN or infinite values")
+    scale = float(np.max(np.abs(h))) if h.size else 0.0
+    if float(np.max(np.abs(h - h.T))) > 1e-9 * max(scale, 1e-300):
+        raise InputError("Hessian is not symmetric")
+    hm = h * np.outer(w, w)
+    return 0.5 * (hm + hm.T)
+
+
+def _matvec(op: HessianLike, x: FloatArray) -> FloatArray:
+    """op @ x for a dense, sparse or LinearOperator op and x of shape (n,) or (n, k)."""
+    if _is_operator(op):
+        if x.ndim == 1:
+            return np.asarray(op.matvec(x), dtype=np.float64).reshape(-1)
+        return np.column_stack([np.asarray(op.matvec(c)).reshape(-1) for c in x.T])
+    return np.asarray(op @ x, dtype=np.float64)
+
+
+def _norm_estimate(op: HessianLike, seed: int = 12345) -> float:
+    """An upper bound (dense/sparse: max absolute row sum) or estimate (operator) of ||op||_2."""
+    if _is_operator(op):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=op.shape[0])
+        est = 0.0
+        for _ in range(30):
+            x /= np.linalg.norm(x)
+            y = _matvec(op, x)
+            est = float(np.linalg.norm(y))
+            if est == 0.0:
+                break
+            x = y
+        return est
+    if sp.issparse(op):
+        return float(np.max(np.asarray(abs(op).sum(axis=1)).ravel()))
+    return float(np.max(np.sum(np.abs(op), axis=1)))
+
+
+# --------------------------------------------------------------------------------------------
+# translations and their orthogonal complement
+# --------------------------------------------------------------------------------------------
+
+
+def translation_basis(masses: ArrayLike) -> FloatArray:
+    """The 3 orthonormal mass-weighted translation vectors t_a (SCIENCE.md section 0).
+
+    t_a = (sqrt(m_1) e_a, ..., sqrt(m_N) e_a) / sqrt(sum_i m_i), a = x, y, z.
+
+    Args:
+        masses: (N,) particle masses.
+
+    Returns:
+        (3N, 3) array whose columns are t_x, t_y, t_z (orthonormal).
+    """
+    m = check_masses(masses)
+    s = np.sqrt(m) / np.sqrt(m.sum())
+    t = np.zeros((m.size, 3, 3))
+    for a in range(3):
+        t[:, a, a] = s
+    return t.reshape(3 * m.size, 3)
+
+
+class TranslationComplement:
+    """Orthonormal basis Q (3N, 3N-3) of the complement of span{t_a}, applied implicitly.
+
+    Q = W[:, 3:] with the Householder reflection W = (I_N - 2 w w^T) (x) I_3,
+    w = (s + e_1)/|s + e_1|, s = sqrt(m)/|sqrt(m)|.  W maps the unit particle-0 block e_1 (x) e_a
+    onto -t_a, so the last 3N-3 columns of W span the complement of the translations.  Applying
+    W costs O(N); no (3N, 3N) matrix is formed except by :meth:`restrict_dense`.
+    """
+
+    def __init__(self, masses: ArrayLike) -> None:
+        m = check_masses(masses)
+        self.n_particles = m.size
+        s = np.sqrt(m) / np.sqrt(m.sum())
+        w = s.copy()
+        w[0] += 1.0
+        self.w = w / np.linalg.norm(w)
+
+    def _reflect(self, x: FloatArray) -> FloatArray:
+        """W x for x of shape (3N,) or (3N, k)."""
+        shape = x.shape
+        xr = x.reshape(self.n_particles, 3, -1)
+        c = np.einsum("i,iak->ak", self.w, xr)
+        return (xr - 2.0 * self.w[:, None, None] * c[None, :, :]).reshape(shape)
+
+    def expand(self, y: FloatArray) -> FloatArray:
+        """Q y: (3N-3,) or (3N-3, k) coefficients -> (3N,) or (3N, k) vectors orthogonal to t_a."""
+        z = np.zeros((3 * self.n_particles,) + y.shape[1:])
+        z[3:] = y
+        return self._reflect(z)
+
+    def reduce(self, x: FloatArray) -> FloatArray:
+        """Q^T x: (3N,) or (3N, k) -> (3N-3,) or (3N-3, k)."""
+        return self._reflect(np.asarray(x, dtype=np.float64))[3:]
+
+    def restrict_dense(self, a: FloatArray) -> FloatArray:
+        """Q^T A Q for a dense symmetric (3N, 3N) A, returned as (3N-3, 3N-3)."""
+        b = self._reflect(a)  # W A
+        b = self._reflect(b.T).T  # W A W
+        b = b[3:, 3:]
+        return 0.5 * (b + b.T)
+
+    def restrict_operator(self, op: HessianLike) -> spla.LinearOperator:
+        """Q^T A Q as a LinearOperator of size 3N-3 (A dense, sparse or LinearOperator)."""
+        n = 3 * self.n_particles - 3
+
+        def matvec(y: FloatArray) -> FloatArray:
+            y = np.asarray(y, dtype=np.float64).reshape(-1)
+            return self.reduce(_matvec(op, self.expand(y)))
+
+        return spla.LinearOperator((n, n), matvec=matvec, rmatvec=matvec, dtype=np.float64)
+
+
+def project_out_translations(vectors: FloatArray, masses: ArrayLike) -> FloatArray:
+    """(I - T T^T) x for mass-weighted vectors x of shape (3N,) or (3N, k)."""
+    t = translation_basis(masses)
+    return vectors - t @ (t.T @ vectors)
+
+
+def _fix_signs(vectors: FloatArray) -> FloatArray:
+    """Make the largest-magnitude component of every column positive (deterministic signs)."""
+    idx = np.argmax(np.abs(vectors), axis=0)
+    signs = np.sign(vectors[idx, np.arange(vectors.shape[1])])
+    signs[signs == 0] = 1.0
+    return vectors * signs
+
+
+def _check_translation_invariance(
+    hm: HessianLike, masses: FloatArray, scale: float, translation_tol: float
+) -> float:
+    """Relative residual max_a |H^M t_a| / ||H^M||; raise :class:`ZeroModeError` if too large."""
+    t = translation_basis(masses)
+    res = float(np.max(np.linalg.norm(_matvec(hm, t), axis=0))) / max(scale, 1e-300)
+    if res > translation_tol:
+        raise ZeroModeError(
+            "the Hessian has 0 translational zero modes, expected 3: max |H^M t_a| / ||H^M|| = "
+            f"{res:.3g} > {translation_tol:.1g} (is the system periodic and the Hessian complete?)"
+        )
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# the Modes container
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Modes:
+    """Eigenpairs of the mass-weighted Hessian (SCIENCE.md sections 0 and 3.1).
+
+    Attributes:
+        eigenvalues: (k,) lambda_k of H^M in epsilon/(sigma^2 m), ascending.
+        eigenvectors: (3N, k) mass-weighted unit eigenvectors e_k as *columns* (as from ``eigh``).
+        masses: (N,) particle masses in m.
+        n_zero_modes: number of zero modes identified (and removed) by the constructor (3).
+        info: how the modes were obtained (method, shift, tolerances, ...).
+    """
+
+    eigenvalues: FloatArray
+    eigenvectors: FloatArray
+    masses: FloatArray
+    n_zero_modes: int = 3
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        m = check_masses(self.masses)
+        lam = np.asarray(self.eigenvalues, dtype=np.float64).reshape(-1)
+        vec = np.asarray(self.eigenvectors, dtype=np.float64)
+        if vec.ndim != 2 or vec.shape != (3 * m.size, lam.size):
+            raise InputError(
+                f"eigenvectors have shape {vec.shape}, expected ({3 * m.size}, {lam.size})"
+            )
+        object.__setattr__(self, "masses", m)
+        object.__setattr__(self, "eigenvalues", lam)
+        object.__setattr__(self, "eigenvectors", vec)
+
+    @property
+    def n_particles(self) -> int:
+        """Number of particles N."""
+        return int(self.masses.size)
+
+    @property
+    def n_modes(self) -> int:
+        """Number of modes k held."""
+        return int(self.eigenvalues.size)
+
+    @property
+    def is_complete(self) -> bool:
+        """True when all 3N - 3 non-zero modes are held (translations dropped)."""
+        return self.n_modes == 3 * self.n_particles - 3 and self.n_zero_modes == 3
+
+    @property
+    def frequencies(self) -> FloatArray:
+        """(k,) omega_k = sign(lambda_k) sqrt(|lambda_k|) in 1/tau; imaginary ones negative."""
+        lam = self.eigenvalues
+        return np.sign(lam) * np.sqrt(np.abs(lam))
+
+    def displacements(self) -> FloatArray:
+        """(3N, k) Cartesian displacement fields u_k = M^-1/2 e_k (SCIENCE.md section 0), in sigma
+        per unit mass-weighted amplitude (sigma sqrt(m))."""
+        return self.eigenvectors / np.repeat(np.sqrt(self.masses), 3)[:, None]
+
+    @property
+    def participation_number(self) -> FloatArray:
+        """(k,) N_k = [sum_i |e_i|^4]^-1 (seed 002 eq 2), a particle count in [1, N]."""
+        return np.atleast_1d(participation_number(self.eigenvectors, axis=0))
+
+    @property
+    def participation_ratio(self) -> FloatArray:
+        """(k,) PR = N_k / N (seed 003 eq 4), in [1/N, 1]."""
+        return self.participation_number / self.n_particles
+
+    def count_negative(self, lambda_tol: float = LAMBDA_TOL) -> int:
+        """Number of modes with lambda_k < -lambda_tol (imaginary frequency)."""
+        return int(np.count_nonzero(self.eigenvalues < -abs(lambda_tol)))
+
+    @property
+    def n_negative(self) -> int:
+        """Number of modes with lambda_k < -1e-8 (SCIENCE.md section 3.3 [REC] lambda_tol)."""
+        return self.count_negative(LAMBDA_TOL)
+
+    @property
+    def fraction_imaginary(self) -> float:
+        """n_negative / k; for a complete set (k = 3N - 3) this is f_u (SCIENCE.md section 3.3)."""
+        return self.n_negative / max(self.n_modes, 1)
+
+    def density_of_states(
+        self,
+        bins: int | ArrayLike = 50,
+        variable: Literal["omega", "lambda"] = "omega",
+        limits: tuple[float, float] | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Normalised density of states of the held modes, rho(x) = k^-1 sum_k delta(x - x_k).
+
+        Args:
+            bins: number of bins or bin edges (as for ``numpy.histogram``).
+            variable: "omega" (imaginary frequencies on the negative axis, 1/tau) or "lambda"
+                (eigenvalues, epsilon/(sigma^2 m)).
+            limits: histogram range (lo, hi); default the data range.
+
+        Returns:
+            (density (nbins,), edges (nbins+1,)); sum(density * diff(edges)) = fraction of modes
+            inside the range (1 for the default range).  For the INM convention normalised by
+            3N - 3 see :func:`pelkit.modes.inm.inm_density_of_states`.
+        """
+        if variable == "omega":
+            x = self.frequencies
+        elif variable == "lambda":
+            x = self.eigenvalues
+        else:
+            raise InputError(f"variable must be 'omega' or 'lambda', got {variable!r}")
+        counts, edges = np.histogram(x, bins=bins, range=limits)
+        density = counts / (max(self.n_modes, 1) * np.diff(edges))
+        return density, edges
+
+    def select(self, indices: ArrayLike) -> Modes:
+        """A :class:`Modes` holding only the modes ``indices`` (order kept)."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        return Modes(
+            self.eigenvalues[idx],
+            self.eigenvectors[:, idx],
+            self.masses,
+            self.n_zero_modes,
+            dict(self.info, selected=idx.tolist()),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# all modes (dense)
+# --------------------------------------------------------------------------------------------
+
+
+def _dense(hm: HessianLike) -> FloatArray:
+    if _is_operator(hm):
+        return _matvec(hm, np.eye(hm.shape[0]))
+    if sp.issparse(hm):
+        return np.asarray(hm.toarray(), dtype=np.float64)
+    return hm
+
+
+def all_modes(
+    hessian: HessianLike,
+    masses: ArrayLike,
+    drop_translations: bool = True,
+    method: Literal["projection", "overlap"] = "projection",
+    zero_tol: float = 1e-10,
+    translation_tol: float = 1e-8,
+) -> Modes:
+    """All eigenpairs of H^M by dense ``eigh`` (SCIENCE.md sections 0 and 3.1).
+
+    Zero modes (SCIENCE.md section 0 [REC]):
+
+    * ``method="projection"`` (default): check that the translations are exact null vectors,
+      max_a |H^M t_a| <= translation_tol ||H^M||, then diagonalise Q^T H^M Q with Q an orthonormal
+      basis of the complement of span{t_a} (:class:`TranslationComplement`).  Exact even when other
+      eigenvalues lie near 0 (INM at finite T).
+    * ``method="overlap"``: diagonalise H^M and take as translations the eigenvectors whose squared
+      projection on span{t_a} exceeds 0.99.
+
+    In both, any further eigenvalue with |lambda| <= zero_tol ||H^M|| is an extra zero mode (a free
+    particle, a floppy network).  The number of zero modes must be exactly 3, else
+    :class:`ZeroModeError` is raised.
+
+    Args:
+        hessian: Cartesian Hessian (3N, 3N), epsilon/sigma^2 (dense, sparse or LinearOperator; the
+            last two are densified).
+        masses: (N,) masses.
+        drop_translations: return the 3N - 3 non-zero modes (default) or all 3N modes (with the
+            translations; ``method="projection"`` then appends t_a as eigenvectors with lambda 0).
+        method: "projection" or "overlap", see above.
+        zero_tol: relative threshold for extra zero modes (None-like 0 disables the check).
+        translation_tol: relative residual allowed for H^M t_a = 0.
+
+    Returns:
+        :class:`Modes` sorted by lambda; ``n_zero_modes`` = 3; ``info`` records the method,
+        ``translation_residual`` and, for "overlap", ``translation_overlaps``.
+
+    Raises:
+        ZeroModeError: the Hessian does not have exactly 3 zero modes.
+        InputError: bad shapes or values.
+    """
+    m = check_masses(masses)
+    hm = _dense(mass_weighted_hessian(hessian, m))
+    scale = _norm_estimate(hm)
+    if scale == 0.0:
+        raise ZeroModeError(f"the Hessian is zero: all {hm.shape[0]} modes are zero modes")
+    info: dict[str, Any] = {"method": method, "zero_tol": zero_tol}
+    t = translation_basis(m)
+    if method == "projection":
+        info["translation_residual"] = _check_translation_invariance(
+            hm, m, scale, translation_tol
+        )
+        comp = TranslationComplement(m)
+        lam, y = sla.eigh(comp.restrict_dense(hm))
+        vec = comp.expand(y)
+        n_trans = 3
+    elif method == "overlap":
+        # an almost-rigid translation with a small stiffness (a tethered particle) also has an
+        # overlap > 0.99: the translations must be exact null vectors as well
+        residual = _check_translation_invariance(hm, m, scale, translation_tol)
+        lam_all, vec_all = sla.eigh(hm)
+        overlaps = np.sum((t.T @ vec_all) ** 2, axis=0)
+        is_trans = overlaps > TRANSLATION_OVERLAP
+        n_trans = int(np.count_nonzero(is_trans))
+        info["translation_overlaps"] = overlaps[is_trans].tolist()
+        info["translation_residual"] = residual
+        if n_trans != 3:
+            raise ZeroModeError(
+                f"found {n_trans} eigenvectors with squared translation overlap > "
+                f"{TRANSLATION_OVERLAP}, expected 3 (degenerate or missing zero modes: a free "
+                "particle, a floppy network or a non-periodic Hessian)"
+            )
+        lam, vec = lam_all[~is_trans], vec_all[:, ~is_trans]
+    else:
+        raise InputError(f"method must be 'projection' or 'overlap', got {method!r}")
+    n_extra = int(np.count_nonzero(np.abs(lam) <= zero_tol * scale)) if zero_tol > 0 else 0
+    if n_extra:
+        raise ZeroModeError(
+            f"found {n_trans + n_extra} zero modes, expected 3: {n_extra} non-translational "
+            f"eigenvalue(s) with |lambda| <= {zero_tol:.1g} ||H^M|| (a free particle or a floppy "
+            "network?)"
+        )
+    vec = _fix_signs(vec)
+    if not drop_translations:
+        lam = np.concatenate([np.zeros(3), lam])
+        vec = np.concatenate([t, vec], axis=1)
+        order = np.argsort(lam, kind="stable")
+        lam, vec = lam[order], vec[:, order]
+    info["includes_translations"] = not drop_translations
+    return Modes(lam, vec, m, 3, info)
+
+
+# --------------------------------------------------------------------------------------------
+# lowest k modes (sparse shift-invert)
+# --------------------------------------------------------------------------------------------
+
+
+def _gershgorin_lower(hm: HessianLike) -> float:
+    """min_i (A_ii - sum_{j != i} |A_ij|): a lower bound of the spectrum of a symmetric A."""
+    if sp.issparse(hm):
+        diag = hm.diagonal()
+        off = np.asarray(abs(hm).sum(axis=1)).ravel() - np.abs(diag)
+    else:
+        diag = np.diag(hm)
+        off = np.sum(np.abs(hm), axis=1) - np.abs(diag)
+    return float(np.min(diag - off))
+
+
+def _factor_if_positive_definite(hm: HessianLike, sigma: float):
+    """A solver for (H^M - sigma I) y = b if that matrix is positive definite, else None.
+
+    Dense: Cholesky.  Sparse: SuperLU in symmetric mode without off-diagonal pivoting
+    (``diag_pivot_thresh=0``); with a symmetric permutation the U diagonal is the D of an LDL^T
+    factorisation, so all pivots > 0 <=> positive definite (Sylvester's law of inertia).
+    """
+    n = hm.shape[0]
+    if sp.issparse(hm):
+        a = sp.csc_matrix(hm - sigma * sp.identity(n, format="csr"))
+        try:
+            lu = spla.splu(
+                a,
+                permc_spec="MMD_AT_PLUS_A",
+                diag_pivot_thresh=0.0,
+                options={"SymmetricMode": True},
+            )
+        except RuntimeError:
+            return None
+        if not np.array_equal(lu.perm_r, lu.perm_c):
+            return None
+        if not np.all(lu.U.diagonal() > 0.0):
+            return None
+        return lu.solve
+    try:
+        c = sla.cho_factor(hm - sigma * np.eye(n), lower=False, check_finite=False)
+    except sla.LinAlgError:
+        return None
+    return lambda b: sla.cho_solve(c, b, check_finite=False)
+
+
+def _lowest_estimate(hm: HessianLike, comp: TranslationComplement, seed: int) -> float | None:
+    """A rough Lanczos estimate of the lowest non-translational eigenvalue of H^M."""
+    op = comp.restrict_operator(hm)
+    v0 = np.random.default_rng(seed).normal(size=op.shape[0])
+    try:
+        val = spla.eigsh(
+            op, k=1, which="SA", tol=1e-3, v0=v0, maxiter=500, return_eigenvectors=False
+        )
+        return float(val[0])
+    except spla.ArpackNoConvergence as exc:
+        if len(exc.eigenvalues):
+            return float(np.min(exc.eigenvalues))
+        return None
+
+
+def _choose_shift(hm: HessianLike, comp: TranslationComplement, scale: float, seed: int):
+    """Automatic shift sigma strictly below the spectrum of H^M and the factorisation there.
+
+    1. sigma = -1e-6 ||H^M||: below the spectrum of any minimum (lambda >= 0; the translations at
+       0 are projected out later).  Accept if H^M - sigma I is positive definite.
+    2. Otherwise (INM, saddles): estimate the lowest eigenvalue theta by a loose Lanczos run and try
+       sigma = theta - g with g = max(0.05 |theta|, 1e-6 ||H^M||), doubling g until H^M - sigma I
+       is positive definite, never going below the Gershgorin bound (which is always valid).
+    """
+    delta = 1e-6 * scale
+    sigma = -delta
+    solve = _factor_if_positive_definite(hm, sigma)
+    if solve is not None:
+        return sigma, solve, "minimum"
+    lower = _gershgorin_lower(hm) - delta
+    theta = _lowest_estimate(hm, comp, seed)
+    if theta is not None:
+        gap = max(0.05 * abs(theta), delta)
+        for _ in range(60):
+            sigma = theta - gap
+            if sigma <= lower:
+                break
+            solve = _factor_if_positive_definite(hm, sigma)
+            if solve is not None:
+                return sigma, solve, "below-lanczos-estimate"
+            gap *= 2.0
+    sigma = lower
+    solve = _factor_if_positive_definite(hm, sigma)
+    if solve is None:
+        raise RuntimeError("no positive-definite shift found below the Gershgorin bound")
+    return sigma, solve, "gershgorin"
+
+
+#: largest sparse problem (3N) that "auto" hands to the sparse LU shift-invert path; above it the
+#: fill-in of SuperLU on a periodic 3-D Hessian grows too fast (3N = 6591: ~5 s and 1.4e7
+#: factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos without inversion is faster
+DIRECT_MAX = 6000
+
+
+def lowest_modes(
+    hessian: HessianLike,
+    masses: ArrayLike,
+    k: int,
+    sigma: float | None = None,
+    method: Literal["auto", "shift-invert", "lanczos"] = "auto",
+    tol: float = 0.0,
+    seed: int = 0,
+    maxiter: int | None = None,
+    ncv: int | None = None,
+    zero_tol: float = 1e-10,
+    translation_tol: float = 1e-8,
+) -> Modes:
+    """The k lowest non-zero modes of H^M (SCIENCE.md section 3.1), translations projected out.
+
+    ``method="shift-invert"`` (matrices only): ARPACK eigsh on OPinv = P (H^M - sigma I)^-1 P with
+    P = I - T T^T, so the translations (eigenvalue 0 of P..P) are never returned.  The shift is
+    always *below* the spectrum so that H^M - sigma I is positive definite and the k largest
+    1/(lambda - sigma) are the k lowest lambda:
+
+    * minima (all lambda >= 0): sigma = -1e-6 ||H^M||;
+    * INM / saddles (negative lambda): sigma below a Lanczos estimate of the lowest eigenvalue,
+      lowered until a Cholesky (dense) or symmetric-mode LU (sparse) factorisation proves
+      H^M - sigma I positive definite; the Gershgorin bound is the last resort.
+
+    A user-given ``sigma`` must also lie below the spectrum (checked by the same factorisation).
+
+    ``method="lanczos"``: ARPACK Lanczos for the smallest algebraic eigenvalues (``which="SA"``) of
+    Q^T H^M Q, the Hessian restricted to the complement of the translations
+    (:class:`TranslationComplement`).  Needs only products H v; works unchanged for INM (the most
+    negative modes come first).
+
+    ``method="auto"``: shift-invert for dense matrices and for sparse ones with 3N <= DIRECT_MAX;
+    Lanczos for larger sparse matrices (sparse LU fill-in on periodic 3-D Hessians makes the
+    factorisation the bottleneck there) and for LinearOperators.
+
+    Extra zero modes (|lambda| <= zero_tol ||H^M||) raise :class:`ZeroModeError` when they fall
+    among the k modes returned (always the case at a minimum).
+
+    Args:
+        hessian: Cartesian Hessian (3N, 3N), epsilon/sigma^2: dense, scipy.sparse or
+            LinearOperator.
+        masses: (N,) masses.
+        k: number of modes, 1 <= k <= 3N - 3 (near 3N - 3 the dense path is used).
+        sigma: optional shift in epsilon/(sigma^2 m), below the lowest eigenvalue (shift-invert).
+        method: "auto", "shift-invert" or "lanczos", see above.
+        tol: ARPACK relative tolerance (0 = machine precision).
+        seed: seed of the Lanczos start vector (reproducible results).
+        maxiter: ARPACK iteration limit (default scipy's).
+        ncv: ARPACK basis size (default: max(2k + 1, 20) shift-invert, max(3k, 60) Lanczos).
+        zero_tol, translation_tol: as in :func:`all_modes`.
+
+    Returns:
+        :class:`Modes` with k modes, ascending; ``info`` records method and shift.
+    """
+    m = check_masses(masses)
+    n = 3 * m.size
+    if not isinstance(k, int | np.integer) or k < 1 or k > n - 3:
+        raise InputError(f"k must be an integer in [1, {n - 3}], got {k!r}")
+    if method not in ("auto", "shift-invert", "lanczos"):
+        raise InputError(f"method must be 'auto', 'shift-invert' or 'lanczos', got {method!r}")
+    if method == "shift-invert" and _is_operator(hessian):
+        raise InputError("shift-invert needs a matrix (dense or sparse), not a LinearOperator")
+    hm = mass_weighted_hessian(hessian, m)
+    scale = _norm_estimate(hm)
+    if scale == 0.0:
+        raise ZeroModeError(f"the Hessian is zero: all {n} modes are zero modes")
+    residual = _check_translation_invariance(hm, m, scale, translation_tol)
+    if k > n - 3 - 6:
+        full = all_modes(hessian, m, zero_tol=zero_tol, translation_tol=translation_tol)
+        info = {"method": "dense-fallback", "translation_residual": residual}
+        return Modes(full.eigenvalues[:k], full.eigenvectors[:, :k], m, 3, info)
+    if method == "auto":
+        if _is_operator(hm) or (sp.issparse(hm) and n > DIRECT_MAX and sigma is None):
+            method = "lanczos"
+        else:
+            method = "shift-invert"
+    comp = TranslationComplement(m)
+    rng = np.random.default_rng(seed)
+    info: dict[str, Any] = {"translation_residual": residual, "seed": seed}
+    if method == "lanczos":
+        op = comp.restrict_operator(hm)
+        v0 = rng.normal(size=n - 3)
+        ncv_l = ncv if ncv is not None else min(n - 3, max(3 * k, 60))
+        lam, y = spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter, ncv=ncv_l)
+        vec = comp.expand(y)
+        info.update(method="lanczos-SA", ncv=ncv_l)
+    else:
+        if sigma is None:
+            sigma, solve, how = _choose_shift(hm, comp, scale, seed)
+        else:
+            sigma = float(sigma)
+            solve = _factor_if_positive_definite(hm, sigma)
+            how = "user"
+            if solve is None:
+                raise InputError(
+                    f"sigma = {sigma:.6g} is not below the lowest eigenvalue of H^M; "
+                    "lowest_modes needs a shift below the spectrum (use sigma=None)"
+                )
+        t = translation_basis(m)
+
+        def opinv(x: FloatArray) -> FloatArray:
+            x = np.asarray(x, dtype=np.float64).reshape(-1)
+            x = x - t @ (t.T @ x)
+            y = solve(x)
+            return y - t @ (t.T @ y)
+
+        op_inv = spla.LinearOperator((n, n), matvec=opinv, rmatvec=opinv, dtype=np.float64)
+        a_op = spla.aslinearoperator(hm)
+        v0 = project_out_translations(rng.normal(size=n), m)
+        lam, vec = spla.eigsh(
+            a_op, k=k, sigma=sigma, OPinv=op_inv, which="LM", v0=v0, tol=tol, maxiter=maxiter,
+            ncv=ncv,
+        )
+        info.update(method="shift-invert", sigma=sigma, shift_choice=how)
+    order = np.argsort(lam, kind="stable")
+    lam, vec = lam[order], vec[:, order]
+    vec = project_out_translations(vec, m)
+    vec /= np.linalg.norm(vec, axis=0)
+    if zero_tol > 0:
+        n_extra = int(np.count_nonzero(np.abs(lam) <= zero_tol * scale))
+        if n_extra:
+            raise ZeroModeError(
+                f"found {3 + n_extra} zero modes, expected 3: {n_extra} non-translational "
+                f"eigenvalue(s) with |lambda| <= {zero_tol:.1g} ||H^M|| (a free particle or a "
+                "floppy network?)"
+            )
+    return Modes(lam, _fix_signs(vec), m, 3, info)
