@@ -64,6 +64,8 @@ class Calculator:
     def __init__(
         self, model: PairPotential, system: System, skin: float = 0.3, check_overlap: bool = True
     ) -> None:
+        if not (np.isfinite(skin) and skin >= 0.0):
+            raise InputError(f"the Verlet skin must be a finite length >= 0, got {skin}")
         self.model = model
         self.system = system
         self.params = model.kernel_params(system)

@@ -14,6 +14,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from pelkit.errors import InputError
+
 
 @njit(cache=True, nogil=True)
 def _list_radius_sq(i, j, mixing, species, diameters, rl2_t, nonadd, x_cut, skin):
@@ -133,7 +135,7 @@ def build_half_list(
 
 @njit(cache=True, nogil=True)
 def max_displacement_sq(pos, ref, box):
-    """max_i |minimum-image(pos_i - ref_i)|^2."""
+    """max_i |minimum-image(pos_i - ref_i)|^2; NaN as soon as a position is NaN or infinite."""
     m = 0.0
     for i in range(pos.shape[0]):
         s = 0.0
@@ -141,6 +143,8 @@ def max_displacement_sq(pos, ref, box):
             d = pos[i, a] - ref[i, a]
             d -= box[a] * np.round(d / box[a])
             s += d * d
+        if s != s:
+            return s
         if s > m:
             m = s
     return m
@@ -171,6 +175,9 @@ class VerletList:
         """(Re)build the list around positions ``pos`` (N, 3)."""
         p = self.params
         pos = np.ascontiguousarray(pos, dtype=np.float64)
+        if not np.all(np.isfinite(pos)):
+            # a NaN cell index would be written out of bounds by the Numba builder
+            raise InputError("positions contain NaN or infinite values")
         while True:
             nbr, counts, ok = build_half_list(
                 pos, self.box, self.skin, self.r_cut_max + self.skin, p.x_cut, p.mixing,
@@ -188,7 +195,8 @@ class VerletList:
         if self.reference is None or self.reference.shape != pos.shape:
             self.build(pos)
             return True
-        if max_displacement_sq(pos, self.reference, self.box) > (0.5 * self.skin) ** 2:
+        # "not <=" also rebuilds (and so raises) for non-finite positions
+        if not max_displacement_sq(pos, self.reference, self.box) <= (0.5 * self.skin) ** 2:
             self.build(pos)
             return True
         return False
