@@ -3,6 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# one BLAS thread per process: tests and campaign workers run in parallel processes, and
+# oversubscribed OpenBLAS makes a 450x450 eigh 200x slower on a 2-core machine
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 .PHONY: run test lint bench clean
 
