@@ -160,7 +160,7 @@ class CampaignRunner:
             n_workers=1 if self.scheduler == "threads" else self.workers,
             threads_per_worker=self.workers if self.scheduler == "threads" else 1,
             processes=self.scheduler == "local",
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=40,
         )
         return Client(cluster), cluster

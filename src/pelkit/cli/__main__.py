@@ -2,4 +2,5 @@
 
 from pelkit.cli import main
 
-main()
+if __name__ == "__main__":  # guard: Dask's spawned workers re-import the main module
+    main()
