@@ -24,7 +24,7 @@ class KAConfig(BaseModel):
     n_particles: int = Field(155, ge=155, description="KA needs N >= 155 for L > 2 r_c,AA")
     density: float = Field(1.2, gt=0)
     temperatures: list[float] = Field(
-        default_factory=lambda: [0.55, 0.6, 0.7, 0.85, 1.0, 1.5, 2.0], min_length=2
+        default_factory=lambda: [0.6, 0.65, 0.75, 0.9, 1.2, 1.6, 2.0], min_length=2
     )
     n_replicas: int = Field(6, ge=1)
     seed: int = 2004
@@ -51,7 +51,7 @@ class KAConfig(BaseModel):
     # analysis
     d_inf: float | None = Field(None, description="None: fit at high T; 0.155 = the seed's value")
     d_inf_min_temperature: float = Field(1.0, gt=0)
-    low_t_max: float = Field(0.75, description="temperatures <= this enter the landscape fits")
+    low_t_max: float = Field(0.9, description="temperatures <= this enter the landscape fits")
     cut_sigmas: float = Field(3.0, gt=0)
     bootstrap: int = Field(200, ge=0)
     workers: int | None = None
