@@ -15,8 +15,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from pelkit.engine.neighbors import build_half_list, max_displacement_sq
-from pelkit.engine.pair import energy_forces_virial
+from pelkit.engine.neighbors import fill_half_list
+from pelkit.engine.pair import (
+    FORM_GENERAL,
+    force_plan,
+    forces_core,
+    forces_terms,
+    species_tables,
+    vector_form,
+)
 
 NVE, NOSE_HOOVER, BUSSI, LANGEVIN = 0, 1, 2, 3
 THERMOSTATS = {"nve": NVE, "nose-hoover": NOSE_HOOVER, "bussi": BUSSI, "langevin": LANGEVIN}
@@ -99,57 +106,105 @@ def bussi_rescale(vel, masses, dof, temperature, tau, dt):
     return max(new, 0.0) - ke
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _wrap(x, length, image):
+    """(x wrapped into [0, L), image count updated) for a coordinate x."""
+    if x >= length:
+        shift = np.floor(x / length)
+        x -= shift * length
+        image += int(shift)
+    elif x < 0.0:
+        shift = np.floor(x / length)
+        x -= shift * length
+        image += int(shift)
+        if x >= length:
+            x -= length
+            image += 1
+    return x, image
+
+
 @njit(cache=True, nogil=True)
-def _drift(pos, vel, images, box, h):
-    """x <- x + h v, wrapping into [0, L) and counting images."""
+def _drift(pos, vel, images, box, h, ref):
+    """x <- x + h v, wrapping into [0, L) and counting images; returns
+    max_i |minimum-image(x_i - ref_i)|^2 (NaN if a position is not finite), the displacement
+    since the neighbour list was built (same value as ``max_displacement_sq``)."""
+    big = 0.0
+    nan = False
     for i in range(pos.shape[0]):
+        s = 0.0
         for a in range(3):
-            x = pos[i, a] + h * vel[i, a]
-            if x >= box[a]:
-                shift = np.floor(x / box[a])
-                x -= shift * box[a]
-                images[i, a] += int(shift)
-            elif x < 0.0:
-                shift = np.floor(x / box[a])
-                x -= shift * box[a]
-                images[i, a] += int(shift)
-                if x >= box[a]:
-                    x -= box[a]
-                    images[i, a] += 1
+            x, images[i, a] = _wrap(pos[i, a] + h * vel[i, a], box[a], images[i, a])
             pos[i, a] = x
+            d = x - ref[i, a]
+            d -= box[a] * np.round(d / box[a])
+            s += d * d
+        if s != s:
+            nan = True
+        elif s > big:
+            big = s
+    return np.nan if nan else big
+
+
+@njit(cache=True, nogil=True)
+def _kick_drift(pos, vel, images, forces, masses, box, hk, hd, ref):
+    """v <- v + hk F/m, then x <- x + hd v (wrapped, images counted), particle by particle (the
+    same arithmetic as a kick followed by :func:`_drift`); returns the displacement of
+    :func:`_drift`."""
+    big = 0.0
+    nan = False
+    for i in range(pos.shape[0]):
+        w = hk / masses[i]
+        s = 0.0
+        for a in range(3):
+            v = vel[i, a] + w * forces[i, a]
+            vel[i, a] = v
+            x, images[i, a] = _wrap(pos[i, a] + hd * v, box[a], images[i, a])
+            pos[i, a] = x
+            d = x - ref[i, a]
+            d -= box[a] * np.round(d / box[a])
+            s += d * d
+        if s != s:
+            nan = True
+        elif s > big:
+            big = s
+    return np.nan if nan else big
 
 
 @njit(cache=True, nogil=True)
 def _kick(vel, forces, masses, h):
+    """v <- v + h F/m; returns sum_i m_i |v_i|^2 after the kick (as :func:`kinetic2`)."""
+    ke2 = 0.0
     for i in range(vel.shape[0]):
         w = h / masses[i]
         for a in range(3):
             vel[i, a] += w * forces[i, a]
+        ke2 += masses[i] * (vel[i, 0] ** 2 + vel[i, 1] ** 2 + vel[i, 2] ** 2)
+    return ke2
 
 
 @njit(cache=True, nogil=True)
 def _forces(pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t, nonadd,
-            terms, x_cut, forces):
-    """Forces with an automatic neighbour-list rebuild. ``state`` = (nbr, counts, ref, builds).
+            terms, x_cut, form, tab, coef, forces, disp2):
+    """Forces with an automatic neighbour-list rebuild when ``disp2``, the largest squared
+    displacement since the list was built, exceeds (skin/2)^2. ``state`` = (nbr, counts, ref,
+    builds); (form, tab, coef) from :func:`pelkit.engine.pair.force_plan` and
+    :func:`pelkit.engine.pair.species_tables`.
 
     Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
     """
     nbr, counts, ref, builds = state
-    if max_displacement_sq(pos, ref, box) > (0.5 * skin) ** 2:
-        new_nbr, new_counts, ok = build_half_list(
-            pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t, sig_t, nonadd,
-            nbr.shape[1],
-        )
-        if not ok:
+    if disp2 > (0.5 * skin) ** 2:
+        if not fill_half_list(pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t,
+                              sig_t, nonadd, nbr, counts):
             return 0.0, 0.0, False
-        nbr[:, :] = new_nbr
-        counts[:] = new_counts
         ref[:, :] = pos
         builds[0] += 1
-    e, w = energy_forces_virial(
-        pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut,
-        forces,
-    )
+    if form == FORM_GENERAL:
+        e, w = forces_terms(pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t,
+                            nonadd, terms, x_cut, forces)
+    else:
+        e, w = forces_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
+                           x_cut, form, tab, coef, forces)
     return e, w, True
 
 
@@ -175,6 +230,9 @@ def run_chunk(
     if seed >= 0:
         np.random.seed(seed)
     state = (nbr, counts, ref, builds)
+    form, coef = force_plan(terms)
+    form = vector_form(form, mixing, eps_t.shape[0])
+    tab = species_tables(eps_t, sig_t, x_cut)
     n = pos.shape[0]
     out[:] = 0.0
     energy = energy_in
@@ -186,32 +244,33 @@ def run_chunk(
         if not (start_mid and step == 0):
             if thermostat == NOSE_HOOVER:
                 nhc_half_step(vel, masses, dof, temperature, q, xi, vxi, dt)
-            _kick(vel, forces, masses, 0.5 * dt)
             if thermostat == LANGEVIN:
-                _drift(pos, vel, images, box, 0.5 * dt)
+                _kick(vel, forces, masses, 0.5 * dt)
+                _drift(pos, vel, images, box, 0.5 * dt, ref)
                 ke_before = 0.5 * kinetic2(vel, masses)
                 for i in range(n):
                     sd = np.sqrt(temperature / masses[i])
                     for a in range(3):
                         vel[i, a] = c1 * vel[i, a] + c2 * sd * np.random.standard_normal()
                 work += 0.5 * kinetic2(vel, masses) - ke_before
-                _drift(pos, vel, images, box, 0.5 * dt)
+                disp2 = _drift(pos, vel, images, box, 0.5 * dt, ref)
             else:
-                _drift(pos, vel, images, box, dt)
+                disp2 = _kick_drift(pos, vel, images, forces, masses, box, 0.5 * dt, dt, ref)
             energy, virial, ok = _forces(
                 pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
-                nonadd, terms, x_cut, forces,
+                nonadd, terms, x_cut, form, tab, coef, forces, disp2,
             )
             if not ok:
                 out[6] = work
                 out[7] = 2.0
                 return
-        _kick(vel, forces, masses, 0.5 * dt)
+        ke2 = _kick(vel, forces, masses, 0.5 * dt)
         if thermostat == NOSE_HOOVER:
             nhc_half_step(vel, masses, dof, temperature, q, xi, vxi, dt)
+            ke2 = kinetic2(vel, masses)
         elif thermostat == BUSSI:
             work += bussi_rescale(vel, masses, dof, temperature, tau, dt)
-        ke2 = kinetic2(vel, masses)
+            ke2 = kinetic2(vel, masses)
         out[0] = step + 1
         out[1] += ke2 / dof
         out[2] += energy

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from pelkit.dynamics.integrators import LANGEVIN, NOSE_HOOVER, THERMOSTATS, kinetic2, nhc_energy
 from pelkit.dynamics.integrators import run_chunk as _run_chunk
 from pelkit.engine.calculator import Calculator
+from pelkit.engine.pair import LANES
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System
@@ -192,6 +193,7 @@ class MDSimulation:
         counts_max = int(vl.counts.max()) if vl.counts.size else 0
         # headroom so that density fluctuations do not overflow rows inside the compiled loop
         width = max(vl.width, int(1.5 * counts_max) + 16)
+        width = -(-width // LANES) * LANES  # rows padded to whole lanes (engine.pair)
         if width != vl.neighbors.shape[1]:
             vl.width = width
             vl.build(pos)

@@ -4,133 +4,196 @@ A pair (i, j) enters the list when its minimum-image distance is below r_c,ij + 
 r_c,ij = x_c sigma_ij. The list stays valid while no particle has moved more than skin/2 since it
 was built (:class:`VerletList` checks this on every call and rebuilds automatically).
 
-Storage: ``neighbors`` (N, K) int64 padded rows and ``counts`` (N,), row i listing its partners
-j > i. This fixed-width layout is what a replica-batched or GPU version mirrors.
+Storage: ``neighbors`` (N, K) int64 rows and ``counts`` (N,), row i listing its partners j > i
+in its first counts[i] entries. Each row is padded up to the next multiple of
+:data:`pelkit.engine.pair.LANES` with the index i itself (never a partner: the vectorised force
+kernel reads whole lanes and masks the padding), so K is at least that padded length. This
+fixed-width layout is what a replica-batched or GPU version mirrors.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from pelkit.engine.pair import BLOCK, LANES
 from pelkit.errors import InputError
 
+CAND_PAD = 32  # candidate runs are padded to a multiple of this (masked lanes)
 
-@njit(cache=True, nogil=True)
-def _list_radius_sq(i, j, mixing, species, diameters, rl2_t, nonadd, x_cut, skin):
-    """(x_c sigma_ij + skin)^2 for a pair (species tables precomputed in ``rl2_t``)."""
-    if mixing == 0:
-        return rl2_t[species[i], species[j]]
-    di = diameters[i]
-    dj = diameters[j]
-    sig = 0.5 * (di + dj)
-    if mixing == 2:
-        sig *= 1.0 - nonadd * abs(di - dj)
-    rl = x_cut * sig + skin
-    return rl * rl
+
+@intrinsic
+def _stack_i64(typingctx, size):
+    """Pointer to ``size`` int64 on the stack of the calling kernel (``size`` a literal)."""
+    if not isinstance(size, types.IntegerLiteral):
+        return None
+    count = size.literal_value
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_value_type(types.int64)
+        return cgutils.alloca_once(builder, ty, size=context.get_constant(types.intp, count))
+
+    return types.CPointer(types.int64)(size), codegen
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _image_r2(dx, dy, dz, lx, ly, lz, ilx, ily, ilz):
+    """Squared minimum-image length of (dx, dy, dz) in a box (lx, ly, lz), il = 1/l."""
+    dx -= lx * np.floor(dx * ilx + 0.5)
+    dy -= ly * np.floor(dy * ily + 0.5)
+    dz -= lz * np.floor(dz * ilz + 0.5)
+    return dx * dx + dy * dy + dz * dz
 
 
 @njit(cache=True, nogil=True)
 def build_half_list(
     pos, box, skin, r_list_max, x_cut, mixing, species, diameters, eps_t, sig_t, nonadd, width
 ):
-    """Build the half Verlet list; returns (neighbors (N, width), counts (N,), ok).
+    """Build the padded half Verlet list; returns (neighbors (N, width), counts (N,), ok).
 
-    Uses a cell list when every box side holds at least 3 cells of side >= r_list_max, else an
-    O(N^2) loop. ``ok`` is False when a row overflowed ``width`` (the caller retries wider).
-    Candidates j > i of particle i are gathered first, then tested in one tight loop.
+    A pair (i, j > i) is listed when its minimum-image distance is below x_c sigma_ij + skin
+    (squared distances compared). Candidates: every j > i when some box side holds fewer than 4
+    cells of side ``r_list_max`` (small boxes: fewer candidates than 27 cells would give), else
+    the 27 cells around i's cell. Positions are copied into cell-ordered contiguous arrays so
+    that the test of a run of candidates is a vectorised loop (runs padded to CAND_PAD lanes,
+    padding masked); the accepted indices are then compacted without branches. Rows list j in
+    cell order (ascending j on the small-box path) and are padded as the module doc says.
+    ``ok`` is False when a padded row would not fit in ``width`` (the caller retries wider).
     """
     n = pos.shape[0]
     nbr = np.empty((n, width), dtype=np.int64)
     counts = np.zeros(n, dtype=np.int64)
+    ok = fill_half_list(pos, box, skin, r_list_max, x_cut, mixing, species, diameters, eps_t,
+                        sig_t, nonadd, nbr, counts)
+    return nbr, counts, ok
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fill_half_list(
+    pos, box, skin, r_list_max, x_cut, mixing, species, diameters, eps_t, sig_t, nonadd, nbr,
+    counts
+):
+    """:func:`build_half_list` into existing arrays ``nbr`` (N, width) and ``counts`` (N,)
+    (no allocation of the list: MD rebuilds reuse their arrays). Returns ``ok``; when False
+    (a row overflowed) the arrays hold a partial list and must be rebuilt wider."""
+    width = nbr.shape[1]
+    n = pos.shape[0]
     n_sp = sig_t.shape[0]
-    rl2_t = np.empty((n_sp, n_sp))
-    for a in range(n_sp):
-        for b in range(n_sp):
-            rl2_t[a, b] = (x_cut * sig_t[a, b] + skin) ** 2
-    cand = np.empty(n, dtype=np.int64)
     lx = box[0]
     ly = box[1]
     lz = box[2]
     ilx = 1.0 / lx
     ily = 1.0 / ly
     ilz = 1.0 / lz
-    nc = np.empty(3, dtype=np.int64)
-    for a in range(3):
-        nc[a] = int(box[a] // r_list_max)
-    use_cells = nc[0] >= 3 and nc[1] >= 3 and nc[2] >= 3
-    n_cells = nc[0] * nc[1] * nc[2] if use_cells else 1
-    cell_xyz = np.zeros((n, 3), dtype=np.int64)
-    start = np.zeros(n_cells + 1, dtype=np.int64)
-    members = np.empty(n, dtype=np.int64)
+    nc0 = int(lx // r_list_max)
+    nc1 = int(ly // r_list_max)
+    nc2 = int(lz // r_list_max)
+    use_cells = nc0 >= 4 and nc1 >= 4 and nc2 >= 4
+    if not use_cells:
+        nc0 = 1
+        nc1 = 1
+        nc2 = 1
+    n_cells = nc0 * nc1 * nc2
+    cell = np.zeros((n, 3), dtype=np.int64)
+    cell_of = np.zeros(n, dtype=np.int64)
     if use_cells:
-        cell_of = np.empty(n, dtype=np.int64)
         for i in range(n):
             for a in range(3):
+                nc_a = nc0 if a == 0 else (nc1 if a == 1 else nc2)
                 s = pos[i, a] / box[a]
                 s -= np.floor(s)
-                c = int(s * nc[a])
-                if c >= nc[a]:
-                    c = nc[a] - 1
-                cell_xyz[i, a] = c
-            cell_of[i] = (cell_xyz[i, 0] * nc[1] + cell_xyz[i, 1]) * nc[2] + cell_xyz[i, 2]
-        for i in range(n):
-            start[cell_of[i] + 1] += 1
-        for c in range(n_cells):
-            start[c + 1] += start[c]
-        fill = start[:-1].copy()
-        for i in range(n):
-            c = cell_of[i]
-            members[fill[c]] = i
-            fill[c] += 1
+                cell[i, a] = min(int(s * nc_a), nc_a - 1)
+            cell_of[i] = (cell[i, 0] * nc1 + cell[i, 1]) * nc2 + cell[i, 2]
+    start = np.zeros(n_cells + 1, dtype=np.int64)
     for i in range(n):
-        m = 0
-        if use_cells:
-            cx = cell_xyz[i, 0]
-            cy = cell_xyz[i, 1]
-            cz = cell_xyz[i, 2]
-            for ox in range(-1, 2):
-                ix = (cx + ox) % nc[0]
-                for oy in range(-1, 2):
-                    iy = (cy + oy) % nc[1]
-                    for oz in range(-1, 2):
-                        iz = (cz + oz) % nc[2]
-                        c = (ix * nc[1] + iy) * nc[2] + iz
-                        for k in range(start[c], start[c + 1]):
-                            j = members[k]
-                            if j > i:
-                                cand[m] = j
-                                m += 1
-        else:
-            for j in range(i + 1, n):
-                cand[m] = j
-                m += 1
+        start[cell_of[i] + 1] += 1
+    for c in range(n_cells):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    # cell-ordered copies, padded with CAND_PAD entries that never pass the test (index -1)
+    order = np.full(n + CAND_PAD, -1, dtype=np.int64)
+    for i in range(n):
+        c = cell_of[i]
+        order[fill[c]] = i
+        fill[c] += 1
+    xs = np.zeros(n + CAND_PAD)
+    ys = np.zeros(n + CAND_PAD)
+    zs = np.zeros(n + CAND_PAD)
+    ds = np.ones(n + CAND_PAD)
+    # thr[a, k]: squared list radius between species a and the k-th sorted particle
+    thr = np.zeros((n_sp if mixing == 0 else 1, n + CAND_PAD))
+    for k in range(n):
+        i = order[k]
+        xs[k] = pos[i, 0]
+        ys[k] = pos[i, 1]
+        zs[k] = pos[i, 2]
+        ds[k] = diameters[i]
+        if mixing == 0:
+            for a in range(n_sp):
+                thr[a, k] = (x_cut * sig_t[a, species[i]] + skin) ** 2
+    k_na = nonadd if mixing == 2 else 0.0
+    flags = carray(_stack_i64(BLOCK), BLOCK)
+    cand = np.empty(n + CAND_PAD, dtype=np.int64)
+    stencil = np.zeros(27, dtype=np.int64)
+    for i in range(n):
         xi = pos[i, 0]
         yi = pos[i, 1]
         zi = pos[i, 2]
+        di = diameters[i]
+        row_thr = thr[species[i] if mixing == 0 else 0]
+        n_st = 1
+        if use_cells:
+            n_st = 0
+            for ox in range(-1, 2):
+                ix = (cell[i, 0] + ox) % nc0
+                for oy in range(-1, 2):
+                    iy = (cell[i, 1] + oy) % nc1
+                    for oz in range(-1, 2):
+                        iz = (cell[i, 2] + oz) % nc2
+                        stencil[n_st] = (ix * nc1 + iy) * nc2 + iz
+                        n_st += 1
         c_i = 0
-        for k in range(m):
-            j = cand[k]
-            dx = xi - pos[j, 0]
-            dy = yi - pos[j, 1]
-            dz = zi - pos[j, 2]
-            dx -= lx * np.floor(dx * ilx + 0.5)
-            dy -= ly * np.floor(dy * ily + 0.5)
-            dz -= lz * np.floor(dz * ilz + 0.5)
-            r2 = dx * dx + dy * dy + dz * dz
-            if mixing == 0:
-                rl2 = rl2_t[species[i], species[j]]
-            else:
-                rl2 = _list_radius_sq(i, j, mixing, species, diameters, rl2_t, nonadd, x_cut,
-                                      skin)
-            if r2 < rl2:
-                if c_i >= width:
-                    return nbr, counts, False
-                nbr[i, c_i] = j
-                c_i += 1
+        for t in range(n_st):
+            lo = start[stencil[t]] if use_cells else i + 1
+            hi = start[stencil[t] + 1]
+            for b0 in range(lo, hi, BLOCK):
+                nb = min(BLOCK, hi - b0)
+                nv = (nb + CAND_PAD - 1) & -CAND_PAD  # a multiple of CAND_PAD (a power of 2)
+                bx = xs[b0 : b0 + nv]
+                by = ys[b0 : b0 + nv]
+                bz = zs[b0 : b0 + nv]
+                bo = order[b0 : b0 + nv]
+                if mixing == 0:
+                    bt = row_thr[b0 : b0 + nv]
+                    for m in range(nv):
+                        r2 = _image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz, ilx, ily,
+                                       ilz)
+                        good = (r2 < bt[m]) & (bo[m] > i) & (m < nb)
+                        flags[m] = 1 if good else 0
+                else:
+                    bd = ds[b0 : b0 + nv]
+                    for m in range(nv):
+                        r2 = _image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz, ilx, ily,
+                                       ilz)
+                        dj = bd[m]
+                        rl = x_cut * (0.5 * (di + dj) * (1.0 - k_na * abs(di - dj))) + skin
+                        good = (r2 < rl * rl) & (bo[m] > i) & (m < nb)
+                        flags[m] = 1 if good else 0
+                for m in range(nb):
+                    cand[c_i] = bo[m]
+                    c_i += flags[m]
+        padded = (c_i + LANES - 1) // LANES * LANES
+        if padded > width:
+            return False
+        for m in range(c_i):
+            nbr[i, m] = cand[m]
+        for m in range(c_i, padded):
+            nbr[i, m] = i  # padding read (masked) by the vectorised force kernel
         counts[i] = c_i
-    return nbr, counts, True
+    return True
 
 
 @njit(cache=True, nogil=True)
