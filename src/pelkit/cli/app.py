@@ -35,6 +35,7 @@ from pelkit.cli import build as _build  # noqa: E402
 from pelkit.cli import convert as _convert  # noqa: E402
 from pelkit.cli import energy as _energy  # noqa: E402
 from pelkit.cli import modes as _modes  # noqa: E402
+from pelkit.cli import neb as _neb  # noqa: E402
 from pelkit.cli import simulate as _simulate  # noqa: E402
 from pelkit.cli import swap_mc as _swap_mc  # noqa: E402
 from pelkit.cli import tunnel as _tunnel  # noqa: E402
@@ -49,6 +50,7 @@ _simulate.register(app)
 _modes.register(app)
 _swap_mc.register(app)
 _tunnel.register(app)
+_neb.register(app)
 
 app.add_typer(theory_app, name="theory", help="Analytical landscape models (REM, hypercube, ...).")
 app.add_typer(study_app, name="study", help="Paper-scale studies: list, run, analyze.")

@@ -1,0 +1,158 @@
+"""NEB throughput and time to converge a typical double well of the seed-003 swap glass.
+
+Run:  .venv/bin/python benchmarks/bench_neb.py [--sizes 500 1500] [--images 40] [--repeats 3]
+
+For each N:
+
+1. A glass: random swap-model packing, 2000 swap-MC sweeps at T = 0.1, quench (L-BFGS,
+   max force 1e-10) to minimum A.
+2. A neighbouring minimum B, as the exploration of the study finds them: A is pushed along its
+   softest normal mode (largest particle displacement 0.3, 0.45, 0.6 sigma, both signs) and
+   quenched; the first push that lands in another minimum with a barrier between them is kept.
+3. Throughput: ``--iterations`` FIRE 2.0 iterations of a climbing-image band of ``--images``
+   images (end points included), median over ``--repeats``; reported as image evaluations
+   (energy + forces of one configuration) per second and particle-evaluations per second,
+   for the study's per-image Verlet lists (:class:`BandEnergy`) and for one shared
+   Calculator (whose list is rebuilt whenever the next image differs by more than half the
+   skin). BLAS runs on one thread (see ``pelkit.studies.tls_qlm.threads``).
+4. Time to converge: CI-NEB from the straight line to the largest NEB force < 1e-6 (climbing
+   image switched on at 1e-2), with iterations, evaluations and the barrier.
+
+Output: a markdown table on stdout and in ``benchmarks/results_neb.md`` (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pelkit.build import swap_system
+from pelkit.dynamics.swap_mc import run_swap_mc
+from pelkit.engine.calculator import Calculator
+from pelkit.landscape.inherent import same_minimum
+from pelkit.landscape.neb import neb
+from pelkit.landscape.quench import quench
+from pelkit.models import get_model
+from pelkit.modes.normal import lowest_modes
+from pelkit.studies.tls_qlm.paths import BandEnergy
+from pelkit.studies.tls_qlm.threads import limit_blas_threads
+
+HERE = Path(__file__).resolve().parent
+
+
+def make_pair(n: int, seed: int = 7):
+    """(model, A system, E_A, B system, E_B) for an N-particle swap glass (module docstring)."""
+    model = get_model("swap")
+    _, glass = run_swap_mc(model, swap_system(n, seed=seed), 0.1, 2000, seed=seed,
+                           tune_sweeps=100)
+    glass.velocities = None
+    qa = quench(model, glass, method="lbfgs", fmax=1e-10)
+    calc = Calculator(model, qa.system)
+    modes = lowest_modes(calc.hessian(sparse=True), qa.system.masses, 5, seed=0)
+    u = modes.displacements()[:, 0].reshape(-1, 3)
+    u /= np.linalg.norm(u, axis=1).max()
+    for amp in (0.3, 0.45, 0.6):
+        for sign in (1.0, -1.0):
+            pushed = qa.system.with_positions(qa.system.positions + sign * amp * u)
+            qb = quench(model, pushed, method="lbfgs", fmax=1e-10, calculator=calc)
+            if qb.minimize.converged and not same_minimum(qa.system, qa.energy, qb.system,
+                                                          qb.energy):
+                return model, qa.system, qa.energy, qb.system, qb.energy
+    raise RuntimeError(f"no neighbouring minimum found for N = {n}")
+
+
+def throughput(model, a, b, images: int, iterations: int, repeats: int, per_image: bool):  # noqa: ANN001
+    """Median (wall seconds, CPU seconds, image evaluations) of ``iterations`` iterations."""
+    times, cpu, evals = [], [], 0
+    for _ in range(repeats):
+        if per_image:
+            energy = BandEnergy(model, a, images + 2)
+        else:
+            energy = Calculator(model, a, check_overlap=False).objective
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = neb(energy, a.positions.ravel(), b.positions.ravel(), n_images=images,
+                  box=a.box.lengths, fmax=1e-12, climb=False, max_iterations=iterations)
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        evals = res.evaluations
+    return statistics.median(times), statistics.median(cpu), evals
+
+
+def converge(model, a, b, images: int):  # noqa: ANN001
+    energy = BandEnergy(model, a, images + 2)
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = neb(energy, a.positions.ravel(), b.positions.ravel(), n_images=images,
+              box=a.box.lengths, fmax=1e-6, climb=True, max_iterations=100_000)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    an = res.analyse()
+    return wall, cpu, res, an
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1500])
+    parser.add_argument("--images", type=int, default=40)
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "results_neb.md")
+    args = parser.parse_args()
+
+    rows = []
+    with limit_blas_threads(1):
+        for n in args.sizes:
+            t0 = time.perf_counter()
+            model, a, ea, b, eb = make_pair(n)
+            setup = time.perf_counter() - t0
+            per = {}
+            for label, flag in (("per-image lists", True), ("shared list", False)):
+                per[label] = throughput(model, a, b, args.images, args.iterations,
+                                        args.repeats, flag)
+            wall, cpu, res, an = converge(model, a, b, args.images)
+            rows.append((n, setup, per, wall, cpu, res, an, ea, eb))
+            print(f"N = {n}: done", flush=True)
+
+    lines = [
+        "# NEB benchmark (seed-003 swap glass)",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; one BLAS thread; band of {args.images} images "
+        f"(end points included); throughput over {args.iterations} FIRE 2.0 iterations, median "
+        f"of {args.repeats}.",
+        "",
+        "| N | band force evaluations/s (per-image lists) | per CPU-s | "
+        "particle-evaluations per CPU-s | evaluations/s (one shared list) | per CPU-s | "
+        "converge to 1e-6: wall (s) | CPU (s) | iterations | converged | barrier (eps) | "
+        "asymmetry (eps) | double well |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n, _setup, per, wall, cpu, res, an, ea, eb in rows:
+        w1, c1, e1 = per["per-image lists"]
+        w2, c2, e2 = per["shared list"]
+        lines.append(
+            f"| {n} | {e1 / w1:.0f} | {e1 / c1:.0f} | {n * e1 / c1:.3g} | {e2 / w2:.0f} | "
+            f"{e2 / c2:.0f} | {wall:.1f} | {cpu:.1f} | {res.iterations} | {res.converged} | "
+            f"{an.barrier:.4g} | {abs(ea - eb):.3g} | {an.is_double_well} |"
+        )
+    lines += [
+        "",
+        f"Load average during the run: {os.getloadavg()[0]:.1f} (wall-clock rates on a busy "
+        "machine are lower than the CPU-time rates).",
+        "",
+        "A band force evaluation is the energy and forces of one image; one NEB iteration "
+        f"evaluates the {args.images - 2} interior images. The pair is made by pushing minimum A "
+        "along its softest mode and quenching, which gives the local rearrangements that the "
+        "exploration finds.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

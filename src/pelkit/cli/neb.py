@@ -1,0 +1,80 @@
+"""``pelkit neb A B --model NAME``: climbing-image NEB between two minima (SCIENCE.md 4.3-4.4).
+
+A and B are configuration files of the same particles (same N, box, species or diameters).
+End points must be minima: an end point whose largest per-particle force exceeds
+``--endpoint-fmax`` (default 1e-6 eps/sigma) is first quenched (L-BFGS with FIRE 2.0 fallback)
+to max force 1e-10 and the JSON says so (``quenched_a``/``quenched_b``); with ``--no-quench``
+such an end point is refused instead. Two ends that are (or quench to) the same minimum are
+refused.
+
+The JSON has ``barrier`` (E_S - min(E_A, E_B)), ``asymmetry`` (|E_A - E_B|), ``is_double_well``
+(two end minima and one maximum in V(xi)), ``n_images``, ``converged`` (largest NEB force below
+``--fmax`` with the climbing image on), ``max_force`` and the other path quantities.
+``--out PATH.h5`` writes the path file (format pelkit-neb-path, with omega_tan at A and B from
+the Hessian) that ``pelkit tunnel`` reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pelkit.cli.common import emit, guard
+
+
+def neb_command(
+    a: Path = typer.Argument(..., help="Configuration of minimum A (.xyz, .data, .h5)."),
+    b: Path = typer.Argument(..., help="Configuration of minimum B (same particles)."),
+    model: str = typer.Option(..., "--model", "-m", help="Model name (e.g. swap, ka-smooth)."),
+    images: int = typer.Option(40, "--images", "-n", help="Images, end points included."),
+    climb: bool = typer.Option(True, "--climb/--no-climb", help="Climbing image (default on)."),
+    spring: float = typer.Option(1.0, "--spring", help="Spring constant k (eps/(m sigma^2))."),
+    fmax: float = typer.Option(1e-6, "--fmax", help="Convergence: largest NEB force."),
+    max_iterations: int = typer.Option(20000, "--max-iterations", help="FIRE 2.0 iterations."),
+    endpoint_fmax: float = typer.Option(
+        1e-6, "--endpoint-fmax", help="End points with a larger max force are quenched first."
+    ),
+    quench_ends: bool = typer.Option(
+        True, "--quench/--no-quench", help="Quench end points that are not minima (or refuse)."
+    ),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the path file (.h5)."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Minimum-energy path between two minima: barrier, asymmetry, double-well test."""
+    try:
+        from pelkit.io.formats import read_system
+        from pelkit.models import get_model
+        from pelkit.studies.tls_qlm.paths import neb_between
+
+        pot = get_model(model)
+        result = neb_between(
+            pot, read_system(a), read_system(b), n_images=images, climb=climb,
+            spring_constant=spring, fmax=fmax, max_iterations=max_iterations,
+            endpoint_fmax=endpoint_fmax, quench_ends=quench_ends, out=out,
+        )
+    except Exception as exc:  # noqa: BLE001
+        guard(exc)
+    result.update(a=str(a), b=str(b), model=model)
+    verdict = (
+        "a double well" if result["is_double_well"]
+        else f"not a double well ({result['reason']})"
+    )
+    human = (
+        f"path {a} -> {b}: {verdict}\n"
+        f"barrier      {result['barrier']:.8g} eps  (from A {result['barrier_a']:.6g}, "
+        f"from B {result['barrier_b']:.6g})\n"
+        f"asymmetry    {result['asymmetry']:.8g} eps\n"
+        f"d_AB         {result['d_ab']:.6g} sqrt(m) sigma\n"
+        f"omega_tan    A {result['omega_a']:.6g}, B {result['omega_b']:.6g} (1/tau)\n"
+        f"NEB          {result['n_images']} images, "
+        f"{'converged' if result['converged'] else 'NOT converged'}, max force "
+        f"{result['max_force']:.3g} after {result['iterations']} iterations"
+        + (f"\npath file    {out}" if out is not None else "")
+    )
+    emit(result, as_json, human)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``neb`` to the app."""
+    app.command("neb")(neb_command)

@@ -1,0 +1,56 @@
+"""Bodies of ``pelkit study run tls-qlm`` and ``pelkit study analyze DIR`` for the seed-003 study.
+
+The lead's ``pelkit study`` commands call these two functions (inside their own error guard);
+both return the summary dictionary that the command prints. A wrong TOML config is one
+:class:`~pelkit.errors.InputError` naming the field.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from pelkit.cli.progress import progress_bar
+
+
+def run_tls_qlm(
+    preset: str,
+    out: Path,
+    scheduler: str = "local",
+    resume: bool = False,
+    config: Path | None = None,
+    quiet: bool = False,
+    as_json: bool = False,
+) -> dict[str, Any]:
+    """Run the tls-qlm campaign of ``preset`` (merged with the TOML file ``config``) into
+    ``out`` and analyse it; one progress bar per phase unless ``quiet`` or ``as_json``."""
+    from pelkit.studies.tls_qlm.config import load_config
+    from pelkit.studies.tls_qlm.runner import run_study
+
+    cfg = load_config(preset, config)
+    enabled = not (quiet or as_json)
+    state: dict[str, Any] = {"phase": None, "stack": ExitStack(), "update": None}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # one live display at a time: close the previous phase's bar before opening the next
+        if phase != state["phase"]:
+            state["stack"].close()
+            state["stack"] = ExitStack()
+            state["update"] = state["stack"].enter_context(
+                progress_bar(f"tls-qlm {phase}", max(total, 1), enabled)
+            )
+            state["phase"] = phase
+        state["update"](done, total)
+
+    try:
+        return run_study(cfg, Path(out), scheduler=scheduler, resume=resume, progress=progress)
+    finally:
+        state["stack"].close()
+
+
+def analyze_tls_qlm(out_dir: Path) -> dict[str, Any]:
+    """Rewrite results.h5, summary.json, figures and report.md of a finished tls-qlm run."""
+    from pelkit.studies.tls_qlm.runner import analyze
+
+    return analyze(Path(out_dir))
