@@ -38,9 +38,9 @@ from pelkit.landscape.objective import (
     check_int,
     check_positive,
     finish,
-    force_below,
     max_block_norm,
     prepare_start,
+    stop_check,
 )
 
 WOLFE_SIGMA = 0.1
@@ -113,17 +113,9 @@ def cg(
     stop = "max_iterations"
     it = 0
     while True:
-        gg = float(g @ g)
-        if not (math.isfinite(gg) and math.isfinite(energy)):
-            stop = "non-finite energy or gradient"
-            break
-        if force_below(g, gg, fmax, block):
-            stop = "converged"
-            break
-        if callback is not None and callback(it, x, energy, g):
-            stop = "callback"
-            break
-        if it >= max_iterations:
+        stop_now, gg = stop_check(it, x, energy, g, fmax, block, callback, max_iterations)
+        if stop_now is not None:
+            stop = stop_now
             break
         it += 1
         slope0 = float(g @ d)

@@ -35,8 +35,8 @@ from pelkit.landscape.objective import (
     check_gradient,
     check_positive,
     finish,
-    force_below,
     prepare_start,
+    stop_check,
 )
 
 DT_MD = 0.01
@@ -128,17 +128,9 @@ def fire2(
     stop = "max_iterations"
     it = 0
     while True:
-        gg = float(g @ g)
-        if not (math.isfinite(gg) and math.isfinite(energy)):
-            stop = "non-finite energy or gradient"
-            break
-        if force_below(g, gg, fmax, block):
-            stop = "converged"
-            break
-        if callback is not None and callback(it, x, energy, g):
-            stop = "callback"
-            break
-        if it >= max_iterations:
+        stop_now, gg = stop_check(it, x, energy, g, fmax, block, callback, max_iterations)
+        if stop_now is not None:
+            stop = stop_now
             break
         it += 1
         # a = g/m (minus the acceleration); ff = |F|^2 in the 1/M metric
@@ -248,17 +240,9 @@ def fire(
     stop = "max_iterations"
     it = 0
     while True:
-        gg = float(g @ g)
-        if not (math.isfinite(gg) and math.isfinite(energy)):
-            stop = "non-finite energy or gradient"
-            break
-        if force_below(g, gg, fmax, block):
-            stop = "converged"
-            break
-        if callback is not None and callback(it, x, energy, g):
-            stop = "callback"
-            break
-        if it >= max_iterations:
+        stop_now, gg = stop_check(it, x, energy, g, fmax, block, callback, max_iterations)
+        if stop_now is not None:
+            stop = stop_now
             break
         it += 1
         if inv_m is None:

@@ -41,8 +41,8 @@ from pelkit.landscape.objective import (
     check_int,
     check_positive,
     finish,
-    force_below,
     prepare_start,
+    stop_check,
 )
 
 ARMIJO_C1 = 1e-4
@@ -244,17 +244,9 @@ def lbfgs(
     stop = "max_iterations"
     it = 0
     while True:
-        gg = float(g @ g)
-        if not (math.isfinite(gg) and math.isfinite(energy)):
-            stop = "non-finite energy or gradient"
-            break
-        if force_below(g, gg, fmax, block):
-            stop = "converged"
-            break
-        if callback is not None and callback(it, x, energy, g):
-            stop = "callback"
-            break
-        if it >= max_iterations:
+        stop_now, gg = stop_check(it, x, energy, g, fmax, block, callback, max_iterations)
+        if stop_now is not None:
+            stop = stop_now
             break
         it += 1
         # ---- direction d = -H g (two-loop recursion in q = sqrt(m) x), block-capped

@@ -16,6 +16,7 @@ minimizers with an energy line search (L-BFGS, CG) must not be given them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,3 +201,30 @@ def finish(
         fmax=float(fmax),
         history=dict(history or {}),
     )
+
+
+def stop_check(
+    iteration: int,
+    x: NDArray[np.float64],
+    energy: float,
+    gradient: NDArray[np.float64],
+    fmax: float,
+    block: int,
+    callback: Callback | None,
+    max_iterations: int,
+) -> tuple[str | None, float]:
+    """The stop test every minimizer runs at the top of an iteration.
+
+    Returns (reason or None, |g|^2): "non-finite energy or gradient", "converged" (max per-block
+    force below ``fmax``), "callback" (the callback returned a truthy value) or "max_iterations".
+    """
+    gg = float(gradient @ gradient)
+    if not (math.isfinite(gg) and math.isfinite(energy)):
+        return "non-finite energy or gradient", gg
+    if force_below(gradient, gg, fmax, block):
+        return "converged", gg
+    if callback is not None and callback(iteration, x, energy, gradient):
+        return "callback", gg
+    if iteration >= max_iterations:
+        return "max_iterations", gg
+    return None, gg

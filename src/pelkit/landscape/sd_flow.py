@@ -20,7 +20,6 @@ the solver estimates it by finite differences (n extra evaluations per Jacobian)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -35,9 +34,9 @@ from pelkit.landscape.objective import (
     check_gradient,
     check_positive,
     finish,
-    force_below,
     max_block_norm,
     prepare_start,
+    stop_check,
 )
 
 ODE_METHODS = {"LSODA": LSODA, "BDF": BDF, "Radau": Radau}
@@ -138,17 +137,9 @@ def sd_flow(
     stop = "max_iterations"
     it = 0
     while True:
-        gg = float(g @ g)
-        if not (math.isfinite(gg) and math.isfinite(energy)):
-            stop = "non-finite energy or gradient"
-            break
-        if force_below(g, gg, fmax, block):
-            stop = "converged"
-            break
-        if callback is not None and callback(it, x, energy, g):
-            stop = "callback"
-            break
-        if it >= max_iterations:
+        stop_now, gg = stop_check(it, x, energy, g, fmax, block, callback, max_iterations)
+        if stop_now is not None:
+            stop = stop_now
             break
         f_now = max_block_norm(g, block)
         if solver is None or f_now < REBASE_FACTOR * f_base:
