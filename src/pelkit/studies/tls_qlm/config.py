@@ -312,7 +312,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "n_particles": 80,
         "t_f": [0.2],
         "glasses_per_tf": 1,
-        "preparation": {"burn_in_sweeps": 300, "sweeps": 1200, "tune_sweeps": 100},
+        "preparation": {"burn_in_sweeps": 500, "sweeps": 6000, "tune_sweeps": 100},
         "exploration": {
             "warmup_steps": 200, "n_quenches": 80, "quench_every": 50, "min_count": 1,
             "max_pairs": 2,
