@@ -77,8 +77,13 @@ def _pyplot():  # noqa: ANN202 - matplotlib.pyplot module
 
 
 def _save(fig: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    """Lay out, write the PNG and close the figure (also when writing fails)."""
+    try:
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    finally:
+        _pyplot().close(fig)
     return path
 
 
@@ -249,11 +254,7 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
     ax.set_ylabel(r"$\sigma^2$ (total energy$^2$)")
     ax.set_title(r"(c) width of $P(e_{IS},T)$, $N$ = " + f"{summary['n_particles']}", fontsize=10)
     _legend(ax, fontsize=8, frameon=False)
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 def plot_trajectories(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
@@ -296,11 +297,7 @@ def plot_trajectories(summary: dict[str, Any], per_T: list[dict[str, Any]], path
     ax.set_ylabel(r"$e_{IS}(t)$")
     ax.set_title(r"(b) IS energies (dotted: $\langle e_{IS}\rangle_i$ over [0, $t_{MSD=1}$])",
                  fontsize=10)
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dict[str, Any],
@@ -363,11 +360,7 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
         ax.text(0.02, 0.02, textwrap.fill(msg, 75), transform=ax.transAxes, fontsize=7,
                 color="C3", va="bottom")
     _legend(ax, fontsize=8, frameon=False, loc="upper left")
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
@@ -419,11 +412,7 @@ def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
     ax.set_ylabel(r"$s_c$ (per particle)")
     ax.set_title(r"$s_c(e)=B/f(e)$ (per-particle eq 4) and $s_{c,i}=B/f_i$", fontsize=10)
     _legend(ax, fontsize=8, frameon=False)
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
@@ -484,11 +473,7 @@ def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
     ax.set_ylabel(r"$\langle D\rangle\langle 1/D\rangle$")
     ax.set_title(r"(b) $\langle D\rangle\langle 1/D\rangle$ (model needs a cut-off)", fontsize=10)
     _legend(ax, fontsize=8, frameon=False)
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,11 +496,7 @@ def plot_fu_vs_T(summary: dict[str, Any], path: Path) -> Path:
     ax.set_ylabel("fraction of the 3N-3 modes")
     ax.set_title("INM: unstable and double-well fractions", fontsize=10)
     _legend(ax, fontsize=8, frameon=False)
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
@@ -560,11 +541,7 @@ def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Pat
     ax.set_ylabel(r"$D$ ($\sigma^2/\tau$)")
     ax.set_title(r"seed 000: $D\propto f_u$ ?", fontsize=10)
     _legend(ax, fontsize=7, frameon=False)
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 def plot_sconf_vs_lnfu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
@@ -599,11 +576,7 @@ def plot_sconf_vs_lnfu(summary: dict[str, Any], per_T: list[dict[str, Any]], pat
     ax.set_ylabel(r"$s_c$ (per particle)")
     ax.set_title(r"seed 000: $S_{conf}=a+b\ln f_u$ ?", fontsize=10)
     _legend(ax, fontsize=7, frameon=False)
-    fig.tight_layout()
-    try:
-        return _save(fig, path)
-    finally:
-        plt.close(fig)
+    return _save(fig, path)
 
 
 def make_figures(run_dir: Path,
