@@ -124,7 +124,7 @@ def plot_phi_vs_T(table: dict[str, Any], path: str | Path) -> Path:
         table,
         "phi",
         "phi (packing energy per D)",
-        "phi vs T (T -> 0: crystal -1.83456, amorphous -1.78336); dotted: T_m, dash-dot: T_s",
+        "phi vs T (T -> 0: crystal -1.83456, amorphous -1.78336)\ndotted: T_m, dash-dot: T_s",
         path,
     )
 
