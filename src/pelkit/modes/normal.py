@@ -581,7 +581,9 @@ def _choose_shift(hm: HessianLike, comp: TranslationComplement, scale: float, se
 #: largest sparse problem (3N) that "auto" hands to the sparse LU shift-invert path; above it the
 #: fill-in of SuperLU on a periodic 3-D Hessian grows too fast (3N = 6591: ~5 s and 1.4e7
 #: factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos without inversion is faster
-DIRECT_MAX = 6000
+#: (benchmarks/results_modes.md, KA N = 1000: Lanczos 0.6 s, shift-invert 1.2 s; N = 10^4:
+#: Lanczos 23 s, shift-invert 228 s)
+DIRECT_MAX = 1500
 
 
 def lowest_modes(
