@@ -29,7 +29,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from pelkit.landscape.lbfgs import ENERGY_NOISE, continue_with_fire2, sufficient_decrease
+from pelkit.landscape.lbfgs import ENERGY_NOISE, finish_or_fall_back, sufficient_decrease
 from pelkit.landscape.objective import (
     Callback,
     MinimizeResult,
@@ -37,7 +37,6 @@ from pelkit.landscape.objective import (
     check_gradient,
     check_int,
     check_positive,
-    finish,
     max_block_norm,
     prepare_start,
     stop_check,
@@ -211,32 +210,8 @@ def cg(
         z, z_new = z_new, z
         gz = gz_new
     history = {"restarts": restarts, "cg_iterations": it, "line_search_evaluations": ls_evals}
-    if stop != "stalled":
-        return finish(
-            x,
-            energy,
-            g,
-            iterations=it,
-            evaluations=evaluations,
-            stop_reason=stop,
-            method="cg",
-            fmax=fmax,
-            block=block,
-            history=history,
-        )
-    return continue_with_fire2(
-        objective,
-        x,
-        done_iterations=it,
-        done_evaluations=evaluations,
-        first_method="cg",
-        why=f"cg line search failed twice in a row at iteration {it}",
-        history=history,
-        fmax=fmax,
-        block=block,
-        masses=masses,
-        max_iterations=max_iterations,
-        dt=dt,
-        max_step=max_step,
-        callback=callback,
+    return finish_or_fall_back(
+        objective, x, energy, g, stop, it, evaluations, "cg", history,
+        fmax=fmax, block=block, masses=masses, max_iterations=max_iterations, dt=dt,
+        max_step=max_step, callback=callback,
     )

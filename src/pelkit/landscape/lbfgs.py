@@ -298,34 +298,43 @@ def lbfgs(
         g, g_new = g_new, g
         energy = e1
     history = {"resets": resets, "lbfgs_iterations": it, "line_search_evaluations": ls_evals}
+    return finish_or_fall_back(
+        objective, x, energy, g, stop, it, evaluations, "lbfgs", history,
+        fmax=fmax, block=block, masses=masses, max_iterations=max_iterations, dt=dt,
+        max_step=max_step, callback=callback,
+    )
+
+
+def finish_or_fall_back(
+    objective: Objective,
+    x: NDArray[np.float64],
+    energy: float,
+    g: NDArray[np.float64],
+    stop: str,
+    iterations: int,
+    evaluations: int,
+    method: str,
+    history: dict,
+    **fire_kwargs,
+) -> MinimizeResult:
+    """End of an L-BFGS or CG run: the honest result, or FIRE 2.0 from ``x`` if it "stalled".
+
+    ``fire_kwargs`` are fmax, block, masses, max_iterations, dt, max_step and callback.
+    """
     if stop != "stalled":
         return finish(
-            x,
-            energy,
-            g,
-            iterations=it,
-            evaluations=evaluations,
-            stop_reason=stop,
-            method="lbfgs",
-            fmax=fmax,
-            block=block,
-            history=history,
+            x, energy, g, iterations=iterations, evaluations=evaluations, stop_reason=stop,
+            method=method, fmax=fire_kwargs["fmax"], block=fire_kwargs["block"], history=history,
         )
     return continue_with_fire2(
         objective,
         x,
-        done_iterations=it,
+        done_iterations=iterations,
         done_evaluations=evaluations,
-        first_method="lbfgs",
-        why=f"lbfgs line search failed twice in a row at iteration {it}",
+        first_method=method,
+        why=f"{method} line search failed twice in a row at iteration {iterations}",
         history=history,
-        fmax=fmax,
-        block=block,
-        masses=masses,
-        max_iterations=max_iterations,
-        dt=dt,
-        max_step=max_step,
-        callback=callback,
+        **fire_kwargs,
     )
 
 
