@@ -15,15 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from pelkit.engine.neighbors import fill_half_list
-from pelkit.engine.pair import (
-    FORM_GENERAL,
-    force_plan,
-    forces_core,
-    forces_terms,
-    species_tables,
-    vector_form,
-)
+from pelkit.engine.neighbors import forces_with_list
+from pelkit.engine.pair import force_plan, species_tables, vector_form
 
 NVE, NOSE_HOOVER, BUSSI, LANGEVIN = 0, 1, 2, 3
 THERMOSTATS = {"nve": NVE, "nose-hoover": NOSE_HOOVER, "bussi": BUSSI, "langevin": LANGEVIN}
@@ -183,32 +176,6 @@ def _kick(vel, forces, masses, h):
 
 
 @njit(cache=True, nogil=True)
-def _forces(pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t, nonadd,
-            terms, x_cut, form, tab, coef, forces, disp2):
-    """Forces with an automatic neighbour-list rebuild when ``disp2``, the largest squared
-    displacement since the list was built, exceeds (skin/2)^2. ``state`` = (nbr, counts, ref,
-    builds); (form, tab, coef) from :func:`pelkit.engine.pair.force_plan` and
-    :func:`pelkit.engine.pair.species_tables`.
-
-    Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
-    """
-    nbr, counts, ref, builds = state
-    if disp2 > (0.5 * skin) ** 2:
-        if not fill_half_list(pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t,
-                              sig_t, nonadd, nbr, counts):
-            return 0.0, 0.0, False
-        ref[:, :] = pos
-        builds[0] += 1
-    if form == FORM_GENERAL:
-        e, w = forces_terms(pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t,
-                            nonadd, terms, x_cut, forces)
-    else:
-        e, w = forces_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
-                           x_cut, form, tab, coef, forces)
-    return e, w, True
-
-
-@njit(cache=True, nogil=True)
 def run_chunk(
     pos, vel, images, forces, masses, box,
     nbr, counts, ref, builds, skin, r_list,
@@ -256,7 +223,7 @@ def run_chunk(
                 disp2 = _drift(pos, vel, images, box, 0.5 * dt, ref)
             else:
                 disp2 = _kick_drift(pos, vel, images, forces, masses, box, 0.5 * dt, dt, ref)
-            energy, virial, ok = _forces(
+            energy, virial, ok = forces_with_list(
                 pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
                 nonadd, terms, x_cut, form, tab, coef, forces, disp2,
             )

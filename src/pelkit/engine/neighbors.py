@@ -19,7 +19,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
-from pelkit.engine.pair import BLOCK, LANES
+from pelkit.engine.pair import BLOCK, FORM_GENERAL, LANES, forces_core, forces_terms
 from pelkit.errors import InputError
 
 CAND_PAD = 32  # candidate runs are padded to a multiple of this (masked lanes)
@@ -211,6 +211,33 @@ def max_displacement_sq(pos, ref, box):
         if s > m:
             m = s
     return m
+
+
+@njit(cache=True, nogil=True)
+def forces_with_list(pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
+                     nonadd, terms, x_cut, form, tab, coef, forces, disp2):
+    """Forces with an automatic neighbour-list rebuild when ``disp2``, the largest squared
+    displacement since the list was built, exceeds (skin/2)^2. ``state`` = (nbr, counts, ref,
+    builds); (form, tab, coef) from :func:`pelkit.engine.pair.force_plan` and
+    :func:`pelkit.engine.pair.species_tables`.
+
+    Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
+    """
+    nbr, counts, ref, builds = state
+    if disp2 > (0.5 * skin) ** 2:
+        if not fill_half_list(pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t,
+                              sig_t, nonadd, nbr, counts):
+            return 0.0, 0.0, False
+        ref[:, :] = pos
+        builds[0] += 1
+    if form == FORM_GENERAL:
+        e, w = forces_terms(pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t,
+                            nonadd, terms, x_cut, forces)
+    else:
+        e, w = forces_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
+                           x_cut, form, tab, coef, forces)
+    return e, w, True
+
 
 
 class VerletList:
