@@ -333,10 +333,12 @@ class BatchedMD:
         return out
 
     # ---------------------------------------------------------------- stepping
-    def advance(self, n_steps: int) -> FloatArray:
+    def advance(self, n_steps: int, active: NDArray[np.bool_] | None = None) -> FloatArray:
         """Run ``n_steps`` steps of every live replica; returns (M, 3) sums [T, U, W] over them.
 
-        A replica that blows up is frozen at that step and added to :attr:`failures`.
+        ``active`` (M,) bool restricts the step to some replicas on the CPU (the others keep
+        their state; the GPU advances all of them). A replica that blows up is frozen at that
+        step and added to :attr:`failures`.
         """
         n_steps = int(n_steps)
         m = self.batch.n_replicas
@@ -348,7 +350,8 @@ class BatchedMD:
         b = self.batch
         vl = self.calc.lists
         p = vl.params
-        remaining = np.where(self.failed, 0, n_steps).astype(np.int64)
+        live = ~self.failed if active is None else (~self.failed & np.asarray(active, bool))
+        remaining = np.where(live, n_steps, 0).astype(np.int64)
         start_mid = np.zeros(m, dtype=np.bool_)
         out = np.zeros((m, 8))
         seeds = np.zeros(m, dtype=np.int64)

@@ -55,6 +55,7 @@ class ReplicaBatch:
         velocities: (M, N, 3) sigma/tau, or None.
         images: (M, N, 3) int64 image counts, or None (zeros).
         species_names: names of the species codes (for writing systems back).
+        uses_species: True for species-table models (KA), False for diameter models.
     """
 
     positions: FloatArray
@@ -65,6 +66,7 @@ class ReplicaBatch:
     velocities: FloatArray | None = None
     images: IntArray | None = None
     species_names: tuple[str, ...] = ()
+    uses_species: bool = True
 
     @property
     def n_replicas(self) -> int:
@@ -113,17 +115,18 @@ class ReplicaBatch:
                 ])
             ),
             species_names=tuple(systems[0].species_names),
+            uses_species=model.uses_species,
         )
 
     def system(self, r: int, template: System | None = None) -> System:
         """Replica r as a :class:`System` (``template`` gives info and names to keep)."""
-        species = self.species[r] if self.species_names else None
+        species = self.species[r] if self.uses_species else None
         sys = System(
             positions=self.positions[r].copy(),
             box=Box(self.boxes[r].copy()),
             species=species.copy() if species is not None else None,
             species_names=self.species_names or None,
-            diameters=None if self.species_names else self.diameters[r].copy(),
+            diameters=None if self.uses_species else self.diameters[r].copy(),
             masses=self.masses.copy(),
             velocities=None if self.velocities is None else self.velocities[r].copy(),
             images=None if self.images is None else self.images[r].copy(),

@@ -268,3 +268,59 @@ def _finish_stragglers(
         stop[r] = mres.stop_reason
         methods[r] = f"{methods[r]}+single-{mres.method}"
 
+
+
+@dataclass
+class ManyQuenches:
+    """Minima of a list of configurations: systems, energies (M,) eps, converged (M,),
+    max_force (M,) eps/sigma, method (how each was produced)."""
+
+    systems: list[System]
+    energies: FloatArray
+    converged: NDArray[np.bool_]
+    max_force: FloatArray
+    method: list[str]
+
+
+def quench_many(
+    model: PairPotential,
+    systems: Sequence[System],
+    method: str = "lbfgs",
+    fmax: float = 1e-10,
+    device: str = "cpu",
+    threads: int | None = None,
+) -> ManyQuenches:
+    """Quench ``systems``: one batched call for "lbfgs" and "fire2" (:func:`quench_batch`;
+    systems of several sizes are batched per size), the single-system :func:`quench` for the
+    other methods."""
+    from pelkit.landscape.quench import quench
+
+    systems = list(systems)
+    m = len(systems)
+    minima: list[System | None] = [None] * m
+    energies = np.full(m, np.nan)
+    converged = np.zeros(m, dtype=np.bool_)
+    fnorm = np.full(m, np.nan)
+    methods = [method] * m
+    if method in BATCH_METHODS:
+        sizes = sorted({s.n_particles for s in systems})
+        for n in sizes:
+            idx = [k for k, s in enumerate(systems) if s.n_particles == n]
+            res = quench_batch(model, [systems[k] for k in idx], method=method, fmax=fmax,
+                               device=device, threads=threads)
+            for j, (k, q) in enumerate(zip(idx, res.systems(), strict=True)):
+                minima[k] = q
+                energies[k] = res.energies[j]
+                converged[k] = res.converged[j]
+                fnorm[k] = res.max_force[j]
+                methods[k] = res.method[j]
+    else:
+        for k, s in enumerate(systems):
+            q = quench(model, s, method=method, fmax=fmax)
+            minima[k] = q.system
+            energies[k] = q.energy
+            converged[k] = q.minimize.converged
+            fnorm[k] = q.minimize.max_force
+            methods[k] = q.minimize.method
+    return ManyQuenches([s for s in minima if s is not None], energies, converged, fnorm,
+                        methods)

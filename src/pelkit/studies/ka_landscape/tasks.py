@@ -1,4 +1,12 @@
-"""The two task kinds of the KA landscape study; each returns a dict of arrays for one replica.
+"""The two task kinds of the KA landscape study, for a block of replicas at one temperature.
+
+:func:`equilibrate_block` and :func:`production_block` integrate the replicas of a block
+together (:class:`pelkit.dynamics.batched_md.BatchedMD`, on CPU threads or a GPU) and quench
+their snapshots in batched calls (:func:`pelkit.landscape.batched_quench.quench_many`); each
+returns one dict of arrays per replica, exactly what the single-replica forms
+:func:`equilibrate_task` and :func:`production_task` (blocks of one) return. Replica r with
+seed s follows the trajectory of the unbatched run with the same seed bit for bit on the CPU
+(the batched MD is the same compiled chunk per replica), so batching changes no statistic.
 
 Phase A, :func:`equilibrate_task` (SCIENCE.md section 5.1):
     random packing -> melt at ``melt_temperature`` -> NVT at T in blocks until the A-particle MSD
@@ -33,14 +41,14 @@ import numpy as np
 
 from pelkit.analysis.msd import compute_msd
 from pelkit.build import random_system
-from pelkit.dynamics.md import MDSimulation
+from pelkit.dynamics.batched_md import BatchedMD
 from pelkit.engine.calculator import Calculator
-from pelkit.landscape.quench import quench
+from pelkit.landscape.batched_quench import quench_many
 from pelkit.models.ka import KA_FRACTION_A, kob_andersen
 from pelkit.modes.inm import double_well_fraction
 from pelkit.modes.normal import all_modes
 from pelkit.studies.ka_landscape.config import KAConfig
-from pelkit.system import System
+from pelkit.system import Box, System
 
 
 def _steps(duration: float, dt: float) -> int:
@@ -70,50 +78,101 @@ def _time_to_reach(lag_times: np.ndarray, msd: np.ndarray, level: float = 1.0) -
     return float(t0 + (level - m0) * (t1 - t0) / (m1 - m0))
 
 
-def equilibrate_task(config: dict[str, Any], temperature: float, replica: int, seed: int) -> dict:
-    """Phase A for one (temperature, replica); see the module docstring."""
+def _md_kwargs(cfg: KAConfig, device: str) -> dict[str, Any]:
+    return dict(thermostat=cfg.thermostat, dt=cfg.dt, tau=cfg.thermostat_tau, device=device)
+
+
+def equilibrate_block(
+    config: dict[str, Any], temperature: float, replicas: list[int], seeds: list[int],
+    device: str = "cpu",
+) -> list[dict]:
+    """Phase A for a block of replicas at one temperature; one result dict per replica (see the
+    module docstring). Replica k starts from ``random_system(seed = seeds[k] mod 2^32)``, melts
+    with seed ``seeds[k]`` and runs at T with seed ``seeds[k] + 1``; each replica stops at its
+    own equilibration time (the others go on)."""
     t_start = time.perf_counter()
     cfg = KAConfig(**config)
     model = kob_andersen()
-    system = random_system(
-        model, cfg.n_particles, cfg.density, fractions=[KA_FRACTION_A, 1 - KA_FRACTION_A],
-        seed=seed % (2**32),
-    )
-    md_kw = dict(thermostat=cfg.thermostat, dt=cfg.dt, tau=cfg.thermostat_tau)
+    m = len(replicas)
+    systems = [
+        random_system(model, cfg.n_particles, cfg.density,
+                      fractions=[KA_FRACTION_A, 1 - KA_FRACTION_A], seed=seed % (2**32))
+        for seed in seeds
+    ]
+    md_kw = _md_kwargs(cfg, device)
     if cfg.melt_time > 0:
-        melt = MDSimulation(model, system, cfg.melt_temperature, seed=seed, **md_kw)
+        melt = BatchedMD(model, systems, cfg.melt_temperature, seeds=list(seeds), **md_kw)
         melt.advance(_steps(cfg.melt_time, cfg.dt))
-        system = melt.snapshot()
-        assert system.velocities is not None
-        system.velocities = system.velocities * np.sqrt(temperature / cfg.melt_temperature)
-    sim = MDSimulation(model, system, temperature, seed=seed + 1, **md_kw)
-    mask = _a_mask(sim.system)
+        systems = melt.systems()
+        for s in systems:
+            assert s.velocities is not None
+            s.velocities = s.velocities * np.sqrt(temperature / cfg.melt_temperature)
+    sim = BatchedMD(model, systems, temperature, seeds=[s + 1 for s in seeds], **md_kw)
+    mask = _a_mask(systems[0])
     frame_time = cfg.eq_block_time / 10.0
     frame_steps = _steps(frame_time, cfg.dt)
-    frames = [sim.snapshot().unwrapped_positions()]
-    times = [0.0]
-    msd_now = 0.0
     block_frames = max(1, int(round(cfg.eq_block_time / (frame_steps * cfg.dt))))
-    while True:
+    first = sim.unwrapped_positions()
+    frames = [[first[k].copy()] for k in range(m)]
+    times = [[0.0] for _ in range(m)]
+    msd_now = np.zeros(m)
+    active = np.ones(m, dtype=np.bool_)
+    finals: list[System | None] = [None] * m
+    while active.any():
         for _ in range(block_frames):
-            sim.advance(frame_steps)
-            frames.append(sim.snapshot().unwrapped_positions())
-            times.append(times[-1] + frame_steps * cfg.dt)
-        msd_now = _mean_sq_disp(frames[0][mask], frames[-1][mask])
-        t_now = times[-1]
-        if (msd_now >= cfg.eq_msd_target and t_now >= cfg.eq_min_time) or t_now >= cfg.eq_max_time:
-            break
+            sim.advance(frame_steps, active=active)
+            now = sim.unwrapped_positions()
+            for k in np.flatnonzero(active):
+                frames[k].append(now[k].copy())
+                times[k].append(times[k][-1] + frame_steps * cfg.dt)
+        states = sim.systems()
+        for k in np.flatnonzero(active):
+            msd_now[k] = _mean_sq_disp(frames[k][0][mask], frames[k][-1][mask])
+            t_now = times[k][-1]
+            if (msd_now[k] >= cfg.eq_msd_target and t_now >= cfg.eq_min_time) or (
+                t_now >= cfg.eq_max_time
+            ):
+                active[k] = False
+                finals[k] = states[k]
+        _raise_failures(sim, replicas, temperature)
+    # e_IS of snapshots spread over each second half (drift test), all quenched in one batch
+    picks = []
+    snaps = []
+    for k in range(m):
+        half = len(frames[k]) // 2
+        pk = np.unique(np.linspace(half, len(frames[k]) - 1, cfg.eq_quenches).astype(int))
+        picks.append(pk)
+        final = finals[k]
+        assert final is not None
+        snaps += [final.with_positions(frames[k][j]) for j in pk]
+    quenched = quench_many(model, snaps, method=cfg.quench_method, fmax=cfg.quench_fmax,
+                           device=device)
+    wall = (time.perf_counter() - t_start) / m
+    out = []
+    start = 0
+    for k in range(m):
+        eis = quenched.energies[start : start + picks[k].size] / cfg.n_particles
+        start += picks[k].size
+        out.append(_equilibrate_result(cfg, frames[k], times[k], picks[k], eis, mask,
+                                       float(msd_now[k]), finals[k], seeds[k], temperature,
+                                       replicas[k], wall))
+    return out
+
+
+def _raise_failures(sim: BatchedMD, replicas: list[int], temperature: float) -> None:
+    """A blown-up replica is a failed task: one clear error naming it."""
+    if sim.failures:
+        f = sim.failures[0]
+        raise RuntimeError(
+            f"KA replica {replicas[f.replica]} at T = {temperature}: MD blew up at step "
+            f"{f.step} (potential energy {f.energy:.6g}); reduce dt"
+        )
+
+
+def _equilibrate_result(cfg, frames, times, picks, eq_eis_arr, mask, msd_now, final, seed,
+                        temperature, replica, wall) -> dict:  # noqa: ANN001
+    """Drift test, pilot MSD and the result dict of one equilibrated replica."""
     msd_reached = msd_now >= cfg.eq_msd_target
-    half = len(frames) // 2
-    # e_IS of snapshots spread over the second half: drift test
-    picks = np.unique(np.linspace(half, len(frames) - 1, cfg.eq_quenches).astype(int))
-    calc = Calculator(model, sim.system)
-    eq_eis = []
-    for k in picks:
-        snap = sim.system.with_positions(frames[k])
-        res = quench(model, snap, method=cfg.quench_method, fmax=cfg.quench_fmax, calculator=calc)
-        eq_eis.append(res.energy_per_particle)
-    eq_eis_arr = np.asarray(eq_eis)
     quarter = max(1, eq_eis_arr.size // 2)
     first, last = eq_eis_arr[:quarter], eq_eis_arr[-quarter:]
     drift = float(last.mean() - first.mean())
@@ -126,7 +185,6 @@ def equilibrate_task(config: dict[str, Any], temperature: float, replica: int, s
     pilot_times = np.asarray(times[skip:]) - times[skip]
     pilot = compute_msd(pilot_positions, pilot_times)
     pilot_msd = np.asarray(pilot.msd[0] if np.ndim(pilot.msd) > 1 else pilot.msd)
-    final = sim.snapshot()
     assert final.velocities is not None and final.species is not None
     return {
         "positions": final.positions,
@@ -146,8 +204,118 @@ def equilibrate_task(config: dict[str, Any], temperature: float, replica: int, s
         "seed": seed,
         "temperature": temperature,
         "replica": replica,
-        "wall_time": time.perf_counter() - t_start,
+        "wall_time": wall,
     }
+
+
+def equilibrate_task(config: dict[str, Any], temperature: float, replica: int, seed: int,
+                     device: str = "cpu") -> dict:
+    """Phase A for one (temperature, replica): :func:`equilibrate_block` of one replica."""
+    return equilibrate_block(config, temperature, [replica], [seed], device)[0]
+
+
+def production_block(
+    config: dict[str, Any],
+    temperature: float,
+    replicas: list[int],
+    seeds: list[int],
+    starts: list[dict[str, Any]],
+    t1_pilot: float,
+    device: str = "cpu",
+) -> list[dict]:
+    """Phase B for a block of replicas at one temperature (``starts`` holds each replica's
+    phase-A arrays); one result dict per replica (module docstring). All replicas of a
+    temperature share t1_pilot, so they advance in lockstep and every frame's snapshots are
+    quenched in one batched call."""
+    t_start = time.perf_counter()
+    cfg = KAConfig(**config)
+    model = kob_andersen()
+    side = (cfg.n_particles / cfg.density) ** (1.0 / 3.0)
+    m = len(replicas)
+    systems = [
+        System(positions=np.asarray(st["positions"]), box=Box.cubic(side),
+               species=np.asarray(st["species"]), species_names=("A", "B"),
+               velocities=np.asarray(st["velocities"]))
+        for st in starts
+    ]
+    sim = BatchedMD(model, systems, temperature, seeds=list(seeds), **_md_kwargs(cfg, device))
+    frame_dt_target = t1_pilot / cfg.quenches_per_t1
+    frame_steps = max(1, int(round(frame_dt_target / cfg.dt)))
+    frame_dt = frame_steps * cfg.dt
+    n_frames = int(np.ceil(cfg.production_factor * t1_pilot / frame_dt)) + 1
+    n = cfg.n_particles
+    unwrapped = np.empty((m, n_frames, n, 3))
+    times = np.arange(n_frames) * frame_dt
+    e_is = np.empty((m, n_frames))
+    converged = np.zeros((m, n_frames), dtype=bool)
+    max_force = np.empty((m, n_frames))
+    potential = np.empty((m, n_frames))
+    temp_inst = np.empty((m, n_frames))
+    inm_frames = set(
+        np.unique(np.linspace(0, min(n_frames - 1, cfg.quenches_per_t1), cfg.inm_snapshots)
+                  .astype(int)).tolist()
+    ) if cfg.inm_snapshots > 0 else set()
+    calcs = [Calculator(model, s) for s in systems] if inm_frames else []
+    inm: list[dict[str, list]] = [{"t": [], "f_u": [], "f_dw": [], "ev": []} for _ in range(m)]
+    for k in range(n_frames):
+        if k > 0:
+            sim.advance(frame_steps)
+            _raise_failures(sim, replicas, temperature)
+        snaps = sim.systems()
+        unwrapped[:, k] = sim.unwrapped_positions()
+        potential[:, k] = sim.energy / n
+        temp_inst[:, k] = sim.temperatures_now()
+        for s in snaps:
+            s.velocities = None
+        q = quench_many(model, snaps, method=cfg.quench_method, fmax=cfg.quench_fmax,
+                        device=device)
+        e_is[:, k] = q.energies / n
+        converged[:, k] = q.converged
+        max_force[:, k] = q.max_force
+        if k in inm_frames:
+            for r, snap in enumerate(snaps):
+                _inm_sample(cfg, calcs[r], snap, times[k], inm[r])
+    wall = (time.perf_counter() - t_start) / m
+    return [
+        {
+            "times": times,
+            "unwrapped": unwrapped[r],
+            "species": np.asarray(starts[r]["species"]),
+            "e_is": e_is[r],
+            "quench_converged": converged[r],
+            "quench_max_force": max_force[r],
+            "potential_energy": potential[r],
+            "temperature_inst": temp_inst[r],
+            "inm_times": np.asarray(inm[r]["t"]),
+            "f_u": np.asarray(inm[r]["f_u"]),
+            "f_dw": np.asarray(inm[r]["f_dw"]),
+            "inm_eigenvalues": (
+                np.asarray(inm[r]["ev"]) if inm[r]["ev"] else np.zeros((0, 3 * n - 3))
+            ),
+            "t1_pilot": t1_pilot,
+            "frame_dt": frame_dt,
+            "seed": seeds[r],
+            "temperature": temperature,
+            "replica": replicas[r],
+            "wall_time": wall,
+        }
+        for r in range(m)
+    ]
+
+
+def _inm_sample(cfg: KAConfig, calc: Calculator, snap: System, t: float,
+                acc: dict[str, list]) -> None:
+    """INM spectrum, f_u and f_dw of one snapshot, appended to ``acc``."""
+    x0 = snap.positions.reshape(-1)
+    hess = calc.hessian(x0)
+    assert snap.masses is not None
+    modes = all_modes(hess, snap.masses)
+    dw = double_well_fraction(calc.energy, x0, modes, max_displacement=cfg.inm_max_displacement,
+                              n_points=cfg.inm_points)
+    acc["t"].append(t)
+    acc["f_u"].append(dw.f_u)
+    acc["f_dw"].append(dw.f_dw)
+    acc["ev"].append(modes.eigenvalues)
 
 
 def production_task(
@@ -157,86 +325,8 @@ def production_task(
     seed: int,
     start: dict[str, Any],
     t1_pilot: float,
+    device: str = "cpu",
 ) -> dict:
-    """Phase B for one (temperature, replica); ``start`` holds the phase-A arrays."""
-    t_start = time.perf_counter()
-    cfg = KAConfig(**config)
-    model = kob_andersen()
-    side = (cfg.n_particles / cfg.density) ** (1.0 / 3.0)
-    from pelkit.system import Box
-
-    system = System(
-        positions=np.asarray(start["positions"]),
-        box=Box.cubic(side),
-        species=np.asarray(start["species"]),
-        species_names=("A", "B"),
-        velocities=np.asarray(start["velocities"]),
-    )
-    sim = MDSimulation(
-        model, system, temperature, thermostat=cfg.thermostat, dt=cfg.dt,
-        tau=cfg.thermostat_tau, seed=seed,
-    )
-    frame_dt_target = t1_pilot / cfg.quenches_per_t1
-    frame_steps = max(1, int(round(frame_dt_target / cfg.dt)))
-    frame_dt = frame_steps * cfg.dt
-    n_frames = int(np.ceil(cfg.production_factor * t1_pilot / frame_dt)) + 1
-    n = cfg.n_particles
-    unwrapped = np.empty((n_frames, n, 3))
-    times = np.arange(n_frames) * frame_dt
-    e_is = np.empty(n_frames)
-    converged = np.zeros(n_frames, dtype=bool)
-    max_force = np.empty(n_frames)
-    potential = np.empty(n_frames)
-    temp_inst = np.empty(n_frames)
-    inm_frames = set(
-        np.unique(np.linspace(0, min(n_frames - 1, cfg.quenches_per_t1), cfg.inm_snapshots)
-                  .astype(int)).tolist()
-    ) if cfg.inm_snapshots > 0 else set()
-    calc = Calculator(model, sim.system)
-    inm_times, f_u, f_dw, eigenvalues = [], [], [], []
-    for k in range(n_frames):
-        if k > 0:
-            sim.advance(frame_steps)
-        snap = sim.snapshot()
-        unwrapped[k] = snap.unwrapped_positions()
-        potential[k] = sim.energy / n
-        temp_inst[k] = sim.instantaneous_temperature()
-        res = quench(model, snap, method=cfg.quench_method, fmax=cfg.quench_fmax, calculator=calc)
-        e_is[k] = res.energy_per_particle
-        converged[k] = res.minimize.converged
-        max_force[k] = res.minimize.max_force
-        if k in inm_frames:
-            x0 = snap.positions.reshape(-1)
-            hess = calc.hessian(x0)
-            assert snap.masses is not None
-            modes = all_modes(hess, snap.masses)
-            dw = double_well_fraction(
-                calc.energy, x0, modes, max_displacement=cfg.inm_max_displacement,
-                n_points=cfg.inm_points,
-            )
-            inm_times.append(times[k])
-            f_u.append(dw.f_u)
-            f_dw.append(dw.f_dw)
-            eigenvalues.append(modes.eigenvalues)
-    return {
-        "times": times,
-        "unwrapped": unwrapped,
-        "species": np.asarray(start["species"]),
-        "e_is": e_is,
-        "quench_converged": converged,
-        "quench_max_force": max_force,
-        "potential_energy": potential,
-        "temperature_inst": temp_inst,
-        "inm_times": np.asarray(inm_times),
-        "f_u": np.asarray(f_u),
-        "f_dw": np.asarray(f_dw),
-        "inm_eigenvalues": (
-            np.asarray(eigenvalues) if eigenvalues else np.zeros((0, 3 * n - 3))
-        ),
-        "t1_pilot": t1_pilot,
-        "frame_dt": frame_dt,
-        "seed": seed,
-        "temperature": temperature,
-        "replica": replica,
-        "wall_time": time.perf_counter() - t_start,
-    }
+    """Phase B for one (temperature, replica): :func:`production_block` of one replica."""
+    return production_block(config, temperature, [replica], [seed], [start], t1_pilot,
+                            device)[0]

@@ -92,6 +92,10 @@ class ExplorationConfig(BaseModel):
     dr: float = Field(0.005, gt=0.0, description="same-IS displacement tolerance")
     min_count: int = Field(2, ge=1, description="[REC] pairs visited at least twice")
     max_pairs: int = Field(8, ge=1, description="NEB pairs per glass (best ranked)")
+    walkers: int = Field(1, ge=1, description="independent MD walkers from the glass, batched")
+    device: Literal["cpu", "gpu", "auto"] = Field(
+        "cpu", description="where the walkers' MD and quenches run (batched replicas)"
+    )
 
 
 class NEBConfig(BaseModel):

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pelkit.dynamics.md import MDSimulation
-from pelkit.engine.calculator import Calculator
+from pelkit.dynamics.batched_md import BatchedMD
+from pelkit.landscape.batched_quench import quench_many
 from pelkit.landscape.inherent import MinimaRegistry, displacement
-from pelkit.landscape.quench import quench
 from pelkit.models.base import PairPotential
 from pelkit.modes.localization import double_well_participation
 from pelkit.studies.tls_qlm.config import ExplorationConfig
@@ -41,9 +40,10 @@ class Exploration:
     Attributes:
         minima: the distinct minima (Systems), in order of discovery.
         energies: (n_min,) their total energies, eps.
-        labels: (n_quench,) label of each quench (-1: not converged).
-        quench_energies: (n_quench,) U/N of each quench (NaN if not converged), eps.
-        md_temperature: (n_quench,) mean kinetic temperature of the MD stretch before each quench.
+        labels: (W n_quench,) label of each quench (-1: not converged), walker-major.
+        quench_energies: (W n_quench,) U/N of each quench (NaN if not converged), eps.
+        md_temperature: (W n_quench,) mean kinetic temperature of the MD stretch before each
+            quench.
         transitions: counts per unordered pair (a, b), a < b.
         n_failed: quenches that did not converge.
         wall_time: seconds.
@@ -72,43 +72,55 @@ def explore_basin(
 ) -> Exploration:
     """MD at ``cfg.temperature`` from ``glass`` with a quench every ``cfg.quench_every`` steps.
 
+    ``cfg.walkers`` independent MD walkers start from the glass (walker w draws its velocities
+    and thermostat noise from ``seed + w``; walker 0 is the single-walker exploration) and run
+    together as one batch (:class:`pelkit.dynamics.batched_md.BatchedMD`, on ``cfg.device``);
+    each round's W snapshots are quenched in one batched call. Labels, quench energies and MD
+    temperatures are walker-major (walker 0's sequence first), transitions are counted within
+    each walker's sequence only.
+
     Args:
         model: pair potential.
         glass: starting configuration (velocities are drawn from Maxwell-Boltzmann).
         cfg: :class:`ExplorationConfig`.
-        seed: seed of the velocities and the thermostat.
+        seed: seed of walker 0's velocities and thermostat.
     """
     t0 = time.perf_counter()
     start = glass.copy()
     start.velocities = None
-    md = MDSimulation(model, start, cfg.temperature, thermostat=cfg.thermostat, dt=cfg.dt,
-                      seed=seed)
+    walkers = cfg.walkers
+    md = BatchedMD(model, [start] * walkers, cfg.temperature, thermostat=cfg.thermostat,
+                   dt=cfg.dt, seeds=[seed + w for w in range(walkers)], device=cfg.device)
     if cfg.warmup_steps:
         md.advance(cfg.warmup_steps)
-    calc = Calculator(model, start)
     registry = MinimaRegistry(de=cfg.de, dr=cfg.dr)
-    labels = np.full(cfg.n_quenches, -1, dtype=np.int64)
-    q_energy = np.full(cfg.n_quenches, np.nan)
-    temps = np.zeros(cfg.n_quenches)
+    labels = np.full((walkers, cfg.n_quenches), -1, dtype=np.int64)
+    q_energy = np.full((walkers, cfg.n_quenches), np.nan)
+    temps = np.zeros((walkers, cfg.n_quenches))
     n_failed = 0
     for k in range(cfg.n_quenches):
         sums = md.advance(cfg.quench_every)
-        temps[k] = sums[0] / cfg.quench_every
-        snap = md.snapshot()
-        snap.velocities = None
-        q = quench(model, snap, method=cfg.minimizer, fmax=cfg.fmax, calculator=calc)
-        if not q.minimize.converged:
-            n_failed += 1
-            continue
-        labels[k] = registry.identify(q.system, q.energy)
-        q_energy[k] = q.energy / glass.n_particles
+        temps[:, k] = sums[:, 0] / cfg.quench_every
+        snaps = md.systems()
+        for snap in snaps:
+            snap.velocities = None
+        q = quench_many(model, snaps, method=cfg.minimizer, fmax=cfg.fmax, device=cfg.device)
+        for w in range(walkers):
+            if not q.converged[w]:
+                n_failed += 1
+                continue
+            labels[w, k] = registry.identify(q.systems[w], float(q.energies[w]))
+            q_energy[w, k] = q.energies[w] / glass.n_particles
+    transitions: Counter = Counter()
+    for w in range(walkers):
+        transitions.update(_transitions(labels[w]))
     return Exploration(
         minima=registry.minima,
         energies=np.asarray(registry.energies, dtype=np.float64),
-        labels=labels,
-        quench_energies=q_energy,
-        md_temperature=temps,
-        transitions=_transitions(labels),
+        labels=labels.reshape(-1),
+        quench_energies=q_energy.reshape(-1),
+        md_temperature=temps.reshape(-1),
+        transitions=transitions,
         n_failed=n_failed,
         wall_time=time.perf_counter() - t0,
     )
