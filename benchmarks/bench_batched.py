@@ -82,9 +82,7 @@ def md_rates(n: int, m: int, steps: int, repeats: int, threads_all: int, lammps:
             save_state(systems[0], state)
             out["lammps"] = lammps_processes(state, "nvt", steps, threads_all, 1, repeats)
     out["gpu"] = None
-    from pelkit.engine.cuda import cuda_available, simulator_active
-
-    if cuda_available() and not simulator_active():
+    if real_gpu():
         md = BatchedMD(model, systems, T, dt=DT, seeds=3, device="gpu")
         md.advance(20)
         out["gpu"] = work / median_wall(lambda: md.advance(steps), repeats)
@@ -107,6 +105,15 @@ def quench_rates(n: int, m: int, fmax: float, repeats: int, threads_all: int) ->
                 lambda method=method, th=th: quench_batch(model, hot, method=method, fmax=fmax,
                                                           threads=th), repeats)
     return out
+
+
+def real_gpu() -> bool:
+    """True when numba-cuda finds a real device (not the simulator)."""
+    try:
+        from pelkit.engine.cuda import cuda_available, simulator_active
+    except ImportError:
+        return False
+    return cuda_available() and not simulator_active()
 
 
 def fmt(x: float | None) -> str:

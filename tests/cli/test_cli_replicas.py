@@ -104,3 +104,24 @@ def test_replica_count_must_match_frames(tmp_path):
     write_extxyz(path, [kob_andersen_system(155, seed=s) for s in range(3)])
     res = run("md", str(path), "-m", "ka", "-T", "0.8", "--steps", "10", "--replicas", "2")
     assert res.exit_code == 2 and "3 frames" in res.stderr
+
+
+def test_md_replicas_without_outputs(start):
+    res = run("md", str(start), "-m", "ka", "-T", "0.8", "--steps", "20", "--replicas", "3",
+              "--device", "auto", "-q")
+    assert res.exit_code == 0, res.output
+    assert "3 replicas" in res.stdout
+
+
+def test_gpu_request_without_a_gpu_is_one_line(start):
+    from pelkit.dynamics.batched_md import resolve_device
+
+    try:
+        gpu = resolve_device("auto") == "gpu"
+    except Exception:  # noqa: BLE001
+        gpu = False
+    if gpu:
+        pytest.skip("a GPU is present")
+    res = run("md", str(start), "-m", "ka", "-T", "0.8", "--steps", "5", "--replicas", "2",
+              "--device", "gpu")
+    assert res.exit_code == 2 and res.stderr.startswith("pelkit: error: --device gpu")

@@ -94,7 +94,7 @@ def md_replicas(
     writers = [
         TrajectoryWriter(p, s, stride=stride, velocities=True, dt=dt)
         for p, s in zip(traj_paths, batch.systems(), strict=True)
-    ]
+    ] if traj_paths else []
 
     def sample(md: BatchedMD, step: int) -> None:
         for w, s in zip(writers, md.systems(), strict=True):

@@ -151,8 +151,14 @@ def resolve_device(device: str) -> str:
         raise InputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
     if device == "cpu":
         return "cpu"
-    from pelkit.engine.cuda import cuda_available
-
+    try:
+        from pelkit.engine.cuda import cuda_available
+    except ImportError:  # the CUDA backend (engine/cuda) is not part of this version yet
+        if device == "gpu":
+            raise InputError(
+                "--device gpu: this pelkit version has no GPU backend yet; use --device cpu"
+            ) from None
+        return "cpu"
     if cuda_available():
         return "gpu"
     if device == "gpu":
