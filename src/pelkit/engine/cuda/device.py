@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from numba import cuda, int64
+from numba import int64
 from numba.cuda.random import xoroshiro128p_uniform_float64
 
+from pelkit.engine.cuda._cuda import cuda
 from pelkit.engine.pair import EVEN_NEG, FORM_EVEN, FORM_LJ, ODD_NEG, POS
 
 TWO_PI = 2.0 * math.pi
@@ -64,11 +65,12 @@ def horner(coef, row, z, size):
 
 @cache
 def make_block_reductions(threads: int):
-    """(block_sum, block_sum3, block_max) for blocks of ``threads`` threads.
+    """(block_sum, block_sum3, block_max, block_sum3_max) for blocks of ``threads`` threads.
 
-    Each takes the calling thread's value(s) and a shared scratch array ((threads,) or
-    (3, threads) float64) and returns the block total (maximum) to every thread; all threads
-    of the block must call it (it synchronises).
+    Each takes the calling thread's value(s) and a shared scratch array red (4, threads)
+    float64 and returns the block totals (maximum) to every thread; all threads of the block
+    must call it (it synchronises). ``block_sum3_max(a, b, c, x, red)`` returns the sums of
+    a, b, c and the maximum of x in one pass. Maxima propagate NaN.
     """
     t_max = threads
 
@@ -126,7 +128,33 @@ def make_block_reductions(threads: int):
         cuda.syncthreads()
         return total
 
-    return block_sum, block_sum3, block_max
+    @cuda.jit(device=True)
+    def block_sum3_max(a, b, c, x, red):
+        t = cuda.threadIdx.x
+        red[0, t] = a
+        red[1, t] = b
+        red[2, t] = c
+        red[3, t] = x
+        cuda.syncthreads()
+        s = t_max // 2
+        while s > 0:
+            if t < s:
+                red[0, t] += red[0, t + s]
+                red[1, t] += red[1, t + s]
+                red[2, t] += red[2, t + s]
+                other = red[3, t + s]
+                if other > red[3, t] or other != other:
+                    red[3, t] = other
+            cuda.syncthreads()
+            s //= 2
+        ta = red[0, 0]
+        tb = red[1, 0]
+        tc = red[2, 0]
+        tx = red[3, 0]
+        cuda.syncthreads()
+        return ta, tb, tc, tx
+
+    return block_sum, block_sum3, block_max, block_sum3_max
 
 
 @cache
@@ -170,11 +198,11 @@ def make_block_forces(form: int, mixing: int, n_species: int, threads: int):
     """Device function: energy U, virial W and forces of replica r, by all pairs.
 
     ``block_forces(r, pos, box, species, diam, tab, coef, mp, forces, sh_pos, sh_f, sh_i,
-    red) -> (U, W)``, called by every thread of the block. pos (M, N, 3), box (M, 3),
-    species (M, N) int64, diam (M, N), tab (3, S*S) and coef (4, 14) from
+    red) -> (U, W, sum_i |F_i|^2, max_i |F_i|^2)``, called by every thread of the block.
+    pos (M, N, 3), box (M, 3), species (M, N) int64, diam (M, N), tab (3, S*S) and coef (4, 14) from
     :class:`pelkit.engine.cuda.plan.DeviceModel`, mp = (eps0, x_c^2, k_na); forces (M, N, 3)
     is written for the thread's particles (eps/sigma). Shared scratch: sh_pos (T, 3), sh_f
-    (T,), sh_i (T,) int64, red (3, T).
+    (T,), sh_i (T,) int64, red (4, T).
 
     Each thread sums the force on its particle i over all j != i, reading the positions tile
     by tile (T particles at a time) from shared memory: F_i = sum_j s_ij r_ij with s = -phi'/r;
@@ -182,7 +210,7 @@ def make_block_forces(form: int, mixing: int, n_species: int, threads: int):
     """
     t_max = threads
     radial = make_radial(form)
-    _, block_sum3, _ = make_block_reductions(threads)
+    block_sum3_max = make_block_reductions(threads)[3]
     species_rule = mixing == 0
     n_sp = n_species
 
@@ -201,6 +229,8 @@ def make_block_forces(form: int, mixing: int, n_species: int, threads: int):
         k_na = mp[2]
         e_acc = 0.0
         w_acc = 0.0
+        f2_acc = 0.0
+        f2_max = 0.0
         for i0 in range(0, n, t_max):
             i = i0 + t
             active = i < n
@@ -258,8 +288,12 @@ def make_block_forces(form: int, mixing: int, n_species: int, threads: int):
                 forces[r, i, 0] = fx
                 forces[r, i, 1] = fy
                 forces[r, i, 2] = fz
-        energy, virial, _ = block_sum3(e_acc, w_acc, 0.0, red)
-        return energy, virial / 3.0
+                f2 = fx * fx + fy * fy + fz * fz
+                f2_acc += f2
+                if f2 > f2_max or f2 != f2:
+                    f2_max = f2
+        energy, virial, gg, big = block_sum3_max(e_acc, w_acc, f2_acc, f2_max, red)
+        return energy, virial / 3.0, gg, big
 
     return block_forces
 

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from numba import cuda, float64, int64
+from numba import float64, int64
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.engine.cuda._cuda import cuda
 from pelkit.engine.cuda.device import make_block_forces
 from pelkit.engine.cuda.plan import DeviceModel, device_model, prepare_batch, threads_for
 from pelkit.models.base import PairPotential
@@ -64,9 +65,9 @@ def forces_kernel(form: int, mixing: int, n_species: int, threads: int):
         sh_pos = cuda.shared.array((t_max, 3), float64)
         sh_f = cuda.shared.array(t_max, float64)
         sh_i = cuda.shared.array(t_max, int64)
-        red = cuda.shared.array((3, t_max), float64)
-        e, w = block_forces(r, pos, box, species, diam, tab, coef, mp, forces, sh_pos, sh_f,
-                            sh_i, red)
+        red = cuda.shared.array((4, t_max), float64)
+        e, w, _gg, _mx = block_forces(r, pos, box, species, diam, tab, coef, mp, forces,
+                                      sh_pos, sh_f, sh_i, red)
         if cuda.threadIdx.x == 0:
             energies[r] = e
             virials[r] = w

@@ -24,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import cuda
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.dynamics.integrators import LANGEVIN, NOSE_HOOVER, THERMOSTATS
 from pelkit.dynamics.md import ENERGY_LIMIT_PER_PARTICLE
+from pelkit.engine.cuda._cuda import cuda
 from pelkit.engine.cuda.forces import launch_forces, model_arguments
 from pelkit.engine.cuda.md_kernels import N_PRM, md_kernel
 from pelkit.engine.cuda.plan import device_model, prepare_batch, threads_for

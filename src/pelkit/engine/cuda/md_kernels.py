@@ -28,8 +28,9 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from numba import cuda, float64, int64
+from numba import float64, int64
 
+from pelkit.engine.cuda._cuda import cuda
 from pelkit.engine.cuda.device import make_block_forces, make_block_reductions, normal, wrap
 
 NVE, NOSE_HOOVER, BUSSI, LANGEVIN = 0, 1, 2, 3  # as pelkit.dynamics.integrators
@@ -99,7 +100,7 @@ def md_kernel(form: int, mixing: int, n_species: int, threads: int, thermostat: 
     """
     t_max = threads
     block_forces = make_block_forces(form, mixing, n_species, threads)
-    block_sum, _, _ = make_block_reductions(threads)
+    block_sum = make_block_reductions(threads)[0]
     nhc = thermostat == NOSE_HOOVER
     bussi = thermostat == BUSSI
     langevin = thermostat == LANGEVIN
@@ -148,7 +149,7 @@ def md_kernel(form: int, mixing: int, n_species: int, threads: int, thermostat: 
         sh_pos = cuda.shared.array((t_max, 3), float64)
         sh_f = cuda.shared.array(t_max, float64)
         sh_i = cuda.shared.array(t_max, int64)
-        red = cuda.shared.array((3, t_max), float64)
+        red = cuda.shared.array((4, t_max), float64)
         bc = cuda.shared.array(2, float64)
         n = pos.shape[1]
         if status[r] != 0:
@@ -204,8 +205,8 @@ def md_kernel(form: int, mixing: int, n_species: int, threads: int, thermostat: 
                         pos[r, i, a] = x
                         img[r, i, a] = im
             # block_forces synchronises before it reads the new positions
-            u, w = block_forces(r, pos, box, species, diam, tab, coef, mp, frc, sh_pos, sh_f,
-                                sh_i, red)
+            u, w, _gg, _mx = block_forces(r, pos, box, species, diam, tab, coef, mp, frc,
+                                          sh_pos, sh_f, sh_i, red)
             kick(vel, frc, masses, r, n, hdt)
             ke2 = block_sum(local_ke2(vel, masses, r, n), red)
             if nhc:
