@@ -22,6 +22,7 @@ systems only.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
 
 def is_simulator() -> bool:
     """True when ``numba.cuda`` is (or, once imported, will be) Numba's CUDA simulator."""
+    if "numba.cuda" in sys.modules:
+        return "numba.cuda.simulator_init" in sys.modules
     try:
         from numba.core import config
     except Exception:  # numba missing or broken: no simulator either

@@ -105,8 +105,8 @@ def batched_forces(
     Returns:
         :class:`BatchedEvaluation` (host arrays).
     """
-    batch = prepare_batch(model, positions, boxes, species, diameters)
     dm = device_model(model)
+    batch = prepare_batch(model, positions, boxes, species, diameters)
     t = threads_for(batch.n_particles, threads)
     m, n = batch.n_replicas, batch.n_particles
     tab, coef, mp = model_arguments(dm)

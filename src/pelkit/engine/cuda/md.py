@@ -134,6 +134,7 @@ class CudaReplicaMD:
             raise InputError("a thermostat needs a positive temperature")
         if int(chain_length) < 1:
             raise InputError(f"chain length must be >= 1, got {chain_length}")
+        self._dm = device_model(model)
         batch = prepare_batch(model, positions, boxes, species, diameters)
         m, n = batch.n_replicas, batch.n_particles
         vel = np.ascontiguousarray(velocities, dtype=np.float64)
@@ -168,7 +169,6 @@ class CudaReplicaMD:
         self.masses = mass
         self.boxes = batch.boxes
         self.threads = threads_for(n, threads)
-        self._dm = device_model(model)
         self.energy_limit = ENERGY_LIMIT_PER_PARTICLE * n
         # NHC set-up as MDSimulation.__init__
         t_ref = max(self.temperature, 1e-12)

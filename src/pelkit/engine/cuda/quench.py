@@ -261,6 +261,7 @@ def fire2_quench(
         chunk: iterations per kernel launch between reads of the stop flags.
         threads: threads per block (power of two <= 512; default from N).
     """
+    dm = device_model(model)
     batch = prepare_batch(model, positions, boxes, species, diameters)
     if not (np.isfinite(fmax) and fmax > 0):
         raise InputError(f"fmax must be a positive finite number, got {fmax}")
@@ -274,7 +275,6 @@ def fire2_quench(
     if mass.shape != (n,) or not (np.all(np.isfinite(mass)) and np.all(mass > 0)):
         raise InputError(f"masses must be {n} positive finite numbers")
     inv_m = 1.0 / mass
-    dm = device_model(model)
     t = threads_for(n, threads)
     p = FIRE2_PARAMS
     prm = np.array([fmax, 10.0 * dt0, 0.02 * dt0, max_step, p["f_inc"], p["f_dec"],
