@@ -7,10 +7,15 @@ time, the first to return restores the real module under the feet of the others
 ("module 'numba.cuda' has no attribute 'syncthreads'"). Under the simulator, ``cuda`` is
 therefore a small proxy that the simulator never swaps: it forwards to the running kernel's
 simulated API and otherwise to ``numba.cuda``. On a real device it *is* ``numba.cuda``.
+
+``floor`` is ``math.floor`` on a device (float in, float out, NaN and inf pass through); the
+simulator runs Python's ``math.floor``, which raises on NaN and inf, so there it passes
+non-finite values through as the device does (a blown-up replica must not crash the launch).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from numba import cuda as _numba_cuda
@@ -32,7 +37,13 @@ if config.ENABLE_CUDASIM:
             return getattr(_numba_cuda, name)
 
     cuda: Any = _SimulatorCuda()
+
+    def floor(x: float) -> float:
+        """math.floor with the device's handling of NaN and inf."""
+        return math.floor(x) if math.isfinite(x) else x
+
 else:
     cuda = _numba_cuda
+    floor = math.floor
 
-__all__ = ["cuda"]
+__all__ = ["cuda", "floor"]

@@ -14,10 +14,11 @@ NHC: the Trotter-factorised half step of Martyna, Tuckerman, Tobias & Klein, Mol
 the replica's chain). Bussi: Bussi, Donadio & Parrinello, J. Chem. Phys. 126, 014101 (2007),
 K' = K + (1-c)(Kt (R1^2 + S)/Nf - K) + 2 R1 sqrt(c (1-c) Kt K / Nf), as
 :func:`pelkit.dynamics.integrators.bussi_rescale`; S, a chi-square variate with Nf - 1
-degrees of freedom, is drawn as the sum of Nf - 1 squared normals spread over the block's
-threads (exact in distribution; the CPU draws 2 Gamma((Nf-1)/2)). Langevin BAOAB: Leimkuhler &
-Matthews, J. Chem. Phys. 138, 174102 (2013). Random numbers: one xoroshiro128+ stream per
-(replica, thread) (Blackman & Vigna 2018), so the streams differ from the CPU engine's.
+degrees of freedom, is drawn on the block's threads as a sum of floor((Nf-1)/2) chi^2_2 =
+-2 log U variates plus one squared normal when Nf - 1 is odd (exact in distribution; the CPU
+draws 2 Gamma((Nf-1)/2)). Langevin BAOAB: Leimkuhler & Matthews, J. Chem. Phys. 138, 174102
+(2013), both Box-Muller normals used. Random numbers: one xoroshiro128+ stream per (replica,
+thread) (:mod:`pelkit.engine.cuda.rng`), so the streams differ from the CPU engine's.
 
 A step whose energy is not finite or exceeds the limit (|U| > limit), or whose kinetic energy is
 not finite, sets the replica's status to 1 and freezes it at that step; the other blocks go on.
@@ -31,7 +32,13 @@ from functools import cache
 from numba import float64, int64
 
 from pelkit.engine.cuda._cuda import cuda
-from pelkit.engine.cuda.device import make_block_forces, make_block_reductions, normal, wrap
+from pelkit.engine.cuda.device import (
+    exp2_variate,
+    make_block_forces,
+    make_block_reductions,
+    normal_pair,
+    wrap,
+)
 
 NVE, NOSE_HOOVER, BUSSI, LANGEVIN = 0, 1, 2, 3  # as pelkit.dynamics.integrators
 # layout of the float parameter vector ``prm``
@@ -166,7 +173,7 @@ def md_kernel(form: int, mixing: int, n_species: int, threads: int, thermostat: 
         c1 = prm[P_C1]
         c2 = prm[P_C2]
         hdt = 0.5 * dt
-        n_chi = int64(dof - 1.0 + 0.5)
+        n_chi = int64(dof - 1.0 + 0.5)  # degrees of freedom of S
         sidx = r * t_max + t
         u = energy[r]
         w = virial[r]
@@ -187,10 +194,18 @@ def md_kernel(form: int, mixing: int, n_species: int, threads: int, thermostat: 
                 kick(vel, frc, masses, r, n, hdt)
                 drift(pos, vel, img, box, r, n, hdt)
                 ke_before = 0.5 * block_sum(local_ke2(vel, masses, r, n), red)
+                spare = 0.0
+                have = False
                 for i in range(t, n, t_max):
                     sd = math.sqrt(temp / masses[i])
                     for a in range(3):
-                        vel[r, i, a] = c1 * vel[r, i, a] + c2 * sd * normal(states, sidx)
+                        if have:
+                            z = spare
+                            have = False
+                        else:
+                            z, spare = normal_pair(states, sidx)
+                            have = True
+                        vel[r, i, a] = c1 * vel[r, i, a] + c2 * sd * z
                 ke_after = 0.5 * block_sum(local_ke2(vel, masses, r, n), red)
                 wk += ke_after - ke_before
                 drift(pos, vel, img, box, r, n, hdt)
@@ -217,13 +232,14 @@ def md_kernel(form: int, mixing: int, n_species: int, threads: int, thermostat: 
                 ke2 = block_sum(local_ke2(vel, masses, r, n), red)
             elif bussi:
                 acc = 0.0
-                for _k in range(t, n_chi, t_max):
-                    z = normal(states, sidx)
-                    acc += z * z
+                for _k in range(t, n_chi // 2, t_max):
+                    acc += exp2_variate(states, sidx)
                 chi2 = block_sum(acc, red)
                 if t == 0:
-                    alpha, added = bussi_alpha(ke2, dof, temp, tau, dt, normal(states, sidx),
-                                               chi2)
+                    r1, z = normal_pair(states, sidx)
+                    if n_chi % 2 == 1:
+                        chi2 += z * z
+                    alpha, added = bussi_alpha(ke2, dof, temp, tau, dt, r1, chi2)
                     bc[0] = alpha
                     wk += added
                 cuda.syncthreads()

@@ -4,9 +4,10 @@ Replica r with seed s_r owns T streams (one per thread of its block): stream 0 s
 SplitMix64(s_r) (Steele, Lea & Flood, OOPSLA 2014) in both state words, and stream k + 1 is
 stream k advanced by 2^64 steps with the xoroshiro128+ jump polynomial (Blackman & Vigna,
 "Scrambled linear pseudorandom number generators", ACM TOMS 47, 36 (2021)). This is the state
-layout and generator of :mod:`numba.cuda.random` (so its ``xoroshiro128p_*`` device
-functions draw from these states), computed here in compiled CPU code: Numba's own host
-initialiser falls back to object mode (slow, with warnings) under the CUDA simulator.
+layout and generator of :mod:`numba.cuda.random` (viewed as :data:`STATE_DTYPE` records the
+states are what its ``init_xoroshiro128p_states`` produces), computed here in compiled CPU
+code: Numba's own host initialiser falls back to object mode (slow, with warnings) under the
+CUDA simulator. The device side draws with :func:`pelkit.engine.cuda.device.uniform`.
 """
 
 from __future__ import annotations
@@ -65,9 +66,10 @@ def _fill(out, seeds, per_replica, jump):
             out[r * per_replica + k, 1] = s1
 
 
-def replica_streams(seeds: ArrayLike, per_replica: int) -> NDArray:
-    """(M * per_replica,) stream states (dtype :data:`STATE_DTYPE`) for seeds (M,) >= 0."""
+def replica_streams(seeds: ArrayLike, per_replica: int) -> NDArray[np.uint64]:
+    """(M * per_replica, 2) uint64 stream states (s0, s1) for seeds (M,) >= 0; view them as
+    :data:`STATE_DTYPE` records for ``numba.cuda.random``."""
     s = np.ascontiguousarray(seeds, dtype=np.uint64).reshape(-1)
     raw = np.zeros((s.shape[0] * int(per_replica), 2), dtype=np.uint64)
     _fill(raw, s, int(per_replica), _JUMP)
-    return raw.view(STATE_DTYPE).reshape(-1)
+    return raw
