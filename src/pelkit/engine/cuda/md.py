@@ -168,6 +168,8 @@ class CudaReplicaMD:
         self.seeds = seeds_arr.astype(np.uint64)
         self.masses = mass
         self.boxes = batch.boxes
+        self.species = batch.species
+        self.diameters = batch.diameters
         self.threads = threads_for(n, threads)
         self.energy_limit = ENERGY_LIMIT_PER_PARTICLE * n
         # NHC set-up as MDSimulation.__init__
