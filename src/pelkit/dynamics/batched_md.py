@@ -22,6 +22,7 @@ Units: time in tau, temperature in eps/k_B, pressure in eps/sigma^3 (P = rho T +
 
 from __future__ import annotations
 
+import os
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -146,20 +147,21 @@ class BatchedMDResult:
 
 
 def resolve_device(device: str) -> str:
-    """"cpu" or "gpu" for a requested ``device`` ("auto": the GPU when numba-cuda finds one)."""
+    """"cpu" or "gpu" for a requested ``device``.
+
+    "auto" picks the GPU when numba-cuda finds a real CUDA device and the CPU otherwise;
+    "gpu" raises :class:`InputError` when there is none. Numba's CUDA simulator
+    (``NUMBA_ENABLE_CUDASIM=1``) counts as a device only when ``PELKIT_CUDA_SIMULATOR=1`` is
+    also set (tests of the GPU path on machines without one).
+    """
     if device not in DEVICES:
         raise InputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
     if device == "cpu":
         return "cpu"
-    try:
-        from pelkit.engine.cuda import cuda_available
-    except ImportError:  # the CUDA backend (engine/cuda) is not part of this version yet
-        if device == "gpu":
-            raise InputError(
-                "--device gpu: this pelkit version has no GPU backend yet; use --device cpu"
-            ) from None
-        return "cpu"
-    if cuda_available():
+    from pelkit.engine.cuda import cuda_available
+
+    simulator = device == "gpu" and os.environ.get("PELKIT_CUDA_SIMULATOR") == "1"
+    if cuda_available(simulator=simulator):
         return "gpu"
     if device == "gpu":
         raise InputError(
@@ -272,11 +274,16 @@ class BatchedMD:
     def _make_gpu(self):  # noqa: ANN202 - pelkit.engine.cuda.md.CudaReplicaMD
         from pelkit.engine.cuda.md import CudaReplicaMD
 
+        if np.ptp(self.temperatures) != 0.0:
+            raise InputError("the GPU backend runs one temperature per batch; give the "
+                             "replicas one temperature or use device='cpu'")
         b = self.batch
         return CudaReplicaMD(
-            self.model, b.positions, b.velocities, b.images, self.masses, b.boxes, b.species,
-            b.diameters, self.temperatures, self.thermostat, self.dt, self.tau, self.gamma,
-            self.q.shape[1], np.asarray(self.seeds, dtype=np.uint64),
+            self.model, b.positions, b.velocities, boxes=b.boxes, masses=self.masses,
+            images=b.images, species=b.species, diameters=b.diameters,
+            temperature=float(self.temperatures[0]), thermostat=self.thermostat, dt=self.dt,
+            tau=self.tau, gamma=self.gamma, chain_length=self.q.shape[1],
+            seeds=np.asarray(self.seeds, dtype=np.uint64),
         )
 
     def _sync_from_gpu(self) -> None:
@@ -342,8 +349,8 @@ class BatchedMD:
     def advance(self, n_steps: int, active: NDArray[np.bool_] | None = None) -> FloatArray:
         """Run ``n_steps`` steps of every live replica; returns (M, 3) sums [T, U, W] over them.
 
-        ``active`` (M,) bool restricts the step to some replicas on the CPU (the others keep
-        their state; the GPU advances all of them). A replica that blows up is frozen at that
+        ``active`` (M,) bool restricts the step to some replicas (the others keep their
+        state). A replica that blows up is frozen at that
         step and added to :attr:`failures`.
         """
         n_steps = int(n_steps)
@@ -352,7 +359,7 @@ class BatchedMD:
         if n_steps <= 0:
             return sums
         if self._gpu is not None:
-            return self._advance_gpu(n_steps)
+            return self._advance_gpu(n_steps, active)
         b = self.batch
         vl = self.calc.lists
         p = vl.params
@@ -428,15 +435,15 @@ class BatchedMD:
         self.energy[pick] = energies[pick]
         self.virial[pick] = virials[pick]
 
-    def _advance_gpu(self, n_steps: int) -> FloatArray:
+    def _advance_gpu(self, n_steps: int, active: NDArray[np.bool_] | None) -> FloatArray:
         assert self._gpu is not None
-        res = self._gpu.advance(n_steps)
+        res = self._gpu.advance(n_steps, active=active)
         self._sync_from_gpu()
         for r in np.flatnonzero((np.asarray(res.status) == 1) & ~self.failed):
             self.failed[r] = True
-            self.failures.append(ReplicaFailure(int(r), int(self.step[r] + res.steps_done[r]),
-                                                float(res.last_energy[r])))
-        self.step += np.asarray(res.steps_done, dtype=np.int64)
+            self.failures.append(ReplicaFailure(int(r), int(res.blowup_step[r]),
+                                                float(res.energies[r])))
+        self.step += np.asarray(res.steps, dtype=np.int64)
         return np.asarray(res.sums)
 
     def run(

@@ -201,8 +201,8 @@ def quench_batch(
                            dt=dt, max_step=max_step)
         pos = np.ascontiguousarray(res.positions)
         iterations = np.asarray(res.iterations, dtype=np.int64)
-        evaluations = iterations + 1
-        stop = ["converged" if c else "max_iterations" for c in res.converged]
+        evaluations = np.asarray(res.evaluations, dtype=np.int64)
+        stop = list(res.stop_reason)
         dev_name = f"gpu: {device_name()}"
     else:
         vl = calc.lists

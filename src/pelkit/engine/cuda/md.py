@@ -37,6 +37,8 @@ from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import Box
 
+HELD = 2  # status of a replica left out of one advance() call (restored to 0 after it)
+
 
 @dataclass
 class AdvanceResult:
@@ -204,24 +206,40 @@ class CudaReplicaMD:
         self._kernel = md_kernel(self._dm.form, self._dm.mixing, self._dm.n_species,
                                  self.threads, self.code)
 
-    def advance(self, n_steps: int) -> AdvanceResult:
-        """Run ``n_steps`` steps of every live replica in one kernel launch (module doc)."""
+    def advance(self, n_steps: int, active: ArrayLike | None = None) -> AdvanceResult:
+        """Run ``n_steps`` steps of every live replica in one kernel launch (module doc).
+
+        ``active`` (M,) bool: only these replicas step (the others keep their state).
+        """
         if int(n_steps) < 0:
             raise InputError(f"number of steps must be non-negative, got {n_steps}")
         d = self._d
         before = d["steps"].copy_to_host()
+        held = np.zeros(self.n_replicas, dtype=np.bool_)
+        if active is not None:
+            act = np.asarray(active, dtype=np.bool_)
+            if act.shape != (self.n_replicas,):
+                raise InputError(f"active must be {self.n_replicas} booleans")
+            status = d["status"].copy_to_host()
+            held = ~act & (status == 0)
+            status[held] = HELD
+            d["status"].copy_to_device(status)
         self._kernel[self.n_replicas, self.threads](
             d["pos"], d["vel"], d["img"], d["frc"], d["masses"], d["box"], d["species"],
             d["diam"], d["tab"], d["coef"], d["mp"], d["prm"], d["q"], d["xi"], d["vxi"],
             d["states"], d["energy"], d["virial"], d["work"], d["status"], d["steps"],
             d["blow"], d["sums"], int(n_steps),
         )
+        status = d["status"].copy_to_host()
+        if held.any():
+            status[held] = 0
+            d["status"].copy_to_device(status)
         return AdvanceResult(
             sums=d["sums"].copy_to_host(),
             steps=d["steps"].copy_to_host() - before,
             energies=d["energy"].copy_to_host(),
             virials=d["virial"].copy_to_host(),
-            status=d["status"].copy_to_host(),
+            status=status,
             blowup_step=d["blow"].copy_to_host(),
         )
 
