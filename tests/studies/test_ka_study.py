@@ -71,6 +71,17 @@ def test_resume_after_interruption_is_bit_identical(uninterrupted: Path, tmp_pat
     _assert_identical(uninterrupted, tmp_path)
 
 
+def test_blocks_of_replicas_give_the_same_trajectories(uninterrupted: Path,
+                                                        tmp_path: Path) -> None:
+    """Batching is not physics: replicas integrated in blocks of 2 (one task per temperature)
+    follow bit for bit the trajectories, quenches and INM of the one-replica tasks."""
+    cfg = load_config("smoke", replica_block=2, device="cpu")
+    run_study(cfg, tmp_path, scheduler="sync")
+    assert not any((tmp_path / "tasks").glob("*/blocks/*.npz"))  # split into replica files
+    _assert_identical(uninterrupted, tmp_path)
+    assert json.loads((tmp_path / "tasks" / "timing.json").read_text())["replica_block"] == 2
+
+
 def test_task_results_are_physical(uninterrupted: Path) -> None:
     cfg = load_config("smoke")
     t1 = json.loads((uninterrupted / "tasks" / "t1_pilot.json").read_text())

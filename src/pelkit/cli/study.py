@@ -11,25 +11,17 @@ from pelkit.cli.progress import progress_bar
 
 study_app = typer.Typer(no_args_is_help=True, help="Paper-scale studies (resumable campaigns).")
 
-DESCRIPTIONS = {
-    "ka-landscape": "Kob-Andersen N=155: local diffusivity vs inherent-structure energy "
-    "(seed 004) with INM (seed 000)",
-    "tls-qlm": "swap glasses: two-level systems vs quasi-localized modes, NEB double wells, "
-    "tunnel splittings (seed 003)",
-}
-
 
 @study_app.command("list")
-def list_studies(as_json: bool = typer.Option(False, "--json")) -> None:
-    """List the studies and their presets."""
-    from pelkit.studies.ka_landscape.config import PRESETS as KA_PRESETS
+def list_studies(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the studies: what each reproduces, its presets and their expected run times."""
+    from pelkit.studies.registry import STUDIES
 
-    rows = {"ka-landscape": sorted(KA_PRESETS), "tls-qlm": ["smoke", "laptop", "paper"]}
-    emit(
-        {name: {"description": DESCRIPTIONS[name], "presets": p} for name, p in rows.items()},
-        as_json,
-        "\n".join(f"{n:14s} presets: {', '.join(p)}\n  {DESCRIPTIONS[n]}" for n, p in rows.items()),
-    )
+    lines = []
+    for info in STUDIES.values():
+        lines.append(f"{info.name}\n  {info.description}\n  reproduces: {info.reproduces}")
+        lines += [f"  --preset {p:12s} {t}" for p, t in info.presets.items()]
+    emit({name: info.as_dict() for name, info in STUDIES.items()}, as_json, "\n".join(lines))
 
 
 def _check_out(out: Path, resume: bool) -> None:
@@ -43,13 +35,15 @@ def _check_out(out: Path, resume: bool) -> None:
         )
 
 
-def _run_ka(preset, out, scheduler, resume, config, workers, quiet, as_json) -> dict:  # noqa: ANN001
+def _run_ka(preset, out, scheduler, resume, config, workers, quiet, as_json,  # noqa: ANN001
+            device=None) -> dict:  # noqa: ANN001
     from pelkit.io.results import RunFolder
     from pelkit.studies.ka_landscape.analysis import analyze
     from pelkit.studies.ka_landscape.config import load_config
-    from pelkit.studies.ka_landscape.runner import run_study
+    from pelkit.studies.ka_landscape.runner import block_size, resolved_device, run_study
 
-    cfg = load_config(preset, config, workers=workers)
+    cfg = load_config(preset, config, workers=workers, device=device)
+    used = resolved_device(cfg)
     _check_out(out, resume)
     folder = RunFolder(out)
     folder.write_config({**cfg.model_dump(), "study_name": "ka-landscape"})
@@ -61,14 +55,53 @@ def _run_ka(preset, out, scheduler, resume, config, workers, quiet, as_json) -> 
             )
     with folder.timed("analysis"):
         summary = analyze(out, cfg)
-    folder.write_provenance(seed=cfg.seed, extra={"study": "ka-landscape", "preset": preset,
-                                                  "scheduler": scheduler})
+    folder.write_provenance(seed=cfg.seed, extra={
+        "study": "ka-landscape", "preset": preset, "scheduler": scheduler,
+        "device": _device_label(used), "replica_block": block_size(cfg, used)})
     return summary
+
+
+def _device_label(device: str) -> str:
+    """"cpu" or "gpu: <name>" for provenance.json."""
+    if device != "gpu":
+        return "cpu"
+    from pelkit.engine.cuda import device_name
+
+    return f"gpu: {device_name()}"
+
+
+def _run_tls(preset, out, scheduler, resume, config, workers, quiet, as_json,  # noqa: ANN001
+             device=None) -> dict:  # noqa: ANN001
+    from pelkit.cli.study_tls import run_tls_qlm
+
+    _check_out(out, resume)
+    return run_tls_qlm(preset, out, scheduler, resume, config, quiet, as_json, device=device)
+
+
+def _analyze_ka(run_dir: Path, stored: dict) -> dict:
+    from pelkit.studies.ka_landscape.analysis import analyze
+    from pelkit.studies.ka_landscape.config import KAConfig
+
+    return analyze(run_dir, KAConfig(**{k: v for k, v in stored.items() if k != "study_name"}))
+
+
+def _analyze_tls(run_dir: Path, stored: dict) -> dict:
+    from pelkit.cli.study_tls import analyze_tls_qlm
+
+    return analyze_tls_qlm(run_dir)
+
+
+# the command-line bodies of each study in pelkit.studies.registry.STUDIES
+RUNNERS = {"ka-landscape": _run_ka, "tls-qlm": _run_tls}
+ANALYZERS = {"ka-landscape": _analyze_ka, "tls-qlm": _analyze_tls}
 
 
 def run(
     name: str = typer.Argument(..., help="Study name (see `pelkit study list`)."),
-    preset: str = typer.Option("laptop", "--preset", help="smoke, laptop or paper."),
+    preset: str = typer.Option(
+        None, "--preset",
+        help="smoke, laptop, workstation or paper (see `pelkit study list`; default laptop).",
+    ),
     out: Path = typer.Option(..., "--out", help="Run folder."),
     scheduler: str = typer.Option(
         "local", "--scheduler", help="local, threads, sync or a Dask address tcp://HOST:PORT."
@@ -76,22 +109,25 @@ def run(
     resume: bool = typer.Option(False, "--resume", help="Continue a killed campaign."),
     config: Path = typer.Option(None, "--config", help="TOML file overriding preset values."),
     workers: int = typer.Option(None, "--workers", help="Local worker processes (default: cores)."),
+    device: str = typer.Option(
+        None, "--device",
+        help="cpu, gpu or auto (the GPU when numba-cuda finds one); default: the config's.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Run a study campaign, then its analysis; everything lands in the run folder."""
     try:
         from pelkit.errors import InputError
+        from pelkit.studies.registry import STUDIES
 
-        if name == "ka-landscape":
-            summary = _run_ka(preset, out, scheduler, resume, config, workers, quiet, as_json)
-        elif name == "tls-qlm":
-            from pelkit.cli.study_tls import run_tls_qlm
-
-            _check_out(out, resume)
-            summary = run_tls_qlm(preset, out, scheduler, resume, config, quiet, as_json)
-        else:
-            raise InputError(f"unknown study {name!r}; known: {', '.join(DESCRIPTIONS)}")
+        if name not in RUNNERS:
+            raise InputError(f"unknown study {name!r}; known: {', '.join(STUDIES)}")
+        if device is not None and device not in ("cpu", "gpu", "auto"):
+            raise InputError(f"unknown device {device!r}; choose one of cpu, gpu, auto")
+        preset = preset or STUDIES[name].default_preset
+        summary = RUNNERS[name](preset, out, scheduler, resume, config, workers, quiet, as_json,
+                                device=device)
     except Exception as exc:  # noqa: BLE001
         guard(exc)
     emit(summary, as_json, f"study {name} finished: see {out}/report.md and {out}/figures/")
@@ -109,17 +145,11 @@ def analyze_cmd(
         if not (run_dir / "config.toml").is_file():
             raise InputError(f"{run_dir} is not a study run folder (no config.toml)")
         folder = RunFolder(run_dir)
-        study = folder.read_config().get("study_name") or _guess_study(run_dir)
-        if study == "ka-landscape":
-            from pelkit.studies.ka_landscape.analysis import analyze
-            from pelkit.studies.ka_landscape.config import KAConfig
-
-            cfg = KAConfig(**{k: v for k, v in folder.read_config().items() if k != "study_name"})
-            summary = analyze(run_dir, cfg)
-        else:
-            from pelkit.cli.study_tls import analyze_tls_qlm
-
-            summary = analyze_tls_qlm(run_dir)
+        stored = folder.read_config()
+        study = stored.get("study_name") or _guess_study(run_dir)
+        if study not in ANALYZERS:
+            raise InputError(f"{run_dir} holds an unknown study {study!r}")
+        summary = ANALYZERS[study](run_dir, stored)
     except Exception as exc:  # noqa: BLE001
         guard(exc)
     emit(summary, as_json, f"analysis of {run_dir} rewritten: summary.json, report.md, figures/")

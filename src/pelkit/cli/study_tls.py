@@ -22,13 +22,16 @@ def run_tls_qlm(
     config: Path | None = None,
     quiet: bool = False,
     as_json: bool = False,
+    device: str | None = None,
 ) -> dict[str, Any]:
     """Run the tls-qlm campaign of ``preset`` (merged with the TOML file ``config``) into
-    ``out`` and analyse it; one progress bar per phase unless ``quiet`` or ``as_json``."""
+    ``out`` and analyse it; one progress bar per phase unless ``quiet`` or ``as_json``.
+    ``device`` (cpu, gpu, auto) overrides ``exploration.device`` (the batched walkers)."""
     from pelkit.studies.tls_qlm.config import load_config
     from pelkit.studies.tls_qlm.runner import run_study
 
-    cfg = load_config(preset, config)
+    overrides = {"exploration": {"device": device}} if device is not None else None
+    cfg = load_config(preset, config, overrides)
     enabled = not (quiet or as_json)
     state: dict[str, Any] = {"phase": None, "stack": ExitStack(), "update": None}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -55,6 +55,15 @@ class KAConfig(BaseModel):
     cut_sigmas: float = Field(3.0, gt=0)
     bootstrap: int = Field(200, ge=0)
     workers: int | None = None
+    # where the replicas run (batched replicas, pelkit.dynamics.batched_md)
+    device: Literal["cpu", "gpu", "auto"] = Field(
+        "auto", description="auto: the GPU when numba-cuda finds one, else CPU threads"
+    )
+    replica_block: int | None = Field(
+        None, ge=1,
+        description="replicas of one temperature integrated together in one task; None: all "
+        "of them on a GPU, 1 on the CPU (the campaign spreads tasks over cores)",
+    )
 
     @field_validator("temperatures")
     @classmethod
@@ -92,12 +101,31 @@ PRESETS: dict[str, dict[str, Any]] = {
     ),
     # the default: under 15 minutes on 2 cores, physics visible (what `make run` runs)
     "laptop": dict(),
-    # seed 004: six temperatures 0.446-0.65, 1000 replicas each (cluster or GPU)
+    # seed 004's physics at reduced statistics: down to T = 0.5 with 128 replicas per
+    # temperature (one GPU or 16+ cores, about an hour; see RUN_TIMES)
+    "workstation": dict(
+        temperatures=[0.5, 0.53, 0.56, 0.6, 0.65, 0.75, 0.9, 1.2, 1.6, 2.0], n_replicas=128,
+        eq_msd_target=3.0, eq_max_time=3e4, eq_block_time=10.0, inm_snapshots=4,
+        bootstrap=500, low_t_max=0.65,
+    ),
+    # seed 004: six temperatures 0.446-0.65, 1000 replicas each (one GPU for a few hours)
     "paper": dict(
         temperatures=[0.446, 0.47, 0.50, 0.55, 0.60, 0.65, 1.0, 1.5, 2.0], n_replicas=1000,
         eq_msd_target=5.0, eq_max_time=2e5, eq_block_time=20.0, inm_snapshots=10,
         bootstrap=1000, low_t_max=0.65,
     ),
+}
+
+
+# Expected wall time of each preset (shown by `pelkit study list`). smoke and laptop are measured
+# (2-core laptop-class VM, 2026-12); workstation and paper are estimates from the measured cost
+# per replica and per quench scaled by KA's equilibration times (t(MSD = 1) ~ 1e3 tau at T = 0.5,
+# ~1e4 tau at T = 0.446) and the batched rates in benchmarks/RESULTS.md.
+RUN_TIMES: dict[str, str] = {
+    "smoke": "under a minute on 2 cores (measured)",
+    "laptop": "about 6-15 minutes on 2 cores (measured)",
+    "workstation": "about an hour on one GPU or 16+ cores (estimate)",
+    "paper": "a few hours on one H100/H200-class GPU, 1e5-1e6 core-seconds on CPUs (estimate)",
 }
 
 

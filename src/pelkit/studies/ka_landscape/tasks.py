@@ -108,7 +108,7 @@ def equilibrate_block(
             assert s.velocities is not None
             s.velocities = s.velocities * np.sqrt(temperature / cfg.melt_temperature)
     sim = BatchedMD(model, systems, temperature, seeds=[s + 1 for s in seeds], **md_kw)
-    mask = _a_mask(systems[0])
+    masks = [_a_mask(s) for s in systems]  # species are shuffled per replica
     frame_time = cfg.eq_block_time / 10.0
     frame_steps = _steps(frame_time, cfg.dt)
     block_frames = max(1, int(round(cfg.eq_block_time / (frame_steps * cfg.dt))))
@@ -127,7 +127,7 @@ def equilibrate_block(
                 times[k].append(times[k][-1] + frame_steps * cfg.dt)
         states = sim.systems()
         for k in np.flatnonzero(active):
-            msd_now[k] = _mean_sq_disp(frames[k][0][mask], frames[k][-1][mask])
+            msd_now[k] = _mean_sq_disp(frames[k][0][masks[k]], frames[k][-1][masks[k]])
             t_now = times[k][-1]
             if (msd_now[k] >= cfg.eq_msd_target and t_now >= cfg.eq_min_time) or (
                 t_now >= cfg.eq_max_time
@@ -153,9 +153,10 @@ def equilibrate_block(
     for k in range(m):
         eis = quenched.energies[start : start + picks[k].size] / cfg.n_particles
         start += picks[k].size
-        out.append(_equilibrate_result(cfg, frames[k], times[k], picks[k], eis, mask,
+        out.append(_equilibrate_result(cfg, frames[k], times[k], picks[k], eis, masks[k],
                                        float(msd_now[k]), finals[k], seeds[k], temperature,
                                        replicas[k], wall))
+        out[-1]["device"] = sim.device_name()
     return out
 
 
@@ -298,6 +299,7 @@ def production_block(
             "temperature": temperature,
             "replica": replicas[r],
             "wall_time": wall,
+            "device": sim.device_name(),
         }
         for r in range(m)
     ]

@@ -220,8 +220,9 @@ def run_study(
     folder.write_provenance(
         seed=cfg.seed,
         extra={"study": "tls-qlm", "preset": cfg.preset, "scheduler": scheduler,
-               "resume": resume, "n_tasks": {"glasses": len(g_tasks), "pairs": len(p_tasks),
-                                             "scan": len(s_tasks)}},
+               "resume": resume, "device": cfg.exploration.device,
+               "n_tasks": {"glasses": len(g_tasks), "pairs": len(p_tasks),
+                           "scan": len(s_tasks)}},
     )
     return result
 
