@@ -55,6 +55,9 @@ class KAConfig(BaseModel):
     cut_sigmas: float = Field(3.0, gt=0)
     bootstrap: int = Field(200, ge=0)
     workers: int | None = None
+    inm_model: str = Field(
+        "ka", description="model of the INM Hessians and profiles: ka (the MD model, shift "
+        "cutoff: force discontinuous at r_c) or ka-smooth (smooth cutoff)")
 
     @field_validator("temperatures")
     @classmethod
@@ -81,6 +84,13 @@ class KAConfig(BaseModel):
             raise ValueError(f"quench_method must be one of {', '.join(METHODS)}")
         return v
 
+    @field_validator("inm_model")
+    @classmethod
+    def _inm_model(cls, v: str) -> str:
+        if v not in ("ka", "ka-smooth"):
+            raise ValueError("inm_model must be ka or ka-smooth")
+        return v
+
 
 PRESETS: dict[str, dict[str, Any]] = {
     # end-to-end in well under a minute on 2 cores (used by the tests)
@@ -96,7 +106,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(
         temperatures=[0.446, 0.47, 0.50, 0.55, 0.60, 0.65, 1.0, 1.5, 2.0], n_replicas=1000,
         eq_msd_target=5.0, eq_max_time=2e5, eq_block_time=20.0, inm_snapshots=10,
-        bootstrap=1000, low_t_max=0.65,
+        bootstrap=1000, low_t_max=0.65, d_inf=0.155,
     ),
 }
 
