@@ -2,7 +2,9 @@
 
 A thin wrapper over :mod:`pelkit.theory.hypercube` (branches, onset, melting, OU rates),
 :mod:`pelkit.theory.hypercube_master` (exact master equation) and
-:mod:`pelkit.theory.fokker_planck` (seed 001 §§IV-V, SCIENCE.md §7).
+:mod:`pelkit.theory.fokker_planck` (seed 001 §§IV-V, SCIENCE.md §7). Rates below the
+double-precision resolution n eps ||S|| (the convention of ``theory master-equation``) are
+reported as null / ``<resolution``, never as numbers.
 """
 
 from __future__ import annotations
