@@ -165,3 +165,16 @@ def test_console_script_subprocess():
     )
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_hypercube_flags_rates_below_resolution():
+    # beta = 1, D = 100: the liquid <-> crystal hop (~2e-21) is far below double precision
+    res = _run("hypercube", "--beta", "1", "--D", "100", "--n-rates", "3", "--json")
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.stdout)["master_equation"]["rates"][0]
+    assert row["slowest"] is None and row["slowest_below_resolution"] is True
+    assert row["rates"][0] == 0.0 and row["rates"][1] is None and row["rates"][2] > 5.0
+    assert 1e-12 < row["rate_resolution"] < 1e-8
+    human = _run("hypercube", "--beta", "1", "--D", "100", "--n-rates", "3")
+    assert human.exit_code == 0
+    assert "below the resolution" in human.stdout and "e-15" not in human.stdout

@@ -11,6 +11,7 @@ from toy_systems import perturbed, soft_sphere_glass, spring_network
 from pelkit.errors import InputError
 from pelkit.modes.nonlinear import (
     ProjectedSolver,
+    barrier_change_along_line,
     cubic_barrier,
     cubic_nonlinear_mode,
     directional_coefficients,
@@ -151,3 +152,45 @@ def test_spring_network_mode_and_bad_input():
         for h_in in (free.hessian(xf), sp.csr_matrix(free.hessian(xf))):
             with pytest.raises(InputError, match="singular|zero modes"):
                 ProjectedSolver(h_in)
+
+
+def test_barrier_change_along_line_matches_direct_evaluation(glass):
+    toy, x, modes = glass
+    rng = np.random.default_rng(5)
+    pi = modes.displacements()[:, 2]
+    pi = pi / np.linalg.norm(pi)
+    d = rng.normal(size=pi.size)
+
+    def f(p):
+        return (p @ toy.hvp(x, p)) ** 3 / (p @ toy.third_order_vv(x, p)) ** 2
+
+    hp, hd = toy.hvp(x, pi), toy.hvp(x, d)
+    g, gdd = toy.third_order_vv(x, pi), toy.third_order_vv(x, d)
+    kc = (pi @ hp, 2 * pi @ hd, d @ hd)
+    tc = (pi @ g, 3 * d @ g, 3 * pi @ gdd, d @ gdd)
+    for alpha in (1.0, 0.3, -0.2, 1e-3):
+        direct = f(pi + alpha * d) - f(pi)
+        assert barrier_change_along_line(kc, tc, alpha) == pytest.approx(direct, rel=1e-8)
+    # tiny steps: the difference form keeps its accuracy (first order: alpha grad f . d)
+    grad = 6 * kc[0] ** 2 / tc[0] ** 2 * (hp - kc[0] / tc[0] * g)
+    small = barrier_change_along_line(kc, tc, 1e-9)
+    assert small == pytest.approx(1e-9 * grad @ d, rel=1e-6)
+
+
+def test_line_search_leaves_converging_runs_unchanged(glass):
+    toy, x, modes = glass
+    hess = toy.hessian(x)
+
+    def uvv(v):
+        return toy.third_order_vv(x, v)
+
+    start = modes.displacements()[:, 1]  # the plain iteration converges without any damping
+    ls = cubic_nonlinear_mode(hess, uvv, start)
+    plain = cubic_nonlinear_mode(hess, uvv, start, method="plain")
+    assert ls.converged and plain.converged and plain.method == "plain"
+    assert ls.damped_iterations == 0 and np.all(ls.alphas == 1.0)
+    assert ls.iterations == plain.iterations
+    assert np.max(np.abs(ls.mode - plain.mode)) < 1e-12
+    assert ls.as_dict()["method"] == "line-search"
+    with pytest.raises(InputError, match="method"):
+        cubic_nonlinear_mode(hess, uvv, start, method="newton")

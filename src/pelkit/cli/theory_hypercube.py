@@ -2,7 +2,9 @@
 
 A thin wrapper over :mod:`pelkit.theory.hypercube` (branches, onset, melting, OU rates),
 :mod:`pelkit.theory.hypercube_master` (exact master equation) and
-:mod:`pelkit.theory.fokker_planck` (seed 001 §§IV-V, SCIENCE.md §7).
+:mod:`pelkit.theory.fokker_planck` (seed 001 §§IV-V, SCIENCE.md §7). Rates below the
+double-precision resolution n eps ||S|| (the convention of ``theory master-equation``) are
+reported as null / ``<resolution``, never as numbers.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import typer
 
 from pelkit.cli.common import emit, guard
@@ -98,6 +101,22 @@ def hypercube_report(
     return result
 
 
+def resolve_rates(raw: np.ndarray, resolution: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rates with numerical noise removed, and which of them are resolved.
+
+    ``raw`` (k,) ascending computed rates, the first the stationary eigenvalue. Every rate with
+    |rate| <= ``resolution`` is not resolved by double precision: the first becomes exactly 0
+    (the generator has an exact zero eigenvalue, detailed balance being checked separately),
+    the others NaN (null in JSON). Returns (rates (k,), resolved (k,) bool).
+    """
+    raw = np.asarray(raw, dtype=float)
+    resolved = np.abs(raw) > resolution
+    out = np.where(resolved, raw, np.nan)
+    if out.size and not resolved[0]:
+        out[0] = 0.0
+    return out, resolved
+
+
 def master_block(betas: list[float], D: int, n_rates: int, B: float) -> dict[str, Any]:
     """Lowest master-equation (and Fokker-Planck) rates at each beta for one even D."""
     from pelkit.theory import fokker_planck as fp
@@ -110,15 +129,28 @@ def master_block(betas: list[float], D: int, n_rates: int, B: float) -> dict[str
     rows = []
     for b in betas:
         if use_lattice:
-            rates = hm.lowest_rates(b, D, n_rates, B)
+            raw = hm.lowest_rates(b, D, n_rates, B)
         else:
-            rates = hm.factorised_rates(b, D, n_rates, B)
+            raw = hm.factorised_rates(b, D, n_rates, B)
+        res = hm.rate_resolution(b, D, B, factorised=not use_lattice)
+        rates, resolved = resolve_rates(raw, res)
+        fp_raw = fp.fp_lowest_rates(b, float(D), n_rates, None, B)
+        fp_res = fp.fp_rate_resolution(b, float(D), None, B)
+        fp_rates, fp_resolved = resolve_rates(fp_raw, fp_res)
+        slowest_ok = bool(raw.size > 1 and resolved[1])
         rows.append(
             {
                 "beta": b,
                 "rates": rates,
-                "slowest": rates[1] if rates.size > 1 else None,
-                "fokker_planck_rates": fp.fp_lowest_rates(b, float(D), n_rates, None, B),
+                "rates_raw": raw,
+                "rate_resolution": res,
+                "resolved": resolved,
+                "slowest": rates[1] if slowest_ok else None,
+                "slowest_below_resolution": bool(raw.size > 1 and not resolved[1]),
+                "fokker_planck_rates": fp_rates,
+                "fokker_planck_rates_raw": fp_raw,
+                "fokker_planck_resolution": fp_res,
+                "fokker_planck_resolved": fp_resolved,
                 "stationary_peak": hm.stationary_peak(b, D),
                 "stationary_residual": hm.stationary_residual(b, D, B) if use_lattice else None,
             }
@@ -131,6 +163,11 @@ def master_block(betas: list[float], D: int, n_rates: int, B: float) -> dict[str
         else "exact factorisation {lambda_s + lambda_d} of the 1-D chains",
         "rates": rows,
     }
+
+
+def _rate_list(rates: np.ndarray, resolution: float) -> str:
+    """'0, <2e-10, 5.98507, ...': values below the resolution (NaN) shown as an upper bound."""
+    return ", ".join(f"<{resolution:.0e}" if not np.isfinite(r) else f"{r:.6g}" for r in rates)
 
 
 def _human(res: dict[str, Any], figures: list[str]) -> str:
@@ -159,10 +196,14 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
         me = res["master_equation"]
         lines.append(f"master equation, D = {me['D']} ({me['method']}):")
         for row in me["rates"]:
-            rates = ", ".join(f"{r:.6g}" for r in row["rates"])
-            fpr = ", ".join(f"{r:.6g}" for r in row["fokker_planck_rates"])
+            rates = _rate_list(row["rates"], row["rate_resolution"])
+            fpr = _rate_list(row["fokker_planck_rates"], row["fokker_planck_resolution"])
             lines.append(f"  beta {row['beta']:g}: {rates}")
             lines.append(f"     Fokker-Planck: {fpr}")
+            if row["slowest_below_resolution"]:
+                lines.append(
+                    f"     the slowest rate is below the resolution {row['rate_resolution']:.1e}"
+                    " of double precision (an exponentially small hop): not resolved")
     lines.extend(f"figure: {f}" for f in figures)
     return "\n".join(lines)
 

@@ -10,7 +10,20 @@ and the fixed point is found by iterating
     pi^{n+1} = H^+ (U:pi^n pi^n) / |H^+ (U:pi^n pi^n)|      (seed 003 eq 6; Gartner & Lerner,
                                                            SciPost Phys. 1, 016 (2016))
 
-with H^+ the pseudo-inverse on the complement of the translations.  kappa^3/tau^2 is invariant
+with H^+ the pseudo-inverse on the complement of the translations.
+
+The plain iteration can fall into a 2-cycle (two directions mapped onto each other, the step
+never shrinking).  It is a preconditioned gradient step on the barrier: with f = kappa^3/tau^2,
+grad f = (6 kappa^2/tau^2) r, r = H pi - (kappa/tau) U:pi pi, and the full update is
+pi + d with d = (kappa/tau) H^+(U:pi pi) - pi = -H^+ r, a descent direction of f wherever H is
+positive definite on the complement (at a minimum).  The default ``method="line-search"`` takes
+pi + alpha d with the largest alpha in {1, 1/2, 1/4, ...} that satisfies the Armijo condition
+f(pi + alpha d) <= f(pi) + c alpha grad f . d (c = 1e-4).  kappa is quadratic and tau cubic
+in alpha, so f along the line follows from U:pi pi, U:d d, H pi and H d exactly, and the change
+of f is evaluated from the differences (log1p/expm1), accurate even for steps near the
+tolerance.  alpha = 1 reproduces the plain iteration, so converging runs are unchanged; the
+stopping test always uses the undamped update (the fixed-point residual of eq 6).
+``method="plain"`` is the unsafeguarded seed-003 iteration.  kappa^3/tau^2 is invariant
 under pi -> c pi, so the stationary directions do not depend on the metric: the iteration runs in
 plain Cartesian coordinates (H the Cartesian Hessian, epsilon/sigma^2; U:vv the Cartesian
 third-order contraction, epsilon/sigma^3), exact for unequal masses too.  A mass-weighted start e
@@ -189,6 +202,11 @@ class NonlinearModeResult:
         tol, max_iter: the stopping settings.
         history: (iterations,) the step of every iteration.
         krylov_failures: inner Krylov solves that did not reach their tolerance.
+        method: "line-search" (Armijo-damped iteration) or "plain" (seed 003 eq 6).
+        damped_iterations: iterations that took a step alpha < 1 (line search only).
+        unsafeguarded_steps: iterations whose update was not a descent direction of
+            kappa^3/tau^2 (H not positive definite along it), taken as plain steps.
+        alphas: (iterations,) the step length alpha taken at every iteration (1 = plain).
     """
 
     mode: FloatArray
@@ -205,6 +223,10 @@ class NonlinearModeResult:
     max_iter: int
     history: FloatArray = field(repr=False)
     krylov_failures: int = 0
+    method: str = "line-search"
+    damped_iterations: int = 0
+    unsafeguarded_steps: int = 0
+    alphas: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def as_dict(self) -> dict:
         """JSON-ready summary (without the vector)."""
@@ -221,6 +243,9 @@ class NonlinearModeResult:
             "tol": self.tol,
             "max_iter": self.max_iter,
             "krylov_failures": self.krylov_failures,
+            "method": self.method,
+            "damped_iterations": self.damped_iterations,
+            "unsafeguarded_steps": self.unsafeguarded_steps,
         }
 
 
@@ -239,6 +264,43 @@ def directional_coefficients(
     return float(p @ hp), float(p @ upp), hp, upp
 
 
+#: Armijo constant and the largest number of step halvings of the line search.
+ARMIJO_C = 1e-4
+MAX_HALVINGS = 40
+
+
+def _third(third_order_vv: ThirdOrderFn, v: FloatArray) -> FloatArray:
+    g = np.asarray(third_order_vv(v), dtype=np.float64).reshape(-1)
+    if g.shape != v.shape or not np.all(np.isfinite(g)):
+        raise InputError("third_order_vv must return a finite (3N,) vector")
+    return g
+
+
+def barrier_change_along_line(
+    kappa_coeffs: tuple[float, float, float], tau_coeffs: tuple[float, float, float, float],
+    alpha: float,
+) -> float:
+    """f(alpha) - f(0) for f = kappa^3/tau^2 on the line pi + alpha d, without cancellation.
+
+    kappa(alpha) = k0 + k1 alpha + k2 alpha^2 and tau(alpha) = t0 + t1 alpha + t2 alpha^2 +
+    t3 alpha^3 (k1 = 2 pi.Hd, k2 = d.Hd, t1 = 3 d.U:pi pi, t2 = 3 pi.U:dd, t3 = d.U:dd); the
+    change is f(0) expm1(3 log(kappa(alpha)/k0) - 2 log|tau(alpha)/t0|) with log1p of the
+    relative changes, so it keeps full relative accuracy for small steps.  Units of f:
+    epsilon (times 3/2; the barrier is (2/3) f).  Returns +inf where tau(alpha) = 0.
+    """
+    k0, k1, k2 = kappa_coeffs
+    t0, t1, t2, t3 = tau_coeffs
+    dk = (k1 + k2 * alpha) * alpha / k0
+    dt = ((t3 * alpha + t2) * alpha + t1) * alpha / t0
+    f0 = k0**3 / t0**2
+    if dt == -1.0:
+        return float("inf")
+    if dk > -1.0:
+        log_t = np.log1p(dt) if dt > -1.0 else np.log(-(1.0 + dt))
+        return float(f0 * np.expm1(3.0 * np.log1p(dk) - 2.0 * log_t))
+    return float((k0 * (1.0 + dk)) ** 3 / (t0 * (1.0 + dt)) ** 2 - f0)
+
+
 def cubic_nonlinear_mode(
     hessian: HessianLike,
     third_order_vv: ThirdOrderFn,
@@ -246,13 +308,19 @@ def cubic_nonlinear_mode(
     tol: float = 1e-8,
     max_iter: int = 1000,
     solver: Literal["auto", "cg", "minres"] = "auto",
+    method: Literal["line-search", "plain"] = "line-search",
 ) -> NonlinearModeResult:
     """Cubic non-linear mode from ``start`` by the Gartner-Lerner iteration (SCIENCE.md 3.5).
 
-    pi^{n+1} = H^+(U:pi^n pi^n) / |H^+(U:pi^n pi^n)| from pi^0 = P start / |P start|, stopping when
-    min(|pi^{n+1} - pi^n|, |pi^{n+1} + pi^n|) < tol ([REC] 1e-8) or after ``max_iter`` ([REC]
-    1000) iterations (then ``converged`` is False).  Seed starts: r_AB/|r_AB| (upper bound on the
-    achievable overlap) or the softest QLM of minimum A (converted to Cartesian, e/sqrt(m)).
+    The update direction is that of pi^{n+1} = H^+(U:pi^n pi^n) / |H^+(U:pi^n pi^n)| from
+    pi^0 = P start / |P start| (seed 003 eq 6).  With ``method="line-search"`` (default) the step
+    towards it is damped by an Armijo backtracking on kappa^3/tau^2 (module docstring), which
+    removes the 2-cycles the plain iteration can fall into; full steps are taken whenever they
+    decrease the barrier enough, so runs the plain iteration converges are unchanged.  The run
+    stops when the undamped update moves pi by min(|pi^{n+1} - pi^n|, |pi^{n+1} + pi^n|) < tol
+    ([REC] 1e-8), or after ``max_iter`` ([REC] 1000) iterations (then ``converged`` is False).
+    Seed starts: r_AB/|r_AB| (upper bound on the achievable overlap) or the softest QLM of
+    minimum A (converted to Cartesian, e/sqrt(m)).
 
     Args:
         hessian: Cartesian Hessian at a minimum (3N, 3N), epsilon/sigma^2 (dense, sparse or
@@ -262,11 +330,14 @@ def cubic_nonlinear_mode(
         tol: stopping tolerance.
         max_iter: iteration limit.
         solver: H^+ method, see :class:`ProjectedSolver`.
+        method: "line-search" (Armijo-damped) or "plain" (the seed's undamped iteration).
 
     Returns:
         :class:`NonlinearModeResult` with the fixed-point residual |H pi - (kappa/tau) U:pi pi|
         and the cubic barrier.
     """
+    if method not in ("line-search", "plain"):
+        raise InputError(f"unknown method {method!r}: use 'line-search' or 'plain'")
     ps = ProjectedSolver(hessian, method=solver)
     p0 = np.asarray(start, dtype=np.float64).reshape(-1)
     if p0.size != ps.n3:
@@ -281,13 +352,13 @@ def cubic_nonlinear_mode(
     if tol <= 0 or max_iter < 1:
         raise InputError("tol must be positive and max_iter at least 1")
     pi = p0
-    history = []
+    history: list[float] = []
+    alphas: list[float] = []
     converged = False
     step = float("inf")
+    unsafe = 0
     for _ in range(max_iter):
-        g = np.asarray(third_order_vv(pi), dtype=np.float64).reshape(-1)
-        if g.shape != pi.shape or not np.all(np.isfinite(g)):
-            raise InputError("third_order_vv must return a finite (3N,) vector")
+        g = _third(third_order_vv, pi)
         y = ps.solve(g)
         ny = float(np.linalg.norm(y))
         if ny == 0.0:
@@ -295,10 +366,19 @@ def cubic_nonlinear_mode(
         new = y / ny
         step = min(float(np.linalg.norm(new - pi)), float(np.linalg.norm(new + pi)))
         history.append(step)
-        pi = new
-        if step < tol:
-            converged = True
-            break
+        if step < tol or method == "plain":
+            pi = new
+            alphas.append(1.0)
+            if step < tol:
+                converged = True
+                break
+            continue
+        alpha, pi_next = _line_search_step(ps, third_order_vv, pi, g, y)
+        if alpha is None:  # not a descent direction: take the plain step
+            unsafe += 1
+            alpha, pi_next = 1.0, new
+        alphas.append(alpha)
+        pi = pi_next
     if pi @ p0 < 0:
         pi = -pi
     kappa, tau, hp, upp = directional_coefficients(ps.h, third_order_vv, pi)
@@ -307,6 +387,7 @@ def cubic_nonlinear_mode(
     else:
         residual = float(np.linalg.norm(hp))
     nhp = float(np.linalg.norm(hp))
+    alpha_arr = np.array(alphas)
     return NonlinearModeResult(
         mode=pi,
         converged=converged,
@@ -322,4 +403,103 @@ def cubic_nonlinear_mode(
         max_iter=max_iter,
         history=np.array(history),
         krylov_failures=ps.krylov_failures,
+        method=method,
+        damped_iterations=int(np.count_nonzero(alpha_arr < 1.0)),
+        unsafeguarded_steps=unsafe,
+        alphas=alpha_arr,
+    )
+
+
+def _line_search_step(
+    ps: ProjectedSolver, third_order_vv: ThirdOrderFn, pi: FloatArray, g: FloatArray,
+    y: FloatArray,
+) -> tuple[float | None, FloatArray]:
+    """One Armijo-damped step pi -> (pi + alpha d)/|pi + alpha d|, d = (kappa/tau) y - pi.
+
+    pi (3N,) unit, g = U:pi pi, y = H^+ g.  Returns (alpha, new pi), or (None, pi) when d is
+    not a descent direction of kappa^3/tau^2 (tau = 0, or H not positive definite along it).
+    When no alpha down to 2^-MAX_HALVINGS satisfies the Armijo condition (rounding level), the
+    smallest is taken.
+    """
+    hp = _matvec(ps.h, pi).reshape(-1)
+    kappa, tau = float(pi @ hp), float(pi @ g)
+    if tau == 0.0 or kappa == 0.0:
+        return None, pi
+    d = (kappa / tau) * y - pi
+    slope = 6.0 * kappa**2 / tau**2 * float((hp - (kappa / tau) * g) @ d)
+    if not (np.isfinite(slope) and slope < 0.0):
+        return None, pi
+    hd = _matvec(ps.h, d).reshape(-1)
+    gdd = _third(third_order_vv, d)
+    kc = (kappa, 2.0 * float(pi @ hd), float(d @ hd))
+    tc = (tau, 3.0 * float(d @ g), 3.0 * float(pi @ gdd), float(d @ gdd))
+    alpha = 1.0
+    for _ in range(MAX_HALVINGS):
+        if barrier_change_along_line(kc, tc, alpha) <= ARMIJO_C * alpha * slope:
+            break
+        alpha *= 0.5
+    p = pi + alpha * d
+    return alpha, p / float(np.linalg.norm(p))
+
+
+@dataclass(frozen=True)
+class LineDoubleWell:
+    """Double-well test of U(R0 + s pi) along a straight line (SCIENCE.md sections 3.3, 3.5).
+
+    Attributes:
+        is_double_well: two local minima of the profile with a local maximum between them.
+        barrier: lowest such maximum minus the higher of its two minima, epsilon (NaN if none).
+        n_minima, n_maxima: interior extrema kept by :func:`~pelkit.modes.inm.analyse_profile`.
+        max_displacement: largest particle displacement of the window, sigma.
+        n_points: points of the profile.
+    """
+
+    is_double_well: bool
+    barrier: float
+    n_minima: int
+    n_maxima: int
+    max_displacement: float
+    n_points: int
+
+
+def line_double_well(
+    energy: Callable[[FloatArray], float],
+    x0: ArrayLike,
+    direction: ArrayLike,
+    masses: ArrayLike,
+    n_points: int = 201,
+    max_displacement: float = 0.5,
+) -> LineDoubleWell:
+    """Is there a double well along the straight line R0 + s pi (no relaxation)?
+
+    The profile is :func:`~pelkit.modes.inm.mode_profile` (window max_i |s pi_i| =
+    ``max_displacement`` sigma, ``n_points`` points) and its extrema come from
+    :func:`~pelkit.modes.inm.analyse_profile`.  At a minimum s = 0 is itself a minimum, so the
+    INM rule (minima on both sides of a concave region) does not apply; here a double well is
+    any pair of neighbouring minima with a maximum between them.  Seed 003 finds no double well
+    along about 95 % of its non-linear modes.
+
+    Args:
+        energy: U(flat positions (3N,)) in epsilon.
+        x0: (3N,) configuration (normally the minimum where pi was computed), sigma.
+        direction: (3N,) Cartesian direction pi.
+        masses: (N,) masses (only set the mass-weighted amplitude scale of the profile).
+        n_points, max_displacement: profile settings.
+    """
+    from pelkit.modes.inm import analyse_profile, mode_profile
+
+    prof = mode_profile(energy, x0, direction, masses, n_points=n_points,
+                        max_displacement=max_displacement)
+    ana = analyse_profile(prof)
+    mins = ana.minima[np.argsort(ana.minima[:, 0])]
+    barrier = float("nan")
+    for (s1, u1), (s2, u2) in zip(mins[:-1], mins[1:], strict=True):
+        between = ana.maxima[(ana.maxima[:, 0] > s1) & (ana.maxima[:, 0] < s2)]
+        if between.size:
+            b = float(between[:, 1].min() - max(u1, u2))
+            barrier = b if np.isnan(barrier) else min(barrier, b)
+    return LineDoubleWell(
+        is_double_well=bool(np.isfinite(barrier)), barrier=barrier,
+        n_minima=int(ana.minima.shape[0]), n_maxima=int(ana.maxima.shape[0]),
+        max_displacement=float(prof.max_displacement), n_points=int(n_points),
     )

@@ -153,6 +153,20 @@ def fp_lowest_rates(
     return np.sort((ls[:, None] + ld[None, :]).ravel())[:k]
 
 
+def fp_rate_resolution(
+    beta: float, D: float, n_cells: int | None = None, B: float = 1.0
+) -> float:
+    """Absolute accuracy of :func:`fp_lowest_rates`, sum over the s and d chains of
+    n eps 2 max(diagonal) (units of B; the convention of
+    :func:`pelkit.theory.hypercube_master.rate_resolution`): smaller rates are noise."""
+    eps = float(np.finfo(float).eps)
+    total = 0.0
+    for chain in ("s", "d"):
+        diag, _ = fp_chain_tridiagonal(beta, D, chain, n_cells, B)
+        total += diag.size * eps * 2.0 * float(np.max(np.abs(diag)))
+    return total
+
+
 def fp_generator_2d(
     beta: float, D: float, n_s: int = 60, n_d: int = 60, B: float = 1.0
 ) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -215,6 +215,27 @@ def lowest_rates(beta: float, D: int, k: int = 6, B: float = 1.0) -> np.ndarray:
     return np.sort(vals)
 
 
+def rate_resolution(beta: float, D: int, B: float = 1.0, factorised: bool = False) -> float:
+    """Absolute accuracy of the computed rates, n eps 2 max(escape rate), in units of B.
+
+    The same convention as :attr:`pelkit.theory.master_equation.MasterEquation.resolution`:
+    a backward-stable symmetric eigensolver returns eigenvalues with absolute errors of order
+    n eps ||S||, and ||S|| <= 2 max_a S_aa (Gershgorin; S_aa is the escape rate of state a), so
+    rates below this value (the exponentially small liquid <-> crystal hop at large beta D) are
+    numerical noise, not results.  ``factorised``: the error of lambda_s + lambda_d from the two
+    1-D chains (:func:`factorised_rates`, n = D/2 + 1 each) instead of the 2-D lattice.
+    """
+    eps = float(np.finfo(float).eps)
+    if factorised:
+        total = 0.0
+        for chain in ("s", "d"):
+            diag, _ = chain_tridiagonal(beta, D, chain, B)
+            total += diag.size * eps * 2.0 * float(np.max(diag))
+        return total
+    S = symmetrised_generator(beta, D, B)
+    return S.shape[0] * eps * 2.0 * float(np.max(S.diagonal()))
+
+
 # --------------------------------------------------------------------------------------------
 # The 1-D chains
 # --------------------------------------------------------------------------------------------

@@ -1235,6 +1235,7 @@ def analyze(
         "f_dw": ls(table["f_dw"]),
         "f_dw_err": ls(table["f_dw_err"]),
         "inm_relations": inm,
+        "inm_model": cfg.inm_model,
         "equilibration": {
             "n_equilibrated": [int(np.count_nonzero(r.eq_equilibrated)) for r in results],
             "n_msd_reached": [int(np.count_nonzero(r.eq_msd_reached)) for r in results],

@@ -64,6 +64,9 @@ class KAConfig(BaseModel):
         description="replicas of one temperature integrated together in one task; None: all "
         "of them on a GPU, 1 on the CPU (the campaign spreads tasks over cores)",
     )
+    inm_model: str = Field(
+        "ka", description="model of the INM Hessians and profiles: ka (the MD model, shift "
+        "cutoff: force discontinuous at r_c) or ka-smooth (smooth cutoff)")
 
     @field_validator("temperatures")
     @classmethod
@@ -90,6 +93,13 @@ class KAConfig(BaseModel):
             raise ValueError(f"quench_method must be one of {', '.join(METHODS)}")
         return v
 
+    @field_validator("inm_model")
+    @classmethod
+    def _inm_model(cls, v: str) -> str:
+        if v not in ("ka", "ka-smooth"):
+            raise ValueError("inm_model must be ka or ka-smooth")
+        return v
+
 
 PRESETS: dict[str, dict[str, Any]] = {
     # end-to-end in well under a minute on 2 cores (used by the tests)
@@ -112,7 +122,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(
         temperatures=[0.446, 0.47, 0.50, 0.55, 0.60, 0.65, 1.0, 1.5, 2.0], n_replicas=1000,
         eq_msd_target=5.0, eq_max_time=2e5, eq_block_time=20.0, inm_snapshots=10,
-        bootstrap=1000, low_t_max=0.65,
+        bootstrap=1000, low_t_max=0.65, d_inf=0.155,
     ),
 }
 

@@ -76,6 +76,19 @@ def _pm(entry: Any, digits: int = 4) -> str:
     return f"{v:.{decimals}f} ± {e:.{decimals}f}"
 
 
+def _inm_model_line(summary: dict[str, Any]) -> str:
+    """Which potential the INM Hessians and straight-line profiles used."""
+    model = summary.get("inm_model", "ka")
+    if model == "ka-smooth":
+        return ("INM Hessians and straight-line profiles use `ka-smooth` (smooth cutoff: force "
+                "and curvature continuous at r_c), a slightly different potential from the `ka` "
+                "(shift) model that generated the trajectories.")
+    return ("INM Hessians and straight-line profiles use `ka`, the model of the trajectories, "
+            "with the `shift` cutoff: the force jumps at r_c, which the Hessian ignores and which "
+            "puts small kinks into the profiles used for f_dw; `inm_model = \"ka-smooth\"` "
+            "uses the smooth cutoff instead.")
+
+
 def seed_model_at(temperatures: list[float], cut_sigmas: float = 3.0) -> list[dict[str, float]]:
     """The seed's landscape model (B = 1.85, alpha = 0.78, E0 = -1140, sigma^2 = 18, N = 155,
     D_inf = 0.155; per-particle eq 4) at our temperatures: <e_IS>(T), D(T) from eq 5, and
@@ -239,7 +252,8 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
          for k, r in enumerate(seed_rows)],
     )
 
-    lines += ["", "## INM link (seed 000 on the same trajectories)", ""]
+    lines += ["", "## INM link (seed 000 on the same trajectories)", "", _inm_model_line(summary),
+              ""]
     inm = summary.get("inm_relations", {})
 
     def rel_line(name: str, label: str, kind: str) -> str:
@@ -335,6 +349,11 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
             "where the seed used 0.155 'from high-T simulations'. A different D_inf shifts every "
             "y_i = T ln(D_i/D_inf) by T ln(0.155/D_inf), which changes a0..a2 and the derived "
             "B, alpha, E0, e_K; rerun with `d_inf = 0.155` to compare at equal D_inf."
+        )
+    else:
+        out.append(
+            "- **D_inf.** We use the seed's D_inf = 0.155 (config `d_inf`, the `paper` preset's "
+            "default), so a0, a1, a2, B and alpha compare with the seed's like for like."
         )
     out.append(
         "- **Convention.** The seed's eq 4 (a0 = alpha N/B, a1 = 1/(2 sigma^2 B)) with the total "

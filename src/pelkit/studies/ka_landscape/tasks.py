@@ -24,7 +24,8 @@ Phase B, :func:`production_task` (SCIENCE.md sections 5.1, 5.2, 5.6):
     from the phase-A state, NVT for ``production_factor * t1`` with a frame every
     ``t1 / quenches_per_t1``; at each frame the unwrapped positions are stored and the snapshot is
     quenched (``quench_method``, ``quench_fmax``) to record e_IS; ``inm_snapshots`` frames spread
-    over [0, t1] get the full INM spectrum (dense H^M), f_u and f_dw (straight-line profiles).
+    over [0, t1] get the full INM spectrum (dense H^M), f_u and f_dw (straight-line profiles),
+    with the model ``inm_model`` (``ka``, the MD model, or ``ka-smooth``).
 
     Keys: times (n_frames,), unwrapped (n_frames, N, 3), species (N,), e_is (n_frames,) per
     particle, quench_converged (n_frames,), quench_max_force, potential_energy (n_frames,) per
@@ -44,6 +45,7 @@ from pelkit.build import random_system
 from pelkit.dynamics.batched_md import BatchedMD
 from pelkit.engine.calculator import Calculator
 from pelkit.landscape.batched_quench import quench_many
+from pelkit.models import get_model
 from pelkit.models.ka import KA_FRACTION_A, kob_andersen
 from pelkit.modes.inm import double_well_fraction
 from pelkit.modes.normal import all_modes
@@ -256,7 +258,7 @@ def production_block(
         np.unique(np.linspace(0, min(n_frames - 1, cfg.quenches_per_t1), cfg.inm_snapshots)
                   .astype(int)).tolist()
     ) if cfg.inm_snapshots > 0 else set()
-    calcs = [Calculator(model, s) for s in systems] if inm_frames else []
+    calcs = [Calculator(get_model(cfg.inm_model), s) for s in systems] if inm_frames else []
     inm: list[dict[str, list]] = [{"t": [], "f_u": [], "f_dw": [], "ev": []} for _ in range(m)]
     for k in range(n_frames):
         if k > 0:

@@ -157,6 +157,7 @@ def _figures(summary: dict[str, Any]) -> list[str]:
                     fa=_f(f7["fraction_nonlinear_a_above_best_linear"]),
                     cn=_f(f7["median_c"]["nonlinear"]), cl=_f(f7["median_c"]["best_linear"]),
                     an=_f(f7["median_a"]["nonlinear"]), al=_f(f7["median_a"]["best_linear"])),
+            f"Converged fraction of non-linear modes: {_f(f7['nonlinear_converged_fraction'])}.",
             "",
         ]
     f8 = summary.get("fig8")
