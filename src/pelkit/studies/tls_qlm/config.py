@@ -106,10 +106,18 @@ class NEBConfig(BaseModel):
     on the sub-pairs, down to ``max_depth`` levels. ``scan_images`` are the band sizes of the
     tangent-QLM convergence study (seed Fig 4, N_b = 40 ... 600) run on one selected double
     well (the one with the smallest splitting in the first unit system).
+
+    ``method`` picks the band optimiser of :func:`pelkit.landscape.neb.neb`: "lbfgs" (global
+    L-BFGS with a trust radius ``lbfgs_max_step``, FIRE 2.0 fallback; the default) or "fire2"
+    (FIRE 2.0 only, the earlier behaviour). ``initial_path`` is "linear" or "idpp" (image-
+    dependent pair potential; measured no faster on swap-glass pairs, hence not the default).
     """
 
     model_config = _STRICT
 
+    method: Literal["lbfgs", "fire2"] = "lbfgs"
+    initial_path: Literal["linear", "idpp"] = "linear"
+    lbfgs_max_step: float = Field(0.05, gt=0.0)
     n_images: int = Field(40, ge=3)
     spring_constant: float = Field(1.0, gt=0.0)
     fmax: float = Field(1e-6, gt=0.0)

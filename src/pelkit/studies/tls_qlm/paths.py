@@ -138,13 +138,14 @@ class PairPaths:
 def run_neb(energy: BandEnergy, x_a: FloatArray, x_b: FloatArray, system: System,
              cfg: NEBConfig, n_images: int | None = None,
              max_iterations: int | None = None) -> NEBResult:
-    """CI-NEB between ``x_a`` and ``x_b`` with the settings of ``cfg`` (band size and iteration
-    limit overridable), minimum image in ``system``'s box, its masses."""
+    """CI-NEB between ``x_a`` and ``x_b`` with the settings of ``cfg`` (optimiser, initial path,
+    band size and iteration limit overridable), minimum image in ``system``'s box, its masses."""
     return neb(
         energy, x_a.ravel(), x_b.ravel(), n_images=n_images or cfg.n_images,
         spring_constant=cfg.spring_constant, fmax=cfg.fmax, climb=cfg.climb,
         climb_fmax=cfg.climb_fmax, block=3, masses=system.masses, box=system.box.lengths,
-        max_iterations=max_iterations or cfg.max_iterations,
+        max_iterations=max_iterations or cfg.max_iterations, method=cfg.method,
+        initial_path=cfg.initial_path, lbfgs_max_step=cfg.lbfgs_max_step,
     )
 
 
@@ -302,6 +303,8 @@ def neb_between(
     quench_fmax: float = 1e-10,
     wiggle_tol: float = 1e-8,
     out: str | None = None,
+    method: str = "lbfgs",
+    initial_path: str = "linear",
 ) -> dict:
     """CI-NEB between two configurations of the same particles (``pelkit neb``).
 
@@ -316,7 +319,7 @@ def neb_between(
     try:
         cfg = NEBConfig(n_images=n_images, spring_constant=spring_constant, fmax=fmax,
                         climb=climb, climb_fmax=climb_fmax, max_iterations=max_iterations,
-                        wiggle_tol=wiggle_tol)
+                        wiggle_tol=wiggle_tol, method=method, initial_path=initial_path)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(f"invalid NEB setting {err['loc'][0]}: {err['msg']}") from None
@@ -360,6 +363,7 @@ def neb_between(
     summary.update(
         n_images=res.n_images, converged=res.converged, max_force=res.max_force,
         iterations=res.iterations, evaluations=res.evaluations, climbing=res.climbing,
+        method=res.method, initial_path=res.initial_path, fallback=res.history["fallback"],
         climbing_index=res.climbing_index, spring_constant=spring_constant, fmax=fmax,
         energies=res.energies, xi=res.xi, quenched_a=quenched[0], quenched_b=quenched[1],
         pr_dw=double_well_participation(an.fields.r_ab, sa.masses),
