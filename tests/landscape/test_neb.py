@@ -234,3 +234,18 @@ def test_band_written_as_path_file_feeds_the_tunnelling(tmp_path):
     assert (data.omega_a, data.omega_b) == (2.0, 2.1)
     out, _ = tunnel_from_path_file(f, unit_system("custom", hbar_tilde=0.2))
     assert out.converged and out.splitting > 0.0 and out.omega_source == "given"
+
+
+def test_per_image_and_climbing_forces_are_rechecked():
+    a, b = valley_minima()
+    res = neb(valley, a, b, n_images=9, block=2, spring_constant=5.0)
+    assert res.converged and res.method == "lbfgs"
+    # recompute the NEB forces of the returned band independently of the optimiser
+    e = np.array([valley(p)[0] for p in res.images])
+    g = np.array([valley(p)[1] for p in res.images])
+    f, _ = neb_forces(res.images, e, g, spring_constant=5.0, sqrt_m=np.ones(2), box=None,
+                      block=2, climbing_index=res.climbing_index)
+    norms = np.linalg.norm(f, axis=1)
+    np.testing.assert_allclose(res.image_forces, norms, rtol=1e-12)
+    assert res.climbing_force == pytest.approx(norms[res.climbing_index - 1], rel=1e-12)
+    assert res.climbing_force < 1e-6 and norms.max() < 1e-6

@@ -208,6 +208,8 @@ class NEBResult:
         masses: (n,) per-coordinate masses; box: periodic lengths or None.
         method: "lbfgs" or "fire2" (the optimiser asked for).
         initial_path: "linear", "idpp" or "given".
+        image_forces: (M - 2,) largest per-particle NEB force of each interior image on the
+            returned band (the climbing image's entry is its climbing force), epsilon / sigma.
         history: per-stage optimiser information ("stages"), the IDPP relaxation ("idpp") and
             whether FIRE 2.0 took over from L-BFGS ("fallback").
     """
@@ -236,7 +238,15 @@ class NEBResult:
     box: FloatArray | None
     method: str = "fire2"
     initial_path: str = "linear"
+    image_forces: FloatArray | None = None
     history: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def climbing_force(self) -> float | None:
+        """Largest per-particle climbing force on the returned band, or None without climbing."""
+        if self.climbing_index is None or self.image_forces is None:
+            return None
+        return float(self.image_forces[self.climbing_index - 1])
 
     @property
     def saddle_index(self) -> int:
@@ -284,6 +294,7 @@ class NEBResult:
             "climb_fmax": self.climb_fmax,
             "method": self.method,
             "initial_path": self.initial_path,
+            "climbing_force": self.climbing_force,
             "energies": self.energies,
             "xi": self.xi,
         }
@@ -505,6 +516,7 @@ def neb(
     _, minus_f = band(x)
     forces = -minus_f.reshape(M - 2, n)
     max_force = max_block_norm(minus_f, block)
+    image_forces = np.array([max_block_norm(f, block) for f in forces])
     _, tangents = neb_forces(
         images,
         energies,
@@ -542,5 +554,6 @@ def neb(
         box=lengths,
         method=method,
         initial_path=path_kind,
+        image_forces=image_forces,
         history=history,
     )
