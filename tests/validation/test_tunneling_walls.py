@@ -111,3 +111,32 @@ def test_continuation_clips_a_potential_that_turns_down():
     assert not c.monotonic
     np.testing.assert_allclose(c.energy, [0.0, 1.0, 1.0, 2.0])
     assert np.all(np.diff(c(np.linspace(0.0, 5.0, 200))) >= -1e-12)
+
+
+def test_relaxed_continuation_is_the_constrained_minimum_and_below_the_line():
+    """Beyond A = (-1, 0.3) of V = (x^2 - 1)^2 + 2 (y - 0.3 x^2)^2 along the outward tangent
+    of its curved valley: each relaxed point is the minimum of V on its line perpendicular to
+    u (checked by a scalar minimisation written here), and V_relaxed <= V_line."""
+    from scipy.optimize import minimize_scalar
+
+    from pelkit.landscape.path_extension import relaxed_continuation
+
+    def valley(p):
+        x, y = p
+        w = y - 0.3 * x * x
+        return (x * x - 1.0) ** 2 + 2.0 * w * w, np.array([4 * x * (x * x - 1) - 2.4 * x * w,
+                                                           4.0 * w])
+
+    a = np.array([-1.0, 0.3])
+    u = np.array([-1.0, 0.6]) / np.hypot(1.0, 0.6)
+    perp = np.array([0.6, 1.0]) / np.hypot(1.0, 0.6)
+    kw = dict(length=0.5, omega=3.0, n_points=9)
+    line = line_continuation(valley, a, u, np.ones(2), **kw)
+    relaxed = relaxed_continuation(valley, a, u, np.ones(2), block=2, fmax=1e-10, **kw)
+    t = line.t
+    ref = [minimize_scalar(lambda s, tk=tk: valley(a + tk * u + s * perp)[0],
+                           bracket=(-0.2, 0.2), tol=1e-12).fun for tk in t]
+    np.testing.assert_allclose(relaxed.energy, ref, atol=1e-10)
+    assert np.all(relaxed.energy <= line.energy + 1e-12)
+    assert relaxed.energy[-1] < line.energy[-1]
+    assert np.all(relaxed.t >= t - 1e-12)  # arc length of the relaxed chain >= t

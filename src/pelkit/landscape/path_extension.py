@@ -142,6 +142,68 @@ def line_continuation(
     return EndContinuation.from_samples(t, energy, slope, omega)
 
 
+def relaxed_continuation(
+    energy_gradient: EnergyGradient,
+    x_end: ArrayLike,
+    direction_q: ArrayLike,
+    sqrt_m: ArrayLike,
+    *,
+    length: float,
+    omega: float,
+    n_points: int = 24,
+    block: int = 3,
+    fmax: float = 1e-6,
+    max_iterations: int = 2000,
+) -> EndContinuation:
+    """The valley beyond an end minimum: V minimised on each hyperplane u . (q - q_end) = t.
+
+    For t_k = length (k / (K - 1))^1.5 the point of the previous plane is moved by
+    (t_k - t_{k-1}) u and relaxed with the gradient projected on the plane (band L-BFGS,
+    :func:`pelkit.landscape.band_lbfgs.band_lbfgs`, to ``fmax`` per particle in the
+    mass-weighted metric). The 1-D coordinate is the arc length of the chain of relaxed points
+    (xi >= t, the valley may curve) and the slopes come from a monotone PCHIP interpolation of
+    V(xi). V_relaxed(t) <= V_line(t): with :func:`line_continuation` it brackets the landscape
+    beyond the end between a rigid and a fully relaxed continuation. Arguments as in
+    :func:`line_continuation`; ``block`` coordinates per particle.
+    """
+    from pelkit.landscape.band_lbfgs import band_lbfgs
+
+    if not (np.isfinite(length) and length > 0.0):
+        raise InputError(f"the continuation length must be positive, got {length}")
+    if n_points < 3:
+        raise InputError("a continuation needs at least 3 points")
+    x0 = np.asarray(x_end, dtype=np.float64).ravel()
+    rm = np.asarray(sqrt_m, dtype=np.float64).ravel()
+    u = np.asarray(direction_q, dtype=np.float64).ravel()
+    norm = float(np.linalg.norm(u))
+    if norm == 0.0 or u.shape != x0.shape or rm.shape != x0.shape:
+        raise InputError("the continuation direction must be a non-zero (n,) vector")
+    u = u / norm
+
+    def on_plane(z: FloatArray) -> tuple[float, FloatArray]:
+        e, g = energy_gradient(z / rm)
+        gq = np.asarray(g, dtype=np.float64).ravel() / rm
+        return float(e), gq - float(gq @ u) * u
+
+    t = length * np.linspace(0.0, 1.0, n_points) ** 1.5
+    z = x0 * rm
+    energy = [float(energy_gradient(x0)[0])]
+    xi = [0.0]
+    for k in range(1, n_points):
+        start = z + (t[k] - t[k - 1]) * u
+        res = band_lbfgs(on_plane, start, fmax=fmax, block=block,
+                         max_iterations=max_iterations, max_step=0.05)
+        xi.append(xi[-1] + float(np.linalg.norm(res.positions - z)))
+        z = res.positions
+        energy.append(float(res.energy))
+    xi_arr = np.asarray(xi)
+    running = np.maximum.accumulate(np.asarray(energy))
+    slope = PchipInterpolator(xi_arr, running).derivative()(xi_arr)
+    slope[0] = 0.0
+    return EndContinuation(xi_arr, running, slope, float(omega),
+                           monotonic=bool(np.all(np.diff(energy) >= 0.0)))
+
+
 def continued_potential(
     profile: PathProfile,
     before_a: EndContinuation,

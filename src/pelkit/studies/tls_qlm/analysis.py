@@ -525,5 +525,6 @@ def tls_numbers(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
     dist["log10_asymmetry"] = (np.percentile(np.log10(asym[pos]), [25, 50, 75]).tolist()
                                if pos.any() else None)
     out["walls"] = walls
+    out["walls_mode"] = cfg.tunnel.walls
     out["distributions"] = dist
     return out

@@ -290,14 +290,17 @@ def default_units() -> list[UnitConfig]:
 class TunnelConfig(BaseModel):
     """Tunnel splitting settings (SCIENCE.md 4.5).
 
-    ``walls``: "landscape" (the potential beyond the path ends sampled along the end tangents;
-    the harmonic-wall splitting is recorded beside it) or "harmonic" (harmonic walls only, which
-    underestimate E_t by up to ~20 % for quartic-like wells).
+    ``walls``: "landscape" (the potential beyond the path ends sampled along the straight
+    continuation of the end tangents), "relaxed" (V minimised on each plane perpendicular to the
+    end tangent: the valley beyond the end, softer than the straight line; about 2 x 24 short
+    constrained minimisations per double well) or "harmonic" (harmonic walls only, which
+    underestimate E_t by ~20 % for quartic wells). With "landscape" and "relaxed" the
+    harmonic-wall splitting is recorded beside it.
     """
 
     model_config = _STRICT
 
-    walls: Literal["landscape", "harmonic"] = "landscape"
+    walls: Literal["landscape", "relaxed", "harmonic"] = "landscape"
     units: list[UnitConfig] = Field(default_factory=default_units, min_length=1)
     rtol: float = Field(1e-4, gt=0.0)
     n_levels: int = Field(4, ge=2)

@@ -39,7 +39,11 @@ from pelkit.errors import InputError
 from pelkit.landscape.doublewell import DoubleWellAnalysis
 from pelkit.landscape.inherent import same_minimum
 from pelkit.landscape.neb import NEBResult, neb
-from pelkit.landscape.path_extension import EndContinuation, line_continuation
+from pelkit.landscape.path_extension import (
+    EndContinuation,
+    line_continuation,
+    relaxed_continuation,
+)
 from pelkit.landscape.quench import quench
 from pelkit.landscape.tunneling import UnitSystem, tunnel_splitting
 from pelkit.models.base import PairPotential
@@ -246,19 +250,26 @@ def end_continuations(
     hbar_max: float,
     n_lengths: float = 8.0,
     n_points: int = 24,
+    relaxed: bool = False,
 ) -> tuple[EndContinuation, EndContinuation]:
     """The landscape beyond both ends of a band, along its end tangents (mass-weighted):
     before A along -tau^_0, beyond B along +tau^_{M-1}, out to ``n_lengths`` harmonic lengths
-    (hbar_max / omega)^{1/2} of the largest hbar~ used (:mod:`pelkit.landscape.path_extension`).
+    (hbar_max / omega)^{1/2} of the largest hbar~ used (:mod:`pelkit.landscape.path_extension`;
+    the straight line, or with ``relaxed`` the constrained minima on the perpendicular planes).
     """
     calc = Calculator(model, system, check_overlap=False)
     sqrt_m = np.sqrt(result.masses)
     out = []
     for x_end, direction, omega in ((result.images[0], -result.tangents[0], omega_a),
                                     (result.images[-1], result.tangents[-1], omega_b)):
-        out.append(line_continuation(calc.objective, x_end, direction, sqrt_m, omega=omega,
-                                     length=n_lengths * float(np.sqrt(hbar_max / omega)),
-                                     n_points=n_points))
+        length = n_lengths * float(np.sqrt(hbar_max / omega))
+        if relaxed:
+            out.append(relaxed_continuation(calc.objective, x_end, direction, sqrt_m,
+                                            omega=omega, length=length, n_points=n_points,
+                                            block=result.block))
+        else:
+            out.append(line_continuation(calc.objective, x_end, direction, sqrt_m,
+                                         omega=omega, length=length, n_points=n_points))
     return out[0], out[1]
 
 
@@ -275,8 +286,9 @@ def double_well_quantities(
     """Fill a double-well segment: Hessian frequencies along the path at A and B, PR_DW, and the
     tunnel splitting in each unit system (``segment.analysis``, ``.pr_dw``, ``.tunnel``).
 
-    ``walls="landscape"``: outside the path the potential is sampled along the end tangents
-    (:func:`end_continuations`); the splitting with harmonic walls of the Hessian frequencies
+    ``walls="landscape"`` (or ``"relaxed"``): outside the path the potential is sampled along
+    the end tangents (or minimised on the planes perpendicular to them,
+    :func:`end_continuations`); the splitting with harmonic walls of the Hessian frequencies
     (SCIENCE.md 4.5) is recorded beside it as ``splitting_harmonic`` and their relative
     difference as ``wall_effect`` (the bias the harmonic walls would have made).
     ``walls="harmonic"``: harmonic walls only. A unit system for which the solver fails records
@@ -296,9 +308,10 @@ def double_well_quantities(
     segment.pr_dw = double_well_participation(an.fields.r_ab, system.masses)
     continuation = None
     monotonic = True
-    if walls == "landscape" and an.omega_a > 0.0 and an.omega_b > 0.0 and units:
+    if walls in ("landscape", "relaxed") and an.omega_a > 0.0 and an.omega_b > 0.0 and units:
         hbar_max = max(unit.hbar_tilde for _, unit in units)
-        continuation = end_continuations(model, system, res, an.omega_a, an.omega_b, hbar_max)
+        continuation = end_continuations(model, system, res, an.omega_a, an.omega_b, hbar_max,
+                                         relaxed=walls == "relaxed")
         monotonic = continuation[0].monotonic and continuation[1].monotonic
     for label, unit in units:
         try:
@@ -314,7 +327,8 @@ def double_well_quantities(
                 "converged": t.converged, "stop_reason": t.stop_reason,
                 "relative_change": t.relative_change, "h": t.h,
                 "splitting_extrapolated": t.splitting_extrapolated,
-                "ground": float(t.levels[0]), "message": "", "walls": t.walls,
+                "ground": float(t.levels[0]), "message": "",
+                "walls": walls if continuation is not None else t.walls,
                 "splitting_harmonic": harmonic.splitting,
                 "wall_effect": harmonic.splitting / t.splitting - 1.0,
                 "walls_monotonic": monotonic,
