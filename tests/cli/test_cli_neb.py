@@ -21,7 +21,8 @@ from pelkit.landscape.tunneling import read_path_h5
 from pelkit.models import get_model
 from pelkit.modes.normal import all_modes
 
-KEYS = ("barrier", "asymmetry", "is_double_well", "n_images", "converged", "max_force")
+KEYS = ("barrier", "asymmetry", "is_double_well", "n_images", "converged", "max_force",
+        "method", "initial_path", "fallback")
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +154,8 @@ def test_bad_inputs_are_one_line_errors(app, runner, minima, tmp_path):
         (["neb", str(a), str(b), "--model", "nonsense"], "unknown model"),
         (["neb", str(a), str(tmp_path / "missing.xyz"), "--model", "swap"], "not found"),
         (["neb", str(a), str(b), "--model", "swap", "--images", "2"], "at least 3"),
+        (["neb", str(a), str(b), "--model", "swap", "--method", "bfgs"], "method"),
+        (["neb", str(a), str(b), "--model", "swap", "--initial-path", "x"], "initial_path"),
     ]
     for args, text in cases:
         r = runner.invoke(app, args)

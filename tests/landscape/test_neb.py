@@ -234,3 +234,42 @@ def test_band_written_as_path_file_feeds_the_tunnelling(tmp_path):
     assert (data.omega_a, data.omega_b) == (2.0, 2.1)
     out, _ = tunnel_from_path_file(f, unit_system("custom", hbar_tilde=0.2))
     assert out.converged and out.splitting > 0.0 and out.omega_source == "given"
+
+
+def test_per_image_and_climbing_forces_are_rechecked():
+    a, b = valley_minima()
+    res = neb(valley, a, b, n_images=9, block=2, spring_constant=5.0)
+    assert res.converged and res.method == "lbfgs"
+    # recompute the NEB forces of the returned band independently of the optimiser
+    e = np.array([valley(p)[0] for p in res.images])
+    g = np.array([valley(p)[1] for p in res.images])
+    f, _ = neb_forces(res.images, e, g, spring_constant=5.0, sqrt_m=np.ones(2), box=None,
+                      block=2, climbing_index=res.climbing_index)
+    norms = np.linalg.norm(f, axis=1)
+    np.testing.assert_allclose(res.image_forces, norms, rtol=1e-12)
+    assert res.climbing_force == pytest.approx(norms[res.climbing_index - 1], rel=1e-12)
+    assert res.climbing_force < 1e-6 and norms.max() < 1e-6
+
+
+def test_adaptive_image_count_refines_to_the_resolution():
+    from scipy.optimize import fsolve
+
+    from pelkit.landscape.neb_adaptive import neb_adaptive, resample_band
+
+    a, b = valley_minima()
+    res = neb_adaptive(valley, a, b, n_images=5, max_images=40, resolution=0.1, block=2,
+                       spring_constant=5.0)
+    ref = res.history["refinements"]
+    assert res.converged and len(ref) >= 2 and res.n_images == ref[-1]["images"] > 5
+    assert [r["images"] for r in ref] == sorted(r["images"] for r in ref)
+    barrier = res.energies.max() - min(res.energies[0], res.energies[-1])
+    assert np.abs(np.diff(res.energies)).max() <= 0.1 * barrier
+    assert res.evaluations == sum(r["evaluations"] for r in ref)
+    s = fsolve(lambda p: valley(p)[1], [0.0, 0.0], xtol=1e-14)
+    np.testing.assert_allclose(res.images[res.climbing_index], s, atol=1e-6)
+    # resampling: equal arc-length spacing, end points kept
+    band = resample_band(res.images, 9, block=2)
+    np.testing.assert_array_equal(band[0], res.images[0])
+    np.testing.assert_allclose(band[-1], res.images[-1], atol=1e-14)
+    steps = np.linalg.norm(np.diff(band, axis=0), axis=1)
+    assert steps.max() <= res.xi[-1] / 8 + 1e-12

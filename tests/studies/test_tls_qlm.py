@@ -81,7 +81,8 @@ def test_library_invariants(smoke):
     np.testing.assert_allclose(lib["asymmetry"], np.abs(lib["e_a"] - lib["e_b"]), atol=1e-12)
     np.testing.assert_allclose(lib["barrier"], lib["e_s"] - np.minimum(lib["e_a"], lib["e_b"]),
                                atol=1e-12)
-    assert np.all(lib["e_a"] <= lib["e_b"])  # A is the lower minimum
+    # orientation at random (recorded): a_is_lower says which end A is
+    np.testing.assert_array_equal(lib["a_is_lower"], lib["e_a"] <= lib["e_b"])
     assert np.all(lib["omega_a"] > 0) and np.all(lib["omega_b"] > 0)
     assert np.all((lib["pr_dw"] >= 1) & (lib["pr_dw"] <= cfg.n_particles))
     for col in OVERLAPS:
@@ -192,8 +193,29 @@ def test_config_sources():
     assert paper.exploration.temperature == 0.04 and paper.exploration.fmax == 1e-10
     assert set(PRESETS) == {"smoke", "laptop", "paper"}
     units = {u.label: u.resolve() for u in paper.tunnel.units}
-    assert units["ar"].threshold == 0.0015 and units["nip"].threshold == 0.0002
+    # one convention: threshold = k_B T_Q / epsilon with T_Q = 1 K for both mappings
+    assert units["ar"].threshold == pytest.approx(1.0 / 120.0, rel=1e-12)
+    assert units["nip"].threshold == pytest.approx(0.0002, rel=1e-12)
     assert units["ar"].hbar_tilde == pytest.approx(0.0296, abs=2e-4)  # SCIENCE.md 4.6
+    seed = {u.label: u.seed_threshold for u in paper.tunnel.units}
+    assert seed == {"ar": 0.0015, "nip": 0.0002}
+
+
+def test_user_unit_mapping(tmp_path):
+    """epsilon, sigma, mass and T_Q (or the threshold) are settable; hbar~ checked by hand."""
+    path = tmp_path / "units.toml"
+    path.write_text(
+        "[[tunnel.units]]\nlabel = \"kr\"\nepsilon_k = 171.0\nsigma_angstrom = 3.6\n"
+        "mass_u = 83.8\nt_q_kelvin = 2.0\n"
+        "[[tunnel.units]]\nlabel = \"direct\"\nhbar_tilde = 0.01\nthreshold = 0.001\n"
+    )
+    cfg = load_config("smoke", path)
+    kr, direct = (u.resolve() for u in cfg.tunnel.units)
+    hbar, k_b, amu = 1.054571817e-34, 1.380649e-23, 1.66053906660e-27
+    expected = hbar / (3.6e-10 * np.sqrt(83.8 * amu * 171.0 * k_b))
+    assert kr.hbar_tilde == pytest.approx(expected, rel=1e-9)
+    assert kr.threshold == pytest.approx(2.0 / 171.0, rel=1e-12)
+    assert direct.hbar_tilde == 0.01 and direct.threshold == 0.001
 
 
 def test_band_energy_matches_a_fresh_calculator():

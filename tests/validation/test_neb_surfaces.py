@@ -139,3 +139,103 @@ def test_symmetric_double_well_saddle_and_tangent_frequency():
         assert an.omega_a_profile**2 == pytest.approx(softest, rel=0.03)
     assert errors[1] < errors[0]
     assert errors[1] < 0.02
+
+
+# ------------------------------------------------------- global L-BFGS against FIRE 2.0 (issue 14)
+
+
+def _same_band(r1, r2, atol):
+    np.testing.assert_allclose(r1.images, r2.images, atol=atol)
+    assert r1.climbing_index == r2.climbing_index
+    assert r1.energies[r1.climbing_index] == pytest.approx(r2.energies[r2.climbing_index],
+                                                          abs=1e-9)
+
+
+@pytest.mark.parametrize("pair", [(0, 2), (2, 1)])
+def test_lbfgs_and_fire2_find_the_same_mueller_brown_path(mb_points, pair):
+    """On Mueller-Brown the L-BFGS band may stall (stiff, strongly curved valleys) and hand over
+    to FIRE 2.0; either way the converged band is the one FIRE 2.0 finds alone."""
+    minima, saddles = mb_points
+    runs = [neb(mueller_brown, minima[pair[0]], minima[pair[1]], n_images=9, block=2,
+                spring_constant=10.0, dt=1e-3, method=m) for m in ("fire2", "lbfgs")]
+    assert all(r.converged and r.max_force < 1e-6 for r in runs)
+    assert runs[0].method == "fire2" and runs[1].method == "lbfgs"
+    _same_band(*runs, atol=1e-6)
+    np.testing.assert_allclose(runs[1].images[runs[1].climbing_index],
+                               saddles[pair == (2, 1)], atol=1e-7)
+
+
+def test_lbfgs_and_fire2_agree_on_the_valley_with_fewer_force_calls():
+    a, b = np.array([-1.0, 0.3]), np.array([1.0, 0.3])
+    fire = neb(valley, a, b, n_images=21, block=2, spring_constant=5.0, method="fire2")
+    fast = neb(valley, a, b, n_images=21, block=2, spring_constant=5.0, method="lbfgs")
+    assert fire.converged and fast.converged and not fast.history["fallback"]
+    _same_band(fire, fast, atol=1e-6)
+    np.testing.assert_allclose(fast.images[fast.climbing_index], [0.0, 0.0], atol=1e-7)
+    assert fast.evaluations < fire.evaluations / 3
+
+
+def test_idpp_keeps_a_rotating_dimer_bond_length():
+    """Two particles at distance 1 turning by 90 degrees about their centre: the straight line
+    shortens the bond to 1/sqrt(2) halfway; the IDPP band keeps every image's bond near 1
+    (d^k = 1 for all k; Smidstrup et al. 2014)."""
+    from pelkit.landscape.idpp import idpp_band
+    from pelkit.landscape.neb import interpolate_band
+
+    a = np.array([-0.5, 0.0, 0.0, 0.5, 0.0, 0.0])
+    b = np.array([0.0, -0.5, 0.0, 0.0, 0.5, 0.0])
+    straight = interpolate_band(a, b, 9)
+    bond = np.linalg.norm(straight[:, :3] - straight[:, 3:], axis=1)
+    assert bond.min() == pytest.approx(np.sqrt(0.5))
+    res = idpp_band(straight, fmax=1e-6, max_iterations=2000)
+    assert res.converged
+    bond = np.linalg.norm(res.images[:, :3] - res.images[:, 3:], axis=1)
+    np.testing.assert_allclose(bond, 1.0, atol=1e-3)
+    np.testing.assert_array_equal(res.images[0], a)
+    np.testing.assert_array_equal(res.images[-1], b)
+
+
+@pytest.fixture(scope="module")
+def glass_pair():
+    """Two neighbouring minima of an N = 80 swap glass: a quenched random packing, pushed along
+    its softest mode and quenched again (as the NEB benchmark makes its pairs)."""
+    from pelkit.build import swap_system
+    from pelkit.engine.calculator import Calculator
+    from pelkit.landscape.inherent import same_minimum
+    from pelkit.landscape.quench import quench as quench_system
+    from pelkit.models import get_model
+    from pelkit.modes.normal import all_modes
+
+    model = get_model("swap")
+    qa = quench_system(model, swap_system(80, seed=11), method="lbfgs", fmax=1e-10)
+    calc = Calculator(model, qa.system)
+    modes = all_modes(calc.hessian(), qa.system.masses)
+    for k in range(5):
+        u = modes.displacements()[:, k].reshape(-1, 3)
+        u /= np.linalg.norm(u, axis=1).max()
+        for amp in (0.3, 0.5):
+            for sign in (1.0, -1.0):
+                pushed = qa.system.with_positions(qa.system.positions + sign * amp * u)
+                qb = quench_system(model, pushed, method="lbfgs", fmax=1e-10, calculator=calc)
+                if qb.minimize.converged and not same_minimum(qa.system, qa.energy, qb.system,
+                                                              qb.energy):
+                    return model, qa.system, qb.system
+    pytest.fail("no neighbouring minimum found")
+
+
+def test_lbfgs_and_fire2_find_the_same_glass_double_well(glass_pair):
+    from pelkit.studies.tls_qlm.paths import BandEnergy
+
+    model, a, b = glass_pair
+    runs = []
+    for method in ("fire2", "lbfgs"):
+        runs.append(neb(BandEnergy(model, a, 12), a.positions.ravel(), b.positions.ravel(),
+                        n_images=10, box=a.box.lengths, masses=a.masses, method=method,
+                        max_iterations=40_000))
+    fire, fast = runs
+    assert fire.converged and fast.converged
+    an_f, an_l = fire.analyse(), fast.analyse()
+    assert an_l.barrier == pytest.approx(an_f.barrier, abs=1e-8)
+    assert an_l.asymmetry == pytest.approx(an_f.asymmetry, abs=1e-10)
+    _same_band(fire, fast, atol=1e-4)
+    assert fast.evaluations < fire.evaluations / 3

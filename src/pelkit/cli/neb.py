@@ -10,8 +10,9 @@ refused.
 The JSON has ``barrier`` (E_S - min(E_A, E_B)), ``asymmetry`` (|E_A - E_B|), ``is_double_well``
 (two end minima and one maximum in V(xi)), ``n_images``, ``converged`` (largest NEB force below
 ``--fmax`` with the climbing image on), ``max_force`` and the other path quantities.
-``--out PATH.h5`` writes the path file (format pelkit-neb-path, with omega_tan at A and B from
-the Hessian) that ``pelkit tunnel`` reads.
+``--method lbfgs`` (default; global L-BFGS on the band, FIRE 2.0 when it stalls) or ``fire2``,
+``--initial-path linear`` (default) or ``idpp``. ``--out PATH.h5`` writes the path file (format
+pelkit-neb-path, with omega_tan at A and B from the Hessian) that ``pelkit tunnel`` reads.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ def neb_command(
     climb: bool = typer.Option(True, "--climb/--no-climb", help="Climbing image (default on)."),
     spring: float = typer.Option(1.0, "--spring", help="Spring constant k (eps/(m sigma^2))."),
     fmax: float = typer.Option(1e-6, "--fmax", help="Convergence: largest NEB force."),
-    max_iterations: int = typer.Option(20000, "--max-iterations", help="FIRE 2.0 iterations."),
+    max_iterations: int = typer.Option(20000, "--max-iterations", help="Band iterations."),
+    method: str = typer.Option(
+        "lbfgs", "--method", help="Band optimiser: lbfgs (FIRE 2.0 fallback) or fire2."
+    ),
+    initial_path: str = typer.Option("linear", "--initial-path", help="linear or idpp."),
     endpoint_fmax: float = typer.Option(
         1e-6, "--endpoint-fmax", help="End points with a larger max force are quenched first."
     ),
@@ -51,7 +56,8 @@ def neb_command(
         result = neb_between(
             pot, read_system(a), read_system(b), n_images=images, climb=climb,
             spring_constant=spring, fmax=fmax, max_iterations=max_iterations,
-            endpoint_fmax=endpoint_fmax, quench_ends=quench_ends, out=out,
+            endpoint_fmax=endpoint_fmax, quench_ends=quench_ends, out=out, method=method,
+            initial_path=initial_path,
         )
     except Exception as exc:  # noqa: BLE001
         guard(exc)
@@ -69,7 +75,8 @@ def neb_command(
         f"omega_tan    A {result['omega_a']:.6g}, B {result['omega_b']:.6g} (1/tau)\n"
         f"NEB          {result['n_images']} images, "
         f"{'converged' if result['converged'] else 'NOT converged'}, max force "
-        f"{result['max_force']:.3g} after {result['iterations']} iterations"
+        f"{result['max_force']:.3g} after {result['iterations']} iterations ({result['method']}"
+        f"{', FIRE 2.0 fallback' if result['fallback'] else ''})"
         + (f"\npath file    {out}" if out is not None else "")
     )
     emit(result, as_json, human)

@@ -16,9 +16,17 @@ SCIENCE.md section 4.3 (seed 003):
 * everything in the mass-weighted metric q = M^{1/2} R (Cartesian for equal masses) [REC]: the
   tangent, the projections and the spring lengths are taken in q, and the force applied to the
   Cartesian coordinates is F_R = M^{1/2} F_q;
-* relaxation of all interior images together by FIRE 2.0 (``pelkit.landscape.minimize.fire2``)
-  with per-coordinate masses m, which is FIRE on q with unit masses; the band objective returns
-  (sum of interior energies, -F_R stacked over the interior images);
+* relaxation of all interior images together, the band being one objective (sum of interior
+  energies, -F_R stacked over the interior images), by one of
+  - ``method="lbfgs"`` (default): global L-BFGS on the NEB force with a per-particle trust
+    radius (:func:`pelkit.landscape.band_lbfgs.band_lbfgs`; Sheppard, Terrell & Henkelman,
+    J. Chem. Phys. 128, 134106 (2008)); if it stalls or runs out of its share of the budget,
+    FIRE 2.0 continues from its best band (recorded in ``history["fallback"]``);
+  - ``method="fire2"``: FIRE 2.0 (``pelkit.landscape.minimize.fire2``) with per-coordinate
+    masses m, which is FIRE on q with unit masses;
+* initial band: the straight line (``initial_path="linear"``) or the image-dependent pair
+  potential path (``"idpp"``, :func:`pelkit.landscape.idpp.idpp_band`; Smidstrup et al.,
+  J. Chem. Phys. 140, 214106 (2014)), for particle systems;
 * converged when the largest per-particle NEB force over the interior images is below ``fmax``
   (1e-6 [REC]), re-checked on the returned band.
 
@@ -39,6 +47,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.errors import InputError
+from pelkit.landscape.band_lbfgs import band_lbfgs
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
     DoubleWellAnalysis,
@@ -188,7 +197,8 @@ class NEBResult:
         converged: max_force < fmax on the returned band, with the climbing image on when
             ``climb`` was asked for.
         max_force: largest per-particle NEB force over interior images, epsilon / sigma.
-        iterations: FIRE 2.0 iterations over both stages.
+        iterations: optimiser iterations (band force evaluations) over both stages, the
+            IDPP initial path excluded (it costs no energy evaluations).
         evaluations: calls of the energy function (image evaluations).
         climbing: whether the climbing image was on at the end.
         climbing_index: the climbing (highest interior) image, or None.
@@ -196,7 +206,12 @@ class NEBResult:
         stop_reason: the last stage's stop reason ("converged", "max_iterations", "stuck", ...).
         n_images, spring_constant, fmax, climb_fmax, block: the settings.
         masses: (n,) per-coordinate masses; box: periodic lengths or None.
-        history: per-stage FIRE information.
+        method: "lbfgs" or "fire2" (the optimiser asked for).
+        initial_path: "linear", "idpp" or "given".
+        image_forces: (M - 2,) largest per-particle NEB force of each interior image on the
+            returned band (the climbing image's entry is its climbing force), epsilon / sigma.
+        history: per-stage optimiser information ("stages"), the IDPP relaxation ("idpp") and
+            whether FIRE 2.0 took over from L-BFGS ("fallback").
     """
 
     images: FloatArray
@@ -221,7 +236,17 @@ class NEBResult:
     block: int
     masses: FloatArray
     box: FloatArray | None
+    method: str = "fire2"
+    initial_path: str = "linear"
+    image_forces: FloatArray | None = None
     history: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def climbing_force(self) -> float | None:
+        """Largest per-particle climbing force on the returned band, or None without climbing."""
+        if self.climbing_index is None or self.image_forces is None:
+            return None
+        return float(self.image_forces[self.climbing_index - 1])
 
     @property
     def saddle_index(self) -> int:
@@ -267,6 +292,9 @@ class NEBResult:
             "spring_constant": self.spring_constant,
             "fmax": self.fmax,
             "climb_fmax": self.climb_fmax,
+            "method": self.method,
+            "initial_path": self.initial_path,
+            "climbing_force": self.climbing_force,
             "energies": self.energies,
             "xi": self.xi,
         }
@@ -303,6 +331,12 @@ class NEBResult:
         )
 
 
+def _stage(climbing: bool, tol: float, res: Any) -> dict[str, Any]:
+    return {"climbing": climbing, "fmax": tol, "method": res.method,
+            "iterations": res.iterations, "max_force": res.max_force,
+            "stop_reason": res.stop_reason}
+
+
 def _evaluate(energy_gradient: EnergyGradient, x: FloatArray) -> tuple[float, FloatArray]:
     e, g = energy_gradient(np.array(x, dtype=np.float64))
     g = np.asarray(g, dtype=np.float64).ravel()
@@ -329,6 +363,10 @@ def neb(
     max_iterations: int = 50_000,
     dt: float | None = None,
     max_step: float = 0.1,
+    method: str = "lbfgs",
+    initial_path: str = "linear",
+    lbfgs_max_step: float = 0.05,
+    lbfgs_memory: int = 20,
 ) -> NEBResult:
     """Relax a (climbing-image) nudged elastic band between A and B (SCIENCE.md 4.3).
 
@@ -350,8 +388,13 @@ def neb(
             when ``box`` is given.
         initial_images: (M, n) starting band instead of the linear interpolation (its end
             points replace A and B).
-        max_iterations: FIRE 2.0 iterations over both stages.
+        max_iterations: optimiser iterations (band evaluations) over both stages.
         dt, max_step: FIRE time step (tau, default 0.01) and per-particle step cap (sigma).
+        method: "lbfgs" (global L-BFGS with FIRE 2.0 fallback) or "fire2".
+        initial_path: "linear" or "idpp" (needs at least two particles; ignored when
+            ``initial_images`` is given).
+        lbfgs_max_step: L-BFGS trust radius, largest per-particle step (sigma).
+        lbfgs_memory: stored L-BFGS pairs.
 
     Returns:
         :class:`NEBResult`; ``converged`` is honest (re-checked on the returned band).
@@ -360,6 +403,10 @@ def neb(
         raise InputError(f"fmax must be positive, got {fmax}")
     if not (np.isfinite(spring_constant) and spring_constant > 0.0):
         raise InputError(f"the spring constant must be positive, got {spring_constant}")
+    if method not in ("lbfgs", "fire2"):
+        raise InputError(f"unknown NEB optimiser {method!r}; choose lbfgs or fire2")
+    if initial_path not in ("linear", "idpp"):
+        raise InputError(f"unknown initial path {initial_path!r}; choose linear or idpp")
     lengths = check_box(box, block)
     if remove_mean is None:
         remove_mean = lengths is not None
@@ -378,6 +425,16 @@ def neb(
         images = interpolate_band(
             a, b, n_images, box=lengths, block=block, masses=masses, remove_mean=remove_mean
         )
+    history: dict[str, Any] = {"stages": [], "fallback": False}
+    path_kind = "given" if initial_images is not None else initial_path
+    if initial_images is None and initial_path == "idpp":
+        from pelkit.landscape.idpp import idpp_band
+
+        ip = idpp_band(images, box=lengths, block=block, masses=masses,
+                       spring_constant=spring_constant)
+        images = ip.images
+        history["idpp"] = {"iterations": ip.iterations, "max_force": ip.max_force,
+                           "converged": ip.converged}
     M, n = images.shape
     m = coordinate_masses(masses, n, block)
     sqrt_m = np.sqrt(m)
@@ -410,7 +467,6 @@ def neb(
 
     fire_masses = None if np.all(m == 1.0) else np.tile(m, M - 2)
     x = images[1:-1].ravel().copy()
-    history: dict[str, Any] = {"stages": []}
     iterations = 0
     climb_iteration = None
     stages: list[tuple[bool, float]] = []
@@ -426,28 +482,33 @@ def neb(
         state["climbing"] = climbing
         if climbing and climb_iteration is None:
             climb_iteration = iterations
-        res = fire2(
-            band,
-            x,
-            fmax=tol,
-            block=block,
-            masses=fire_masses,
-            max_iterations=budget,
-            dt=dt,
-            max_step=max_step,
-        )
-        x = res.positions.copy()
-        iterations += res.iterations
+        res = None
+        if method == "lbfgs":
+            res = band_lbfgs(band, x, fmax=tol, block=block, masses=fire_masses,
+                             max_iterations=budget, memory=lbfgs_memory,
+                             max_step=lbfgs_max_step)
+            x = res.positions.copy()
+            iterations += res.iterations
+            history["stages"].append(_stage(climbing, tol, res))
+            budget = max_iterations - iterations
+            if not res.converged and res.stop_reason == "stuck" and budget > 0:
+                history["fallback"] = True
+                res = None
+        if res is None:
+            res = fire2(
+                band,
+                x,
+                fmax=tol,
+                block=block,
+                masses=fire_masses,
+                max_iterations=budget,
+                dt=dt,
+                max_step=max_step,
+            )
+            x = res.positions.copy()
+            iterations += res.iterations
+            history["stages"].append(_stage(climbing, tol, res))
         stop_reason = res.stop_reason
-        history["stages"].append(
-            {
-                "climbing": climbing,
-                "fmax": tol,
-                "iterations": res.iterations,
-                "max_force": res.max_force,
-                "stop_reason": res.stop_reason,
-            }
-        )
         if res.stop_reason not in ("converged", "max_iterations", "stuck"):
             break
 
@@ -455,6 +516,7 @@ def neb(
     _, minus_f = band(x)
     forces = -minus_f.reshape(M - 2, n)
     max_force = max_block_norm(minus_f, block)
+    image_forces = np.array([max_block_norm(f, block) for f in forces])
     _, tangents = neb_forces(
         images,
         energies,
@@ -490,5 +552,8 @@ def neb(
         block=block,
         masses=m,
         box=lengths,
+        method=method,
+        initial_path=path_kind,
+        image_forces=image_forces,
         history=history,
     )

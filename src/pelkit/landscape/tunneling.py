@@ -417,6 +417,8 @@ class TunnelResult:
         energy_reference: min(V_A, V_B) in epsilon.
         n_lengths: harmonic lengths added beyond each end.
         shape: the double-well decision on the profile.
+        walls: "harmonic" (V_A + omega_A^2 xi^2 / 2 beyond the ends) or "landscape" (the
+            potential sampled beyond the ends, :mod:`pelkit.landscape.path_extension`).
     """
 
     splitting: float
@@ -438,6 +440,7 @@ class TunnelResult:
     energy_reference: float
     n_lengths: float
     shape: ProfileShape | None = None
+    walls: str = "harmonic"
 
     def summary(self) -> dict[str, Any]:
         """Scalar results and levels as a plain dictionary."""
@@ -459,6 +462,7 @@ class TunnelResult:
             "xi_b": self.xi_b,
             "energy_reference": self.energy_reference,
             "n_lengths": self.n_lengths,
+            "walls": self.walls,
         }
 
 
@@ -473,6 +477,7 @@ def tunnel_splitting(
     n_lengths: float = 8.0,
     points_per_length: int = 8,
     max_points: int = 2**22,
+    continuation: tuple[Any, Any] | None = None,
 ) -> TunnelResult:
     """Tunnel splitting E_t = E_1 - E_0 along a path profile (SCIENCE.md 4.5).
 
@@ -487,6 +492,9 @@ def tunnel_splitting(
         points_per_length: the first grid has h = min(harmonic lengths, xi_B / 16)
             / points_per_length.
         max_points: largest grid allowed.
+        continuation: (before A, beyond B) :class:`~pelkit.landscape.path_extension.
+            EndContinuation` potentials used outside [0, xi_B] instead of the harmonic walls
+            (which bias E_t: -18 % for (x^2 - 1)^2 at hbar~ = 0.3).
     """
     if n_lengths < 8.0:
         raise InputError("the domain must extend at least 8 harmonic lengths beyond each end")
@@ -506,7 +514,12 @@ def tunnel_splitting(
     lo = -n_lengths * length_a
     hi = profile.xi_end + n_lengths * length_b
     reference = float(min(profile.energy[0], profile.energy[-1]))
-    potential = extended_potential(profile, wa, wb, reference)
+    if continuation is None:
+        potential = extended_potential(profile, wa, wb, reference)
+    else:
+        from pelkit.landscape.path_extension import continued_potential
+
+        potential = continued_potential(profile, continuation[0], continuation[1], reference)
     h0 = min(length_a, length_b, profile.xi_end / 16.0) / points_per_length
     res = converged_levels(
         potential, lo, hi, hbar_tilde, h0=h0, n_levels=n_levels, rtol=rtol, max_points=max_points
@@ -530,6 +543,7 @@ def tunnel_splitting(
         xi_b=profile.xi_end,
         energy_reference=reference,
         n_lengths=float(n_lengths),
+        walls="harmonic" if continuation is None else "landscape",
     )
 
 

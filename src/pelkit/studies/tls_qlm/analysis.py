@@ -6,7 +6,8 @@ with every property computed for it; columns (units: epsilon, sigma, tau, m = 1)
     key               "<pair task>:<row>"                 t_f, glass, pair_rank, pair_count
     unique            False for a repeat of a double well already listed for the same glass
                       (same end minima, SCIENCE.md 2.2 test on both ends)
-    e_a, e_b, e_s     energies of A (the lower minimum), B and the saddle (climbing image)
+    e_a, e_b, e_s     energies of A, B and the saddle (climbing image); A is chosen at random
+                      per pair (neb.orientation), a_is_lower and pair_flipped record it
     barrier           E_S - min(E_A, E_B); barrier_a, barrier_b from each side
     asymmetry         |E_A - E_B|;  d_ab = |M^1/2 r_AB|;  xi_b = arc length of the path
     pr_dw             (sum |d_i|^2)^2 / sum |d_i|^4 of r_AB (particles)
@@ -354,6 +355,10 @@ def summarize(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
             if library.n_dw else 0,
             "active": {lab: int((um & t[f"active_{lab}"].astype(bool)).sum())
                        if library.n_dw else 0 for lab in labels},
+            "active_seed_threshold": {
+                u.label: (int((um & (t[f"splitting_{u.label}"] <= u.seed_threshold)).sum())
+                          if library.n_dw else 0)
+                if u.seed_threshold is not None else None for u in cfg.tunnel.units},
             "splitting_min": {lab: (float(np.nanmin(t[f"splitting_{lab}"][um]))
                                     if um.any() and np.isfinite(t[f"splitting_{lab}"][um]).any()
                                     else None) for lab in labels},
@@ -370,7 +375,10 @@ def summarize(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
         "exploration_temperature": cfg.exploration.temperature,
         "units": [
             {"label": u.label, "name": u.name, "hbar_tilde": u.resolve().hbar_tilde,
-             "threshold": u.resolve().threshold, "note": u.note}
+             "threshold": u.resolve().threshold, "seed_threshold": u.seed_threshold,
+             "t_q_kelvin": u.t_q_kelvin, "epsilon_k": (None if u.si()[0] is None
+                                                      else u.si()[0] / 1.380649e-23),
+             "note": u.note}
             for u in cfg.tunnel.units
         ],
         "per_tf": per_tf,
@@ -379,6 +387,7 @@ def summarize(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
         "seed_counts": {f"{k:g}": v for k, v in SEED_COUNTS.items()},
     }
     summary.update(_figure_numbers(library, cfg))
+    summary.update(tls_numbers(library, cfg))
     summary["timings"] = {
         "glass_tasks_s": float(sum(v for k, v in library.timings.items()
                                    if k.startswith("glasses/"))),
@@ -462,4 +471,60 @@ def _figure_numbers(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
             "linear_c_ab": float(sc["linear_c_ab"]),
             "nonlinear_c_ab": float(sc["nonlinear_c_ab"]),
         }
+    return out
+
+
+def _overlap_stats(t: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, Any]:
+    return {
+        "n": int(rows.sum()),
+        "median_c_max": {f: _median(t[f"c_max_{f}"][rows]) for f in ("tan", "as", "ab")},
+        "fraction_c_max_tan_above_0.4": _fraction(t["c_max_tan"][rows] > 0.4),
+        "median_omega_a": _median(t["omega_a"][rows]),
+        "median_pr_mode_tan": _median(t["pr_mode_tan"][rows]),
+    }
+
+
+def tls_numbers(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
+    """Orientation, wall and distribution numbers of the double wells (issue: unbiased TLS).
+
+    * ``orientation``: the overlap statistics measured at A (seed Figs 4-5) for the double wells
+      whose A is the lower minimum and for those whose A is the higher one; with random
+      orientation the difference is the bias the rule "A = lower" would have had.
+    * ``walls``: per unit system, the relative change of E_t when the landscape beyond the path
+      ends is replaced by harmonic walls (median and largest magnitude) and how many
+      continuations turned down (clipped).
+    * ``distributions``: quartiles of log10 E_t per unit system and of log10 asymmetry.
+    """
+    t = library.table
+    out: dict[str, Any] = {"orientation": {"rule": cfg.neb.orientation}}
+    if not library.n_dw:
+        return out
+    u = t["unique"].astype(bool)
+    if "a_is_lower" in t:
+        low = u & t["a_is_lower"].astype(bool)
+        out["orientation"].update(a_lower=_overlap_stats(t, low),
+                                  a_higher=_overlap_stats(t, u & ~low))
+    walls: dict[str, Any] = {}
+    dist: dict[str, Any] = {}
+    for unit in cfg.tunnel.units:
+        lab = unit.label
+        split = np.asarray(t[f"splitting_{lab}"], dtype=float)[u]
+        ok = np.isfinite(split) & (split > 0)
+        dist[f"log10_splitting_{lab}"] = (np.percentile(np.log10(split[ok]), [25, 50, 75])
+                                          .tolist() if ok.any() else None)
+        key = f"wall_effect_{lab}"
+        if key in t:
+            eff = np.asarray(t[key], dtype=float)[u]
+            eff = eff[np.isfinite(eff)]
+            walls[lab] = {
+                "median": _median(eff), "max_abs": float(np.abs(eff).max()) if eff.size else None,
+                "clipped": int((~t[f"walls_monotonic_{lab}"].astype(bool) & u).sum()),
+            }
+    asym = np.asarray(t["asymmetry"], dtype=float)[u]
+    pos = asym > 0
+    dist["log10_asymmetry"] = (np.percentile(np.log10(asym[pos]), [25, 50, 75]).tolist()
+                               if pos.any() else None)
+    out["walls"] = walls
+    out["walls_mode"] = cfg.tunnel.walls
+    out["distributions"] = dist
     return out

@@ -106,10 +106,22 @@ class NEBConfig(BaseModel):
     on the sub-pairs, down to ``max_depth`` levels. ``scan_images`` are the band sizes of the
     tangent-QLM convergence study (seed Fig 4, N_b = 40 ... 600) run on one selected double
     well (the one with the smallest splitting in the first unit system).
+
+    ``method`` picks the band optimiser of :func:`pelkit.landscape.neb.neb`: "lbfgs" (global
+    L-BFGS with a trust radius ``lbfgs_max_step``, FIRE 2.0 fallback; the default) or "fire2"
+    (FIRE 2.0 only, the earlier behaviour). ``initial_path`` is "linear" or "idpp" (image-
+    dependent pair potential; measured no faster on swap-glass pairs, hence not the default).
+    ``orientation``: "random" (each pair's A chosen by a coin flip from the pair task's seed,
+    recorded; the seed treats A as arbitrary) or "lower" (A the lower minimum, the earlier
+    rule, which biases quantities measured at A).
     """
 
     model_config = _STRICT
 
+    method: Literal["lbfgs", "fire2"] = "lbfgs"
+    orientation: Literal["random", "lower"] = "random"
+    initial_path: Literal["linear", "idpp"] = "linear"
+    lbfgs_max_step: float = Field(0.05, gt=0.0)
     n_images: int = Field(40, ge=3)
     spring_constant: float = Field(1.0, gt=0.0)
     fmax: float = Field(1e-6, gt=0.0)
@@ -160,25 +172,40 @@ class ModesConfig(BaseModel):
         return v
 
 
+AMU_KG = 1.66053906660e-27
+K_B = 1.380649e-23
+
+
 class UnitConfig(BaseModel):
     """One unit system for the splitting (SCIENCE.md 4.6; :func:`unit_system`).
 
-    ``name`` is a preset of :data:`pelkit.landscape.tunneling.PRESETS` ("argon-seed003",
-    "nip-seed003"; the seed's thresholds) or "custom". hbar~ is given directly (``hbar_tilde``)
-    or derived from ``epsilon_j``, ``sigma_m``, ``mass_kg``; custom units may add ``threshold``
-    (epsilon) or ``t_q_kelvin``. ``label`` names the columns of the library table.
+    The study's convention, the same for every unit system: a material mapping
+    (epsilon, sigma, m) gives hbar~ = hbar / (sigma sqrt(m epsilon)), and a TLS is active when
+    E_t <= k_B T_Q / epsilon with T_Q the low-temperature scale (1 K by default). Give the
+    mapping as ``epsilon_k`` (epsilon / k_B in kelvin), ``sigma_angstrom`` and ``mass_u``
+    (atomic mass units), or in SI (``epsilon_j``, ``sigma_m``, ``mass_kg``), or hbar~ directly
+    (``hbar_tilde``); give the threshold as ``t_q_kelvin`` (needs epsilon) or directly as
+    ``threshold`` (epsilon). ``seed_threshold`` is the threshold the seed quotes for this kind
+    of material (0.0015 Argon, 0.0002 NiP, in epsilon): active counts at it are reported beside
+    ours so that they can be set against the seed's columns. ``name`` is "custom" or a preset
+    of :data:`pelkit.landscape.tunneling.PRESETS` (the seed's thresholds with a user hbar~).
+    ``label`` names the columns of the library table.
     """
 
     model_config = _STRICT
 
-    name: str
+    name: str = "custom"
     label: str
     hbar_tilde: float | None = Field(None, gt=0.0)
+    epsilon_k: float | None = Field(None, gt=0.0, description="epsilon / k_B in kelvin")
+    sigma_angstrom: float | None = Field(None, gt=0.0)
+    mass_u: float | None = Field(None, gt=0.0, description="particle mass in atomic mass units")
     epsilon_j: float | None = Field(None, gt=0.0)
     sigma_m: float | None = Field(None, gt=0.0)
     mass_kg: float | None = Field(None, gt=0.0)
     threshold: float | None = Field(None, gt=0.0)
     t_q_kelvin: float | None = Field(None, gt=0.0)
+    seed_threshold: float | None = Field(None, gt=0.0)
     note: str = ""
 
     @field_validator("label")
@@ -188,57 +215,92 @@ class UnitConfig(BaseModel):
             raise ValueError("label must be letters, digits or underscores")
         return v
 
+    def si(self) -> tuple[float | None, float | None, float | None]:
+        """(epsilon [J], sigma [m], mass [kg]) from the SI or the convenient fields."""
+        eps = self.epsilon_j
+        if self.epsilon_k is not None:
+            if eps is not None:
+                raise InputError("give epsilon_k or epsilon_j, not both")
+            eps = self.epsilon_k * K_B
+        sig = self.sigma_m
+        if self.sigma_angstrom is not None:
+            if sig is not None:
+                raise InputError("give sigma_angstrom or sigma_m, not both")
+            sig = self.sigma_angstrom * 1e-10
+        mass = self.mass_kg
+        if self.mass_u is not None:
+            if mass is not None:
+                raise InputError("give mass_u or mass_kg, not both")
+            mass = self.mass_u * AMU_KG
+        return eps, sig, mass
+
     def resolve(self):  # noqa: ANN201 - pelkit.landscape.tunneling.UnitSystem
         """The :class:`~pelkit.landscape.tunneling.UnitSystem` (InputError if inconsistent)."""
         from pelkit.landscape.tunneling import PRESETS, hbar_tilde_from_si, unit_system
 
         hbar = self.hbar_tilde
-        si = (self.epsilon_j, self.sigma_m, self.mass_kg)
+        eps, sig, mass = self.si()
         if self.name in PRESETS:
-            if hbar is None and all(v is not None for v in si):
-                hbar = hbar_tilde_from_si(*si)  # type: ignore[arg-type]
+            if hbar is None and all(v is not None for v in (eps, sig, mass)):
+                hbar = hbar_tilde_from_si(eps, sig, mass)  # type: ignore[arg-type]
             return unit_system(self.name, hbar_tilde=hbar)
+        if hbar is not None and eps is not None and sig is None and mass is None:
+            # hbar~ given with epsilon alone (for T_Q): epsilon only converts the threshold
+            from pelkit.landscape.tunneling import kelvin_in_epsilon
+
+            thr = self.threshold
+            if self.t_q_kelvin is not None:
+                thr = kelvin_in_epsilon(self.t_q_kelvin, eps)
+            return unit_system("custom", hbar_tilde=hbar, threshold=thr)
         return unit_system(
-            self.name, hbar_tilde=hbar, threshold=self.threshold, epsilon_j=self.epsilon_j,
-            sigma_m=self.sigma_m, mass_kg=self.mass_kg, t_q_kelvin=self.t_q_kelvin,
+            self.name, hbar_tilde=hbar, threshold=self.threshold, epsilon_j=eps,
+            sigma_m=sig, mass_kg=mass, t_q_kelvin=self.t_q_kelvin,
         )
 
 
-AMU_KG = 1.66053906660e-27
-K_B = 1.380649e-23
-
-
 def default_units() -> list[UnitConfig]:
-    """The two unit systems of seed 003 with documented hbar~ mappings (SCIENCE.md 4.6).
+    """The two material mappings of seed 003, in the one convention of :class:`UnitConfig`
+    (hbar~ from (epsilon, sigma, m); active iff E_t <= k_B T_Q / epsilon with T_Q = 1 K).
 
-    * ``ar``: preset "argon-seed003" (threshold 0.0015 eps [SEED]) with argon's LJ values
-      epsilon/k_B = 120 K, sigma = 3.4 A, m = 39.948 u: hbar~ = 0.0296 (SCIENCE.md's illustration;
-      this naive mapping is not the seed's, which its text does not give).
-    * ``nip``: preset "nip-seed003" (threshold 0.0002 eps [SEED]) with a Ni-like mapping
-      sigma = 2.2 A, m = 58.69 u and epsilon/k_B = 5000 K, the epsilon for which T_Q = 1 K is
-      the seed's 0.0002 epsilon: hbar~ = 0.00584. An assumption, recorded with every result.
+    * ``ar``: argon's LJ values epsilon/k_B = 120 K, sigma = 3.4 A, m = 39.948 u: hbar~ =
+      0.0296 and threshold 1 K = 0.00833 epsilon. The seed's "Argon units" threshold, 0.0015
+      epsilon, is 0.18 K in this mapping; the seed does not give the mapping behind it, so our
+      argon count at T_Q = 1 K is NOT comparable with the seed's Argon column; the count at
+      the seed's 0.0015 (``seed_threshold``) is comparable in threshold only.
+    * ``nip``: a Ni-like mapping sigma = 2.2 A, m = 58.69 u and epsilon/k_B = 5000 K, the
+      epsilon for which T_Q = 1 K is the seed's 0.0002 epsilon: hbar~ = 0.00584. Threshold and
+      seed threshold coincide; hbar~ rests on the assumed sigma and m.
     """
     return [
         UnitConfig(
-            name="argon-seed003", label="ar", epsilon_j=120.0 * K_B, sigma_m=3.4e-10,
-            mass_kg=39.948 * AMU_KG,
-            note="argon LJ mapping eps/k_B = 120 K, sigma = 3.4 A, m = 39.948 u (naive; "
-            "SCIENCE.md 4.6)",
+            label="ar", epsilon_k=120.0, sigma_angstrom=3.4, mass_u=39.948, t_q_kelvin=1.0,
+            seed_threshold=0.0015,
+            note="argon LJ mapping eps/k_B = 120 K, sigma = 3.4 A, m = 39.948 u, T_Q = 1 K; the "
+            "seed's Argon threshold 0.0015 eps (= 0.18 K here) is counted separately",
         ),
         UnitConfig(
-            name="nip-seed003", label="nip", epsilon_j=5000.0 * K_B, sigma_m=2.2e-10,
-            mass_kg=58.69 * AMU_KG,
-            note="Ni-like mapping sigma = 2.2 A, m = 58.69 u, eps/k_B = 5000 K (T_Q = 1 K = "
-            "0.0002 eps); an assumption",
+            label="nip", epsilon_k=5000.0, sigma_angstrom=2.2, mass_u=58.69, t_q_kelvin=1.0,
+            seed_threshold=0.0002,
+            note="Ni-like mapping sigma = 2.2 A, m = 58.69 u, eps/k_B = 5000 K, T_Q = 1 K "
+            "(= the seed's 0.0002 eps); sigma and m are assumptions",
         ),
     ]
 
 
 class TunnelConfig(BaseModel):
-    """Tunnel splitting settings (SCIENCE.md 4.5)."""
+    """Tunnel splitting settings (SCIENCE.md 4.5).
+
+    ``walls``: "landscape" (the potential beyond the path ends sampled along the straight
+    continuation of the end tangents), "relaxed" (V minimised on each plane perpendicular to the
+    end tangent: the valley beyond the end, softer than the straight line; about 2 x 24 short
+    constrained minimisations per double well) or "harmonic" (harmonic walls only, which
+    underestimate E_t by ~20 % for quartic wells). With "landscape" and "relaxed" the
+    harmonic-wall splitting is recorded beside it.
+    """
 
     model_config = _STRICT
 
+    walls: Literal["landscape", "relaxed", "harmonic"] = "landscape"
     units: list[UnitConfig] = Field(default_factory=default_units, min_length=1)
     rtol: float = Field(1e-4, gt=0.0)
     n_levels: int = Field(4, ge=2)

@@ -13,6 +13,9 @@
 * fig7_nonlinear_linear.png - c and a of the non-linear mode from r_AB against the best linear
   mode, per T_f.
 * fig8_qlm_overlap.png - c of the softest QLM and of its non-linear mode with r_AB.
+* tls_distributions.png - histograms of log10 E_t (every unit system, with the T_Q and the
+  seed's thresholds) and of log10 asymmetry, and E_t against asymmetry (seed 003's headline
+  distributions), drawn even for a handful of double wells (each one also as a tick).
 * profiles.png - V(xi) - V_A of every double well; exploration.png - e_IS of the quenches.
 """
 
@@ -272,6 +275,57 @@ def fig8(library: Library, folder: RunFolder, made: list[str]) -> None:
     _save(fig, folder, "fig8_qlm_overlap", made)
 
 
+def fig_distributions(library: Library, cfg: TLSQLMConfig, folder: RunFolder,
+                      made: list[str]) -> None:
+    """Distributions of tunnel splittings and asymmetries of the unique double wells."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    t = library.table
+    if library.n_dw == 0:
+        for ax in axes:
+            _empty(ax, "no double wells")
+        _save(fig, folder, "tls_distributions", made)
+        return
+    u = t["unique"].astype(bool)
+    ax = axes[0]
+    for k, unit in enumerate(cfg.tunnel.units):
+        split = np.asarray(t[f"splitting_{unit.label}"], dtype=float)[u]
+        split = split[np.isfinite(split) & (split > 0)]
+        color = f"C{k}"
+        if split.size:
+            x = np.log10(split)
+            ax.hist(x, bins=max(5, min(30, x.size)), histtype="step", lw=1.5, color=color,
+                    label=f"{unit.label} ($\\tilde\\hbar$ = {unit.resolve().hbar_tilde:.3g})")
+            ax.plot(x, np.zeros_like(x), "|", color=color, ms=12)
+        thr = unit.resolve().threshold
+        if thr is not None:
+            ax.axvline(np.log10(thr), color=color, ls="--", lw=0.8)
+        if unit.seed_threshold is not None:
+            ax.axvline(np.log10(unit.seed_threshold), color=color, ls=":", lw=0.8)
+    ax.set_xlabel(r"$\log_{10} E_t / \epsilon$ (dashed: $T_Q$, dotted: seed threshold)")
+    ax.set_ylabel("double wells")
+    ax.legend(fontsize=7)
+    asym = np.asarray(t["asymmetry"], dtype=float)[u]
+    pos = asym > 0
+    ax = axes[1]
+    if pos.any():
+        x = np.log10(asym[pos])
+        ax.hist(x, bins=max(5, min(30, x.size)), histtype="step", lw=1.5, color="k")
+        ax.plot(x, np.zeros_like(x), "|", color="k", ms=12)
+    ax.set_xlabel(r"$\log_{10} \Delta / \epsilon$ (asymmetry $|E_A - E_B|$)")
+    ax.set_ylabel("double wells")
+    ax.set_title(f"{int(u.sum())} unique double wells", fontsize=8)
+    ax = axes[2]
+    unit = cfg.tunnel.units[0]
+    split = np.asarray(t[f"splitting_{unit.label}"], dtype=float)[u]
+    ok = pos & np.isfinite(split) & (split > 0)
+    ax.loglog(asym[ok], split[ok], "o", ms=4)
+    ax.set_xlabel(r"asymmetry $\Delta$ ($\epsilon$)")
+    ax.set_ylabel(f"$E_t$ ({unit.label}) ($\\epsilon$)")
+    fig.tight_layout()
+    _save(fig, folder, "tls_distributions", made)
+
+
 def fig_profiles(library: Library, cfg: TLSQLMConfig, folder: RunFolder, made: list[str]) -> None:
     """V(xi) - V_A of every double well, coloured by T_f."""
     plt = _plt()
@@ -321,6 +375,7 @@ def make_figures(library: Library, cfg: TLSQLMConfig, folder: RunFolder) -> list
     fig6(library, cfg, folder, made)
     fig7(library, cfg, folder, made)
     fig8(library, folder, made)
+    fig_distributions(library, cfg, folder, made)
     fig_profiles(library, cfg, folder, made)
     fig_exploration(library, cfg, folder, made)
     return made

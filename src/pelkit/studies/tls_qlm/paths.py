@@ -2,18 +2,23 @@
 
 SCIENCE.md 4.3-4.5 (seed 003 section II and Fig 1):
 
-* each pair is oriented so that A is the lower-energy minimum (the seed's "minimum A"; its
-  search is statistically symmetric, so any fixed rule is allowed);
+* orientation: the seed treats minimum A as arbitrary; a rule such as "A is the lower minimum"
+  would bias every quantity measured at A (modes, overlaps with r_tan, omega_tan). The study
+  orients each pair at random with the pair task's recorded seed (``orientation="given"`` here,
+  after the caller's coin flip); ``orientation="lower"`` keeps the earlier rule (every segment
+  with A the lower end). Sub-segments of a split path keep the order of the chain from A to B;
 * CI-NEB (:func:`pelkit.landscape.neb.neb`) with the improved tangent, climbing image switched on
-  after a loose convergence, FIRE 2.0, convergence on the largest per-particle NEB force;
+  after a loose convergence, global L-BFGS (or FIRE 2.0), convergence on the largest
+  per-particle NEB force;
 * the profile V(xi) is tested for a single double well
   (:func:`pelkit.landscape.doublewell.classify_profile`); if it has interior minima, the image
   next to each is quenched, new minima are inserted between A and B, and the sub-pairs are
   connected in turn (recursion down to ``max_depth``);
 * a double well gets its path quantities (barrier, asymmetry, d_AB, r_AB, r_AS, r_tan,
   omega_tan at A and B from Hessian-vector products) and its tunnel splitting in every unit
-  system (:func:`pelkit.landscape.tunneling.tunnel_splitting`, harmonic continuation with the
-  Hessian frequencies along the path).
+  system (:func:`pelkit.landscape.tunneling.tunnel_splitting`), with the landscape sampled
+  beyond the ends along the end tangents (:mod:`pelkit.landscape.path_extension`) and, for
+  comparison, with harmonic walls of the Hessian frequencies (``splitting_harmonic``).
 
 Each image is evaluated by its own :class:`~pelkit.engine.calculator.Calculator` (one Verlet
 list per image, :class:`BandEnergy`); one shared list would be rebuilt at nearly every image
@@ -34,6 +39,11 @@ from pelkit.errors import InputError
 from pelkit.landscape.doublewell import DoubleWellAnalysis
 from pelkit.landscape.inherent import same_minimum
 from pelkit.landscape.neb import NEBResult, neb
+from pelkit.landscape.path_extension import (
+    EndContinuation,
+    line_continuation,
+    relaxed_continuation,
+)
 from pelkit.landscape.quench import quench
 from pelkit.landscape.tunneling import UnitSystem, tunnel_splitting
 from pelkit.models.base import PairPotential
@@ -99,7 +109,7 @@ class Segment:
     """One NEB between two minima of a pair's local list.
 
     Attributes:
-        a, b: indices into the local minima list (A is the lower-energy end).
+        a, b: indices into the local minima list (A the lower end with orientation "lower").
         depth: recursion depth (0 = the pair itself).
         status: "double_well", "split" (interior minima, sub-pairs connected),
             "interior_minima" (interior minima but no recursion left or nothing new found),
@@ -138,13 +148,14 @@ class PairPaths:
 def run_neb(energy: BandEnergy, x_a: FloatArray, x_b: FloatArray, system: System,
              cfg: NEBConfig, n_images: int | None = None,
              max_iterations: int | None = None) -> NEBResult:
-    """CI-NEB between ``x_a`` and ``x_b`` with the settings of ``cfg`` (band size and iteration
-    limit overridable), minimum image in ``system``'s box, its masses."""
+    """CI-NEB between ``x_a`` and ``x_b`` with the settings of ``cfg`` (optimiser, initial path,
+    band size and iteration limit overridable), minimum image in ``system``'s box, its masses."""
     return neb(
         energy, x_a.ravel(), x_b.ravel(), n_images=n_images or cfg.n_images,
         spring_constant=cfg.spring_constant, fmax=cfg.fmax, climb=cfg.climb,
         climb_fmax=cfg.climb_fmax, block=3, masses=system.masses, box=system.box.lengths,
-        max_iterations=max_iterations or cfg.max_iterations,
+        max_iterations=max_iterations or cfg.max_iterations, method=cfg.method,
+        initial_path=cfg.initial_path, lbfgs_max_step=cfg.lbfgs_max_step,
     )
 
 
@@ -160,6 +171,7 @@ def connect_pair(
     quench_fmax: float = 1e-10,
     de: float = 1e-7,
     dr: float = 0.005,
+    orientation: str = "given",
 ) -> PairPaths:
     """Connect two minima by CI-NEB, splitting at interior minima (module docstring).
 
@@ -169,7 +181,11 @@ def connect_pair(
         cfg: :class:`NEBConfig`.
         quench_method, quench_fmax: minimizer for interior minima.
         de, dr: same-minimum tolerances (SCIENCE.md 2.2).
+        orientation: "given" (x_a is A; sub-segments follow the chain from A to B) or "lower"
+            (every segment runs from its lower-energy end).
     """
+    if orientation not in ("given", "lower"):
+        raise InputError(f"unknown orientation {orientation!r}; choose given or lower")
     energy = BandEnergy(model, system, cfg.n_images + 2)
     minima: list[tuple[FloatArray, float]] = [
         (np.asarray(x_a, dtype=np.float64).reshape(-1, 3), float(e_a)),
@@ -186,7 +202,7 @@ def connect_pair(
         return None
 
     def run(i: int, j: int, depth: int) -> None:
-        if minima[j][1] < minima[i][1]:
+        if orientation == "lower" and minima[j][1] < minima[i][1]:
             i, j = j, i
         res = run_neb(energy, minima[i][0], minima[j][0], system, cfg)
         an = res.analyse(wiggle_tol=cfg.wiggle_tol)
@@ -225,6 +241,38 @@ def connect_pair(
     return out
 
 
+def end_continuations(
+    model: PairPotential,
+    system: System,
+    result: NEBResult,
+    omega_a: float,
+    omega_b: float,
+    hbar_max: float,
+    n_lengths: float = 8.0,
+    n_points: int = 24,
+    relaxed: bool = False,
+) -> tuple[EndContinuation, EndContinuation]:
+    """The landscape beyond both ends of a band, along its end tangents (mass-weighted):
+    before A along -tau^_0, beyond B along +tau^_{M-1}, out to ``n_lengths`` harmonic lengths
+    (hbar_max / omega)^{1/2} of the largest hbar~ used (:mod:`pelkit.landscape.path_extension`;
+    the straight line, or with ``relaxed`` the constrained minima on the perpendicular planes).
+    """
+    calc = Calculator(model, system, check_overlap=False)
+    sqrt_m = np.sqrt(result.masses)
+    out = []
+    for x_end, direction, omega in ((result.images[0], -result.tangents[0], omega_a),
+                                    (result.images[-1], result.tangents[-1], omega_b)):
+        length = n_lengths * float(np.sqrt(hbar_max / omega))
+        if relaxed:
+            out.append(relaxed_continuation(calc.objective, x_end, direction, sqrt_m,
+                                            omega=omega, length=length, n_points=n_points,
+                                            block=result.block))
+        else:
+            out.append(line_continuation(calc.objective, x_end, direction, sqrt_m,
+                                         omega=omega, length=length, n_points=n_points))
+    return out[0], out[1]
+
+
 def double_well_quantities(
     model: PairPotential,
     system: System,
@@ -233,12 +281,18 @@ def double_well_quantities(
     wiggle_tol: float,
     rtol: float = 1e-4,
     n_levels: int = 4,
+    walls: str = "landscape",
 ) -> None:
     """Fill a double-well segment: Hessian frequencies along the path at A and B, PR_DW, and the
     tunnel splitting in each unit system (``segment.analysis``, ``.pr_dw``, ``.tunnel``).
 
-    The splitting uses the harmonic continuation with omega_tan from the Hessian at A and B
-    (SCIENCE.md 4.5). A unit system for which the solver fails records NaN and the message.
+    ``walls="landscape"`` (or ``"relaxed"``): outside the path the potential is sampled along
+    the end tangents (or minimised on the planes perpendicular to them,
+    :func:`end_continuations`); the splitting with harmonic walls of the Hessian frequencies
+    (SCIENCE.md 4.5) is recorded beside it as ``splitting_harmonic`` and their relative
+    difference as ``wall_effect`` (the bias the harmonic walls would have made).
+    ``walls="harmonic"``: harmonic walls only. A unit system for which the solver fails records
+    NaN and the message.
     """
     res = segment.result
     x_a = res.images[0].reshape(-1, 3)
@@ -252,23 +306,40 @@ def double_well_quantities(
     )
     an = segment.analysis
     segment.pr_dw = double_well_participation(an.fields.r_ab, system.masses)
+    continuation = None
+    monotonic = True
+    if walls in ("landscape", "relaxed") and an.omega_a > 0.0 and an.omega_b > 0.0 and units:
+        hbar_max = max(unit.hbar_tilde for _, unit in units)
+        continuation = end_continuations(model, system, res, an.omega_a, an.omega_b, hbar_max,
+                                         relaxed=walls == "relaxed")
+        monotonic = continuation[0].monotonic and continuation[1].monotonic
     for label, unit in units:
         try:
             t = tunnel_splitting(an.profile, unit.hbar_tilde, omega_a=an.omega_a,
-                                 omega_b=an.omega_b, rtol=rtol, n_levels=n_levels)
+                                 omega_b=an.omega_b, rtol=rtol, n_levels=n_levels,
+                                 continuation=continuation)
+            harmonic = t
+            if continuation is not None:
+                harmonic = tunnel_splitting(an.profile, unit.hbar_tilde, omega_a=an.omega_a,
+                                            omega_b=an.omega_b, rtol=rtol, n_levels=n_levels)
             segment.tunnel[label] = {
                 "splitting": t.splitting, "active": bool(unit.is_active(t.splitting)),
                 "converged": t.converged, "stop_reason": t.stop_reason,
                 "relative_change": t.relative_change, "h": t.h,
                 "splitting_extrapolated": t.splitting_extrapolated,
                 "ground": float(t.levels[0]), "message": "",
+                "walls": walls if continuation is not None else t.walls,
+                "splitting_harmonic": harmonic.splitting,
+                "wall_effect": harmonic.splitting / t.splitting - 1.0,
+                "walls_monotonic": monotonic,
             }
         except InputError as exc:
             segment.tunnel[label] = {
                 "splitting": float("nan"), "active": False, "converged": False,
                 "stop_reason": "error", "relative_change": float("nan"), "h": float("nan"),
                 "splitting_extrapolated": float("nan"), "ground": float("nan"),
-                "message": str(exc),
+                "message": str(exc), "walls": walls, "splitting_harmonic": float("nan"),
+                "wall_effect": float("nan"), "walls_monotonic": monotonic,
             }
 
 
@@ -302,6 +373,8 @@ def neb_between(
     quench_fmax: float = 1e-10,
     wiggle_tol: float = 1e-8,
     out: str | None = None,
+    method: str = "lbfgs",
+    initial_path: str = "linear",
 ) -> dict:
     """CI-NEB between two configurations of the same particles (``pelkit neb``).
 
@@ -316,7 +389,7 @@ def neb_between(
     try:
         cfg = NEBConfig(n_images=n_images, spring_constant=spring_constant, fmax=fmax,
                         climb=climb, climb_fmax=climb_fmax, max_iterations=max_iterations,
-                        wiggle_tol=wiggle_tol)
+                        wiggle_tol=wiggle_tol, method=method, initial_path=initial_path)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(f"invalid NEB setting {err['loc'][0]}: {err['msg']}") from None
@@ -360,6 +433,7 @@ def neb_between(
     summary.update(
         n_images=res.n_images, converged=res.converged, max_force=res.max_force,
         iterations=res.iterations, evaluations=res.evaluations, climbing=res.climbing,
+        method=res.method, initial_path=res.initial_path, fallback=res.history["fallback"],
         climbing_index=res.climbing_index, spring_constant=spring_constant, fmax=fmax,
         energies=res.energies, xi=res.xi, quenched_a=quenched[0], quenched_b=quenched[1],
         pr_dw=double_well_participation(an.fields.r_ab, sa.masses),

@@ -50,7 +50,9 @@ def _counts(summary: dict[str, Any], cfg: TLSQLMConfig) -> list[str]:
     labels = [u["label"] for u in summary["units"]]
     header = ["T_f", "glasses", "quenches", "distinct IS", "pairs visited", "pairs >= min",
               "NEB pairs", "NEB runs (converged)", "split", "DWs", "unique DWs (NEB converged)",
-              *[f"active ({lab})" for lab in labels]]
+              *[f"active ({lab})" for lab in labels],
+              *[f"active at seed threshold ({u['label']})" for u in summary["units"]
+                if u.get("seed_threshold") is not None]]
     rows = []
     for t_f, r in summary["per_tf"].items():
         rows.append([
@@ -60,6 +62,8 @@ def _counts(summary: dict[str, Any], cfg: TLSQLMConfig) -> list[str]:
             str(r["double_wells"]),
             f"{r['double_wells_unique']} ({r['double_wells_unique_converged']})",
             *[str(r["active"][lab]) for lab in labels],
+            *[str(r["active_seed_threshold"][u["label"]]) for u in summary["units"]
+              if u.get("seed_threshold") is not None],
         ])
     lines = _table(header, rows)
     lines.append("")
@@ -184,6 +188,60 @@ def _figures(summary: dict[str, Any]) -> list[str]:
     return out
 
 
+def _tls_section(summary: dict[str, Any]) -> list[str]:
+    """Orientation, walls and the distributions of splittings and asymmetries."""
+    out = ["## Tunnelling systems: orientation, walls, distributions", ""]
+    ori = summary.get("orientation", {})
+    rule = ori.get("rule", "lower")
+    if rule == "random":
+        out.append("Each pair's minimum A is chosen by a coin flip from the pair task's seed "
+                   "(recorded as `pair_flipped`, with `a_is_lower` in the library): the seed "
+                   "treats A as arbitrary, and the earlier rule 'A = the lower minimum' biases "
+                   "every quantity measured at A (modes, overlaps with r_tan, omega_tan).")
+    else:
+        out.append("Orientation rule 'lower': A is always the lower minimum (biased; see "
+                   "`neb.orientation`).")
+    lo, hi = ori.get("a_lower"), ori.get("a_higher")
+    if lo and hi:
+        rows = []
+        for name, st in (("A lower", lo), ("A higher", hi)):
+            m = st["median_c_max"]
+            rows.append([name, str(st["n"]), _f(m["tan"]), _f(m["as"]), _f(m["ab"]),
+                         _f(st["fraction_c_max_tan_above_0.4"]), _f(st["median_omega_a"]),
+                         _f(st["median_pr_mode_tan"])])
+        out += ["", "Overlap statistics at A by orientation (unique double wells; the "
+                "difference is the effect of always choosing the lower minimum; small samples "
+                "at smoke scale):", ""]
+        out += _table(["A is", "DWs", "median c_max(r_tan)", "median c_max(r_AS)",
+                       "median c_max(r_AB)", "fraction c_max(r_tan) > 0.4", "median omega_A",
+                       "median PR of the r_tan mode"], rows)
+    walls = summary.get("walls", {})
+    if summary.get("walls_mode") == "harmonic":
+        out += ["", "Walls beyond the path ends: harmonic with the Hessian frequencies "
+                "(`tunnel.walls = \"harmonic\"`), which underestimate E_t (by 18 % for "
+                "(x^2 - 1)^2 at hbar~ = 0.3); the default samples the landscape instead."]
+    elif walls:
+        how = {"landscape": "the landscape sampled along the straight continuation of the "
+               "end tangents", "relaxed": "the valley beyond the ends (V minimised on the planes "
+               "perpendicular to the end tangents)"}.get(summary.get("walls_mode", ""), "")
+        out += ["", f"Walls beyond the path ends: E_t uses {how} "
+                "(pelkit.landscape.path_extension); harmonic walls with the Hessian "
+                "frequencies would change it by (median, largest magnitude): " + "; ".join(
+                    f"{lab} {_f(w['median'])}, {_f(w['max_abs'])}"
+                    + (f" ({w['clipped']} continuations clipped where V turned down)"
+                       if w["clipped"] else "")
+                    for lab, w in walls.items()) + "."]
+    dist = summary.get("distributions", {})
+    if dist:
+        parts = [f"{k.replace('log10_', 'log10 ')}: {', '.join(_f(x) for x in v)}"
+                 for k, v in dist.items() if v is not None]
+        out += ["", "Distributions (quartiles 25/50/75 % of unique double wells; histograms "
+                "in `figures/tls_distributions.png`, seed 003's headline plots): "
+                + "; ".join(parts) + "."]
+    out.append("")
+    return out
+
+
 def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
                  cfg: TLSQLMConfig) -> None:
     """Write report.md (see the module docstring)."""
@@ -204,14 +262,32 @@ def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
         "## Unit systems",
         "",
     ]
+    lines += [
+        "One convention for every unit system: a material mapping (epsilon, sigma, m) gives "
+        "hbar~ = hbar / (sigma sqrt(m epsilon)), and a TLS is active when E_t <= k_B T_Q / "
+        "epsilon, T_Q the low-temperature scale (1 K unless set). All of epsilon, sigma, m and "
+        "T_Q (or the threshold) are settable in `[[tunnel.units]]` of the configuration.",
+        "",
+    ]
     for u in summary["units"]:
-        lines.append(f"- `{u['label']}` = {u['name']}: hbar~ = {u['hbar_tilde']:.4g}, active if "
-                     f"E_t <= {_f(u['threshold'], 'g')} epsilon. {u['note']}.")
+        seed_thr = u.get("seed_threshold")
+        lines.append(
+            f"- `{u['label']}` ({u['name']}): hbar~ = {u['hbar_tilde']:.4g}, active if E_t <= "
+            f"{_f(u['threshold'], '.4g')} epsilon"
+            + (f" (T_Q = {u['t_q_kelvin']:g} K)" if u.get("t_q_kelvin") else "")
+            + (f"; the seed's threshold for this material, {seed_thr:g} epsilon, is counted "
+               "separately" if seed_thr is not None else "")
+            + f". {u['note']}.")
     lines += [
         "",
-        "The seed quotes its thresholds (0.0015 and 0.0002 epsilon) but not the mappings "
-        "(epsilon, sigma, m) behind them, so hbar~ is an input: the active counts below depend "
-        "on it as exp(-const/hbar~) (SCIENCE.md 4.6).",
+        "Comparability with the seed's active-TLS counts: the seed quotes its thresholds "
+        "(0.0015 epsilon Argon, 0.0002 epsilon NiP) but not the mappings (epsilon, sigma, m) "
+        "behind them. Counts at T_Q = 1 K in our argon mapping (threshold 0.0083 epsilon) are "
+        "not comparable with the seed's Argon column; the columns 'active at seed threshold' "
+        "use the seed's numbers and compare in threshold, but every splitting depends on the "
+        "assumed hbar~ roughly as exp(-const/hbar~), so no active count is comparable beyond "
+        "that assumption. Barriers, asymmetries, overlaps and double-well counts do not depend "
+        "on units and compare directly.",
         "",
         "## Glasses",
         "",
@@ -232,6 +308,7 @@ def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
         "the seed finds from T_f = 0.062 to 0.092). The fraction of active TLS also depends on "
         "the hbar~ of each unit system (an assumption here, see above).",
         "",
+        *_tls_section(summary),
         "## Figures against the seed",
         "",
         *_figures(summary),

@@ -10,11 +10,12 @@ for bit.
 * :func:`glass_task` - build a random swap-model configuration, prepare the glass at T_f (swap
   MC + equilibrium verdict), explore its basin by MD at T = 0.04 with periodic quenches, rank the
   pairs of minima visited in succession (SCIENCE.md 4.1-4.2).
-* :func:`pair_task` - CI-NEB between the two minima of one pair, split at interior minima and
-  recurse; for every double well: barrier, asymmetry, PR_DW, omega_tan, tunnel splittings in
-  each unit system, modes at A (PR, QLM), overlaps c and a with r_AB, r_AS, r_tan, non-linear
-  modes from r_AB and from the softest QLM with their line double-well test
-  (SCIENCE.md 3.2-3.6, 4.3-4.5).
+* :func:`pair_task` - CI-NEB between the two minima of one pair (A chosen by a coin flip from
+  the task seed, recorded as ``flipped``, unless ``neb.orientation = "lower"``), split at
+  interior minima and recurse; for every double well: barrier, asymmetry, PR_DW, omega_tan,
+  tunnel splittings in each unit system (landscape walls, harmonic walls beside them), modes
+  at A (PR, QLM), overlaps c and a with r_AB, r_AS, r_tan, non-linear modes from r_AB and from
+  the softest QLM with their line double-well test (SCIENCE.md 3.2-3.6, 4.3-4.5).
 * :func:`scan_task` - for one selected double well: the tangent-QLM overlap c_alpha(r_tan) for
   several band sizes (seed Fig 4), the spectrum PR(omega) of minimum A (Fig 2) and the fields of
   the best linear and the non-linear mode (Fig 3).
@@ -161,11 +162,18 @@ def pair_task(
     units = [(u.label, u.resolve()) for u in cfg.tunnel.units]
     with limit_blas_threads(1):
         model = get_model(cfg.model)
+        # orientation (the seed treats A as arbitrary): a coin flip from this task's seed
+        flipped = False
+        if cfg.neb.orientation == "random":
+            flipped = bool(np.random.default_rng([int(seed), 3]).random() < 0.5)
+        if flipped:
+            x_a, e_a, x_b, e_b = x_b, e_b, x_a, e_a
         system = _system(x_a, box, diameters)
         paths = connect_pair(
             model, system, np.asarray(x_a), e_a, np.asarray(x_b), e_b, cfg.neb,
             quench_method=cfg.exploration.minimizer, quench_fmax=cfg.exploration.fmax,
             de=cfg.exploration.de, dr=cfg.exploration.dr,
+            orientation="lower" if cfg.neb.orientation == "lower" else "given",
         )
         calc = Calculator(model, system, check_overlap=False)
         mode_cache: dict[int, Any] = {}
@@ -175,7 +183,8 @@ def pair_task(
             if seg.status != "double_well":
                 continue
             double_well_quantities(model, system, seg, units, cfg.neb.wiggle_tol,
-                                   cfg.tunnel.rtol, cfg.tunnel.n_levels)
+                                   cfg.tunnel.rtol, cfg.tunnel.n_levels,
+                                   walls=cfg.tunnel.walls)
             an = seg.analysis
             if seg.a not in mode_cache:
                 mode_cache[seg.a] = modes_at_minimum(calc, paths.minima[seg.a][0], cfg.modes)
@@ -186,6 +195,8 @@ def pair_task(
             row.update(
                 segment=seg_index, a=seg.a, b=seg.b, depth=seg.depth, pr_dw=seg.pr_dw,
                 saddle_index=an.saddle_index, neb_converged=seg.result.converged,
+                a_is_lower=bool(an.e_a <= an.e_b), pair_flipped=flipped,
+                neb_evaluations=seg.result.evaluations,
                 neb_max_force=seg.result.max_force, neb_iterations=seg.result.iterations,
                 n_images=seg.result.n_images, n_modes=mm.modes.n_modes,
                 modes_complete=mm.complete, n_qlm=int(mm.qlm.indices.size),
@@ -209,7 +220,7 @@ def pair_task(
     keys = list(rows[0]) if rows else []
     out: dict[str, Any] = {
         "t_f": float(t_f), "glass": int(glass), "rank": int(rank), "count": int(count),
-        "seed": int(seed), "n_dw": len(rows),
+        "seed": int(seed), "n_dw": len(rows), "flipped": flipped,
         "minima_positions": np.stack([p for p, _ in paths.minima]),
         "minima_energies": np.array([e for _, e in paths.minima]),
         "seg_a": np.array([s.a for s in paths.segments], dtype=np.int64),
@@ -248,7 +259,7 @@ def scan_task(
     """Tangent-QLM overlap against the band size, and the Fig 2 / Fig 3 data of one double well.
 
     Args:
-        x_a, x_b: (N, 3) the double well's minima (A the lower one).
+        x_a, x_b: (N, 3) the double well's minima (A as oriented in the library).
         source: the library key of the double well (recorded).
 
     Returns ``scan_images`` (S,), ``scan_c`` (S, n_modes) c_alpha(r_tan) for every band size,
