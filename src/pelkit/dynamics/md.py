@@ -438,12 +438,11 @@ class MDSimulation:
                     if not logged:
                         self._log(log)
                     break
+            if writer is not None:
+                write_md_state(writer, self.state())
         finally:
             if writer is not None:
-                try:
-                    write_md_state(writer, self.state())
-                finally:
-                    writer.close()
+                writer.close()
         wall = _time.perf_counter() - t0
         steps = self.step - start_step
         self.system = self.snapshot()
