@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import emit, guard, load_model_system, species_map_option
 
 
 def modes(
@@ -17,24 +17,21 @@ def modes(
     lowest: int = typer.Option(None, "--lowest", help="The K lowest non-zero modes (sparse)."),
     all_: bool = typer.Option(False, "--all", help="All 3N - 3 non-zero modes (dense eigh)."),
     scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
+    species_map: list[str] = species_map_option(),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Eigenvalues of the mass-weighted Hessian (translations removed) and participation ratios.
 
-    Frequencies of unstable modes are reported negative (omega = -sqrt|lambda|)."""
+    Frequencies (1/tau) of unstable modes are reported negative (omega = -sqrt|lambda|)."""
     try:
         from pelkit.engine.calculator import Calculator
         from pelkit.errors import InputError
-        from pelkit.io.formats import read_system
-        from pelkit.models import get_model
-        from pelkit.models.base import match_species
         from pelkit.modes.inm import unstable_fraction
         from pelkit.modes.normal import all_modes, lowest_modes
 
         if (lowest is None) == (not all_):
             raise InputError("give exactly one of --lowest K or --all")
-        pot = get_model(model, scheme)
-        system = match_species(pot, read_system(path))
+        pot, system = load_model_system(path, model, scheme, species_map)
         calc = Calculator(pot, system)
         assert system.masses is not None
         n = system.n_particles

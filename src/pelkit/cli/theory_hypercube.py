@@ -1,4 +1,4 @@
-"""``pelkit theory hypercube``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory hypercube``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :mod:`pelkit.theory.hypercube` (branches, onset, melting, OU rates),
 :mod:`pelkit.theory.hypercube_master` (exact master equation) and
@@ -13,8 +13,7 @@ from typing import Any
 
 import typer
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, emit, guard
 from pelkit.errors import InputError
 
 #: Lattices up to this many states use the sparse 2-D generator; larger D the exact chains.
@@ -167,7 +166,6 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("hypercube")
 def hypercube_command(
     beta: list[str] | None = typer.Option(
         None, "--beta", help="Inverse temperature(s); repeat or comma-separate (0.2,0.5,1)."
@@ -184,6 +182,7 @@ def hypercube_command(
 ) -> None:
     """Stillinger's hypercube model (seed 001): branches, melting, master-equation rates."""
     try:
+        check_output_folder(plot)
         betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
         result = hypercube_report(betas, D, n_rates, B)
         figures: list[str] = []
@@ -197,3 +196,8 @@ def hypercube_command(
         emit(result, as_json, _human(result, figures))
     except Exception as exc:  # noqa: BLE001 - guard maps input errors, re-raises the rest
         guard(exc)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``hypercube`` to the ``theory`` group."""
+    app.command("hypercube")(hypercube_command)

@@ -1,4 +1,4 @@
-"""``pelkit theory master-equation``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory master-equation``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :func:`pelkit.theory.master_equation.solve_network` (seed 001 §III,
 SCIENCE.md §2.4). The network JSON format is documented in :mod:`pelkit.theory.master_equation`.
@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, emit, guard, json_option, plot_option
 from pelkit.errors import InputError
 
 
@@ -64,11 +63,11 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("master-equation")
 def master_equation_command(
     network: Path = typer.Argument(..., help="Network JSON file (minima and transition states)."),
     temperature: float | None = typer.Option(
-        None, "--temperature", "-T", help="Temperature (k_B = 1); default: the file's value."
+        None, "--temperature", "-T",
+        help="Temperature (energy unit of the file, k_B = 1); default: the file's value.",
     ),
     times: list[str] | None = typer.Option(
         None, "--times", help="Times for p(t); repeat or comma-separate (0,1,10)."
@@ -77,16 +76,20 @@ def master_equation_command(
         None, "--start", help="Minimum id holding all probability at t = 0 (default: highest)."
     ),
     model: str | None = typer.Option(
-        None, "--model", help="Prefactor model: auto | symmetric | attempt | harmonic."
+        None, "--prefactor-model", help="Prefactor model: auto | symmetric | attempt | harmonic "
+        "(default: the file's, else auto)."
     ),
     n_rates: int | None = typer.Option(
         None, "--n-rates", help="Report only the lowest N rates (default: all, up to 2000 minima)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG figure into DIR."),
+    as_json: bool = json_option(),
+    plot: Path | None = plot_option(),
 ) -> None:
-    """Master equation on a network of minima: equilibrium, relaxation rates, p(t)."""
+    """Master equation on a network of minima: equilibrium, relaxation rates, p(t).
+
+    NETWORK_SCHEMA"""
     try:
+        check_output_folder(plot)
         from pelkit.theory.master_equation import NetworkWarning, load_network, solve_network
 
         t = _times(times)
@@ -108,3 +111,12 @@ def master_equation_command(
         emit(result, as_json, _human(result, figures))
     except Exception as exc:  # noqa: BLE001 - guard maps input errors, re-raises the rest
         guard(exc)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``master-equation`` to the ``theory`` group."""
+    from pelkit.theory.network_schema import SCHEMA_SUMMARY
+
+    doc = master_equation_command.__doc__ or ""
+    master_equation_command.__doc__ = doc.replace("NETWORK_SCHEMA", SCHEMA_SUMMARY)
+    app.command("master-equation")(master_equation_command)

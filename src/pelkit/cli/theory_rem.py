@@ -1,4 +1,4 @@
-"""``pelkit theory rem``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory rem``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :func:`pelkit.theory.rem_report.rem_report` (seed 000, SCIENCE.md section 6).
 """
@@ -11,8 +11,7 @@ from typing import Any
 
 import typer
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, emit, guard
 from pelkit.errors import InputError
 
 
@@ -77,7 +76,6 @@ def _human(result: dict[str, Any], plots: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("rem")
 def rem_command(
     delta: float = typer.Option(10.0, "--delta", help="Width Delta of the energy distribution."),
     n_regions: int = typer.Option(100, "--n-regions", "-N", help="Number N of regions."),
@@ -90,11 +88,13 @@ def rem_command(
         1.0, "--neighbor-width", help="c: neighbour energies ~ N(eps, (c Delta)^2); 1 = seed."
     ),
     r0: float = typer.Option(1.0, "--r0", help="Rate prefactor R0."),
-    temperatures: str = typer.Option(
-        "1,1.5,2,2.5,3,3.5,4", "--temperatures", "-T", help="Comma list: exact tables and fits."
+    temperatures: list[str] | None = typer.Option(
+        None, "--temperatures", "-T", help="Temperatures (energy unit, k_B = 1) of the exact "
+        "tables and fits; repeat or comma-separate (default 1,1.5,2,2.5,3,3.5,4)."
     ),
-    sample_temperatures: str = typer.Option(
-        "3,4,5,6", "--sample-temperatures", help="Comma list: sampled check."
+    sample_temperatures: list[str] | None = typer.Option(
+        None, "--sample-temperatures", help="Temperatures of the sampled check; repeat or "
+        "comma-separate (default 3,4,5,6)."
     ),
     no_sample: bool = typer.Option(False, "--no-sample", help="Skip the sampled REM."),
     n_states: int = typer.Option(262144, "--n-states", "-M", help="Sampled states M."),
@@ -120,10 +120,14 @@ def rem_command(
             neighbor_width=neighbor_width,
             r0=r0,
         )
-        temps = parse_float_list(temperatures, "--temperatures")
+        temps = parse_float_list(",".join(temperatures or ["1,1.5,2,2.5,3,3.5,4"]),
+                                 "--temperatures")
         s_temps = (
-            None if no_sample else parse_float_list(sample_temperatures, "--sample-temperatures")
+            None if no_sample else parse_float_list(
+                ",".join(sample_temperatures or ["3,4,5,6"]), "--sample-temperatures"
+            )
         )
+        check_output_folder(plot)
         if bins < 1:
             raise InputError(f"--bins must be a positive integer, got {bins}")
         result, _sample = rem_report(
@@ -177,3 +181,8 @@ def rem_command(
         emit(result, as_json, _human(result, plots))
     except Exception as exc:  # noqa: BLE001 - input errors become one line and exit 2
         guard(exc)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``rem`` to the ``theory`` group."""
+    app.command("rem")(rem_command)

@@ -1,4 +1,4 @@
-"""``pelkit theory soft-potential``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory soft-potential``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :mod:`pelkit.theory.soft_potential` (seed 002, SCIENCE.md section 8).
 
@@ -17,8 +17,7 @@ from typing import Any
 import typer
 from scipy import constants
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, emit, guard
 from pelkit.errors import InputError
 
 
@@ -105,7 +104,6 @@ def _human(result: dict[str, Any], plots: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("soft-potential")
 def soft_potential_command(
     eps_m_over_kt: float = typer.Option(
         5.0, "--eps-m-over-kT", help="eps_m/kT (seed: ~3 at T_m, ~5 at T_g)."
@@ -125,6 +123,7 @@ def soft_potential_command(
 ) -> None:
     """Buchenau's soft-potential model (seed 002): soft-mode stability and crossover."""
     try:
+        check_output_folder(plot)
         if not math.isfinite(eps_m_over_kt) or eps_m_over_kt <= 0.0:
             raise InputError(f"--eps-m-over-kT must be positive, got {eps_m_over_kt}")
         from pelkit.theory.soft_potential import soft_potential_report
@@ -150,3 +149,8 @@ def soft_potential_command(
         emit(result, as_json, _human(result, plots))
     except Exception as exc:  # noqa: BLE001 - input errors become one line and exit 2
         guard(exc)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``soft-potential`` to the ``theory`` group."""
+    app.command("soft-potential")(soft_potential_command)
