@@ -182,7 +182,7 @@ def check_output(
         raise InputError(f"{what} {path} is a directory, not a file")
     parent = path.parent
     if not parent.exists():
-        raise InputError(f"{what} {path}: folder {parent} does not exist")
+        raise InputError(f"{what} {path}: output folder does not exist: {parent}")
     if not parent.is_dir():
         raise InputError(f"{what} {path}: {parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):

@@ -117,18 +117,37 @@ def _message(exc: ValidationError) -> str:
     """The first validation error as one line naming the place."""
     err = exc.errors(include_url=False)[0]
     loc = tuple(err.get("loc", ()))
-    kind = err.get("type", "")
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        return (f"network: unknown key {_where(loc)!r}"
-                + (f" (allowed: {', '.join(allowed)})" if allowed else ""))
-    if kind == "missing":
-        return f"network: {_where(loc)} is missing"
-    value = err.get("input")
-    shown = repr(value)
+    kind = str(err.get("type", ""))
+    if loc and loc[-1] in ("str", "int"):  # a member of the id union (string or integer)
+        loc = loc[:-1]
+        kind = "id"
+    if kind == "id":
+        return f"network: {_where(loc)} must be a string or an integer (got {err.get('input')!r})"
+    where = _where(loc)
+    shown = repr(err.get("input"))
     if len(shown) > 40:
         shown = shown[:37] + "..."
-    return f"network: {_where(loc)}: {err.get('msg', 'invalid')} (got {shown})"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return (f"network: unknown key {where!r}"
+                + (f" (allowed: {', '.join(allowed)})" if allowed else ""))
+    if kind == "missing":
+        parent = _where(loc[:-1]) if len(loc) > 1 else "the network"
+        return f"network: {parent} has no '{loc[-1]}'"
+    if loc and loc[-1] == "between" and kind in ("too_short", "too_long", "list_type"):
+        return f"network: {where} must be a list of two minimum ids (got {shown})"
+    if kind in ("too_short", "too_long") and loc and loc[-1] == "minima":
+        return "network: 'minima' must be a non-empty list"
+    if kind == "greater_than":
+        return f"network: {where} must be positive (got {shown})"
+    if kind == "finite_number":
+        return f"network: {where} must be finite (got {shown})"
+    if kind.startswith(("float", "int", "string", "list", "dict", "model")):
+        expected = {"float": "a number", "int": "a number", "string": "a string",
+                    "list": "a list", "dict": "an object", "model": "an object"}
+        kind_name = next(v for k, v in expected.items() if kind.startswith(k))
+        return f"network: {where} must be {kind_name} (got {shown})"
+    return f"network: {where}: {err.get('msg', 'invalid')} (got {shown})"
 
 
 def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
