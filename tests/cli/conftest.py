@@ -57,13 +57,26 @@ def cli(capsys):
     return run
 
 
-def pelkit_process(*args: str | Path, cwd: Path | None = None) -> subprocess.Popen:
-    """Start ``python -m pelkit.cli ARGS`` as a subprocess (pipes for stdout and stderr)."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "pelkit.cli", *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
-    )
+@pytest.fixture
+def pelkit_process():
+    """``pelkit_process("md", ...)`` starts ``python -m pelkit.cli ARGS`` as a subprocess (pipes
+    for stdout and stderr); processes still running at the end of the test are killed."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str | Path, cwd: Path | None = None) -> subprocess.Popen:
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pelkit.cli", *map(str, args)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
