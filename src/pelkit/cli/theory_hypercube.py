@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from pelkit.cli.common import check_output_folder, emit, guard
+from pelkit.cli.common import check_output_folder, cli_command, emit
 from pelkit.errors import InputError
 
 #: Lattices up to this many states use the sparse 2-D generator; larger D the exact chains.
@@ -166,6 +166,7 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
     return "\n".join(lines)
 
 
+@cli_command
 def hypercube_command(
     beta: list[str] | None = typer.Option(
         None, "--beta", help="Inverse temperature(s); repeat or comma-separate (0.2,0.5,1)."
@@ -181,21 +182,18 @@ def hypercube_command(
     ),
 ) -> None:
     """Stillinger's hypercube model (seed 001): branches, melting, master-equation rates."""
-    try:
-        check_output_folder(plot)
-        betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
-        result = hypercube_report(betas, D, n_rates, B)
-        figures: list[str] = []
-        if plot is not None:
-            from pelkit.plotting.hypercube import hypercube_figures
-            from pelkit.theory.fokker_planck import rate_comparison
+    check_output_folder(plot)
+    betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
+    result = hypercube_report(betas, D, n_rates, B)
+    figures: list[str] = []
+    if plot is not None:
+        from pelkit.plotting.hypercube import hypercube_figures
+        from pelkit.theory.fokker_planck import rate_comparison
 
-            comps = [rate_comparison(b, list(RATE_PLOT_DS), 3, B) for b in betas[:4]]
-            figures = [str(p) for p in hypercube_figures(plot, comparisons=comps)]
-            result["figures"] = figures
-        emit(result, as_json, _human(result, figures))
-    except Exception as exc:  # noqa: BLE001 - guard maps input errors, re-raises the rest
-        guard(exc)
+        comps = [rate_comparison(b, list(RATE_PLOT_DS), 3, B) for b in betas[:4]]
+        figures = [str(p) for p in hypercube_figures(plot, comparisons=comps)]
+        result["figures"] = figures
+    emit(result, as_json, _human(result, figures))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import check_output_folder, emit, guard, json_option, plot_option
+from pelkit.cli.common import check_output_folder, cli_command, emit, json_option, plot_option
 from pelkit.errors import InputError
 
 
@@ -63,6 +63,7 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
     return "\n".join(lines)
 
 
+@cli_command
 def master_equation_command(
     network: Path = typer.Argument(..., help="Network JSON file (minima and transition states)."),
     temperature: float | None = typer.Option(
@@ -88,29 +89,26 @@ def master_equation_command(
     """Master equation on a network of minima: equilibrium, relaxation rates, p(t).
 
     NETWORK_SCHEMA"""
-    try:
-        check_output_folder(plot)
-        from pelkit.theory.master_equation import NetworkWarning, load_network, solve_network
+    check_output_folder(plot)
+    from pelkit.theory.master_equation import NetworkWarning, load_network, solve_network
 
-        t = _times(times)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", NetworkWarning)
-            net = load_network(network)
-            result = solve_network(net, temperature, t, start, model, n_rates)
-        notes = [str(w.message) for w in caught if issubclass(w.category, NetworkWarning)]
-        for n in notes:
-            sys.stderr.write(f"pelkit: warning: {n}\n")
-        result["warnings"] = notes
-        result["network_file"] = str(network)
-        figures: list[str] = []
-        if plot is not None:
-            from pelkit.plotting.master_equation import plot_network_relaxation
+    t = _times(times)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NetworkWarning)
+        net = load_network(network)
+        result = solve_network(net, temperature, t, start, model, n_rates)
+    notes = [str(w.message) for w in caught if issubclass(w.category, NetworkWarning)]
+    for n in notes:
+        sys.stderr.write(f"pelkit: warning: {n}\n")
+    result["warnings"] = notes
+    result["network_file"] = str(network)
+    figures: list[str] = []
+    if plot is not None:
+        from pelkit.plotting.master_equation import plot_network_relaxation
 
-            figures = [str(plot_network_relaxation(result, Path(plot) / "master_equation.png"))]
-            result["figures"] = figures
-        emit(result, as_json, _human(result, figures))
-    except Exception as exc:  # noqa: BLE001 - guard maps input errors, re-raises the rest
-        guard(exc)
+        figures = [str(plot_network_relaxation(result, Path(plot) / "master_equation.png"))]
+        result["figures"] = figures
+    emit(result, as_json, _human(result, figures))
 
 
 def register(app: typer.Typer) -> None:
