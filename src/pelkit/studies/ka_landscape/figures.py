@@ -148,6 +148,17 @@ def _f(e: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.where(g > 0, 1.0 / g, np.nan)
 
 
+#: A model <D><1/D> above this is reported as diverging (its <1/D> is dominated by the
+#: deepest basins allowed by the cut-off), not plotted or printed as a number.
+DINVD_DIVERGES = 1e6
+
+
+def _finite_part(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values with diverging entries set to NaN, mask of the diverging entries)."""
+    div = ~np.isfinite(values) & ~np.isnan(values) | (np.abs(values) > DINVD_DIVERGES)
+    return np.where(div, np.nan, values), div
+
+
 def _legend(ax: Any, **kw: Any) -> None:
     """A legend only when something is labelled (avoids matplotlib's warning)."""
     if ax.get_legend_handles_labels()[0]:
@@ -322,7 +333,7 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
     axes[0].set_xlabel(r"$\langle e_{IS}\rangle_i$")
     axes[0].set_ylabel(r"$D_i$ ($\sigma^2/\tau$)")
     axes[0].set_title(r"(a) local diffusivity against explored basin depth", fontsize=10)
-    _legend(axes[0], fontsize=8, frameon=False)
+    _legend(axes[0], fontsize=8, frameon=False, loc="best")
     ax = axes[1]
     ee = np.concatenate(e_all) if e_all else np.zeros(0)
     a = _fit_a(summary)
@@ -359,7 +370,8 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
         msg = "free fit weakly constrained: " + "; ".join(fitd.get("weak_reasons", []))
         ax.text(0.02, 0.02, textwrap.fill(msg, 75), transform=ax.transAxes, fontsize=7,
                 color="C3", va="bottom")
-    _legend(ax, fontsize=8, frameon=False, loc="upper left")
+    # outside the axes: the points and the curves stay visible
+    _legend(ax, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return _save(fig, path)
 
 
@@ -453,22 +465,30 @@ def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
     dde = _arr(summary["D_times_inv_D_err"])
     ax.errorbar(T, dd, yerr=np.nan_to_num(dde), fmt="o", color="k", label="data")
     k = summary.get("cut_sigmas", 3.0)
-    mod = _arr(summary["D_times_inv_D_model"])
-    if np.any(np.isfinite(mod)):
+    # a diverging model <1/D> (deep basins below the cut-off) is said, not plotted at 1e26
+    mod, mod_div = _finite_part(_arr(summary["D_times_inv_D_model"]))
+    alt, alt_div = _finite_part(_arr(summary["D_times_inv_D_model_alt"]))
+    if np.any(np.isfinite(mod)) or mod_div.any():
         ax.plot(T, mod, "s-", color="C3", ms=4,
                 label=rf"model, cut $\langle e\rangle-{k:g}\sigma_e$")
-        ax.plot(T, _arr(summary["D_times_inv_D_model_alt"]), "s:", color="C3", ms=3, mfc="none",
+        ax.plot(T, alt, "s:", color="C3", ms=3, mfc="none",
                 label=rf"model, cut $\langle e\rangle-{summary.get('cut_sigmas_alt', k + 1):g}"
                       r"\sigma_e$")
     ax.axhline(1.0, color="0.6", lw=0.6)
-    top = np.nanmax(np.concatenate([dd + np.nan_to_num(dde), mod, [1.0]]))
+    shown = np.concatenate([dd + np.nan_to_num(dde), mod, alt, [1.0]])
+    top = np.nanmax(shown[np.isfinite(shown)])
     if top > 3.0:  # log scale only when the product spans a wide range
-        from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+        from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
         ax.yaxis.set_minor_formatter(NullFormatter())
+    if mod_div.any() or alt_div.any():
+        which = mod_div | alt_div
+        ax.plot(T[which], np.full(which.sum(), 0.97), "^", color="C3", ms=8, mfc="none",
+                transform=ax.get_xaxis_transform(), clip_on=False,
+                label=rf"model diverges ($>${DINVD_DIVERGES:.0e})")
     ax.set_xlabel("T")
     ax.set_ylabel(r"$\langle D\rangle\langle 1/D\rangle$")
     ax.set_title(r"(b) $\langle D\rangle\langle 1/D\rangle$ (model needs a cut-off)", fontsize=10)
