@@ -30,6 +30,8 @@ _FIGURE_TEXT = {
     "P(<e_IS>_i, T); <e_IS>(T) against 1/T; sigma^2(T) against the seed's 18 +- 2",
     "fig2_trajectories.png": "seed 004 Fig 2: MSD(t) and e_IS(t) of the most and least mobile "
     "replica at the lowest T, with the averaged MSD defining t_MSD=1",
+    "fig2_msd_loglog.png": "MSD_A(t) of every T on log-log axes: ballistic 3 T t^2, the cage "
+    "plateau and the diffusive 6 D t marked",
     "fig3_collapse.png": "seed 004 Fig 3: D_i against <e_IS>_i per T, and the collapse "
     "T ln(D_i/D_inf) with the fit -1/(a0 - a1 (e - a2)^2) (and the seed's curve)",
     "fig4_sconf.png": "seed 004 Fig 4: s_c(e) = B/f(e) from the fit with s_c,i = B/f_i, and "
