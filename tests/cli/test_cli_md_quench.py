@@ -180,3 +180,16 @@ def test_energy_modes_build_msd_happy_paths(cli, ka_file, tmp_path):
     msd = cli("msd", traj, "--lags", "8", "--json").json()
     assert set(msd["species"]) == {"A", "B"} and msd["n_frames"] == 21
     assert all(v >= 0 for v in msd["msd"]["A"] if v is not None)
+
+
+def test_md_append_refuses_frames_beyond_the_saved_state(cli, ka_file, tmp_path):
+    from pelkit.io.h5md import TrajectoryWriter
+
+    traj = tmp_path / "t.h5"
+    assert cli("md", ka_file, "-m", "ka", "-T", "0.8", "--steps", "50", "--stride", "50",
+               "--out", traj, "-q").exit_code == 0
+    last = read_trajectory(traj).system(-1)
+    with TrajectoryWriter(traj, last, stride=50, velocities=True, mode="a", dt=0.005) as w:
+        w.append(last, 100)  # as a killed later run would have left it
+    line = cli("md", traj, "-m", "ka", "-T", "0.8", "--steps", "50", "--append").one_error_line()
+    assert "up to step 100" in line and "step 50" in line

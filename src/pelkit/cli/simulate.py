@@ -157,6 +157,13 @@ def md(
         if state is None:
             raise InputError(f"{path} holds no saved MD state (not written by `pelkit md`, or "
                              "the run was killed); start a new trajectory from its last frame")
+        from pelkit.io.h5md import last_step
+
+        written = last_step(path)
+        if written is not None and written > state.step:
+            raise InputError(f"{path} has frames up to step {written} after its saved state "
+                             f"(step {state.step}): the run was killed; continue from its last "
+                             "frame into a new trajectory instead")
         if abs(state.temperature - temperature) > 1e-12 * max(1.0, abs(temperature)):
             raise InputError(f"{path} was run at T = {state.temperature:g}; --append keeps the "
                              f"temperature (got -T {temperature:g})")

@@ -47,7 +47,7 @@ from pelkit.io._text import default_species_names
 from pelkit.system import Box, System
 
 __all__ = [
-    "Observable", "Trajectory", "TrajectoryWriter", "read_group", "read_observable",
+    "Observable", "Trajectory", "TrajectoryWriter", "last_step", "read_group", "read_observable",
     "read_trajectory",
 ]
 
@@ -496,6 +496,16 @@ def read_observable(path: str | os.PathLike, name: str) -> Observable:
             raise InputError(f"{os.fspath(path)} has no observable {name!r}")
         steps, times, values = _read_element(f["observables"][name])
     return Observable(steps, times, values.astype(np.float64))
+
+
+def last_step(path: str | os.PathLike) -> int | None:
+    """Step of the last complete position frame of an H5MD file (None when it has none)."""
+    with _open(path, "r") as f:
+        if "particles/all/position" not in f:
+            return None
+        position = f["particles/all/position"]
+        n = _element_length(position)
+        return int(position["step"][n - 1]) if n else None
 
 
 def read_group(
