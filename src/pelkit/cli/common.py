@@ -328,8 +328,8 @@ def model_option(default: Any = ..., help: str = "Model name (list: `pelkit mode
 def scheme_option() -> Any:
     """``--scheme``: the cutoff scheme override."""
     return typer.Option(
-        None, "--scheme", help="Override the model's cutoff scheme (e.g. truncated, shifted, "
-        "smooth)."
+        None, "--scheme", help="Override the model's cutoff scheme: none, shift, force-shift "
+        "or smooth."
     )
 
 
