@@ -204,3 +204,9 @@ def test_rem_temperatures_repeat_or_comma(cli):
     a = cli("theory", "rem", "--no-sample", "-N", "10", "-T", "1,2", "--json").json()
     b = cli("theory", "rem", "--no-sample", "-N", "10", "-T", "1", "-T", "2", "--json").json()
     assert a["exact"]["T"] == b["exact"]["T"] == [1.0, 2.0]
+
+
+def test_models_json_lists_every_model(cli):
+    out = cli("models", "--json").json()
+    assert set(out) == set(model_names())
+    assert all(isinstance(v, str) and v for v in out.values())
