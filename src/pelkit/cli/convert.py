@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import check_output, emit, guard, same_file
+from pelkit.errors import InputError
 from pelkit.io.formats import detect_format, read_system, write_system
 
 __all__ = ["convert", "register"]
@@ -41,6 +42,9 @@ def convert(
     try:
         fmt_in = detect_format(input_path, in_format)
         fmt_out = detect_format(output_path, out_format)
+        if input_path.exists() and same_file(input_path, output_path):
+            raise InputError(f"OUT {output_path} is the input file; choose another name")
+        check_output(output_path, what="OUT")
         system = read_system(input_path, fmt_in, frame=frame)
         write_system(output_path, system, fmt_out)
     except Exception as exc:  # noqa: BLE001 - guard re-raises anything that is not bad input

@@ -6,44 +6,49 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import (
+    cli_command,
+    config_argument,
+    emit,
+    json_option,
+    load_model_system,
+    model_option,
+    scheme_option,
+    species_map_option,
+)
 
 
+@cli_command
 def energy(
-    path: Path = typer.Argument(..., help="Configuration file (.xyz/.extxyz or LAMMPS .data)."),
-    model: str = typer.Option(..., "--model", "-m", help="Model name (see `pelkit models`)."),
-    scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    path: Path = config_argument(),
+    model: str = model_option(),
+    scheme: str = scheme_option(),
+    species_map: list[str] = species_map_option(),
+    as_json: bool = json_option(),
 ) -> None:
-    """Potential energy, pressure and largest force of a configuration."""
-    try:
-        from pelkit.engine.calculator import summarize
-        from pelkit.io.formats import read_system
-        from pelkit.models import get_model
-        from pelkit.models.base import match_species
+    """Potential energy (eps), pressure (eps/sigma^3) and largest force (eps/sigma)."""
+    from pelkit.engine.calculator import summarize
 
-        pot = get_model(model, scheme)
-        system = match_species(pot, read_system(path))
-        result = summarize(pot, system)
-        result["file"] = str(path)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+    pot, system = load_model_system(path, model, scheme, species_map)
+    result = summarize(pot, system)
+    result["file"] = str(path)
     human = (
         f"{result['n_particles']} particles, model {result['model']} ({result['cutoff_scheme']})\n"
-        f"energy               {result['energy']:.15g}\n"
-        f"energy per particle  {result['energy_per_particle']:.15g}\n"
-        f"pressure             {result['pressure']:.15g}\n"
-        f"max force            {result['max_force']:.6g}"
+        f"energy               {result['energy']:.15g} eps\n"
+        f"energy per particle  {result['energy_per_particle']:.15g} eps\n"
+        f"pressure             {result['pressure']:.15g} eps/sigma^3\n"
+        f"max force            {result['max_force']:.6g} eps/sigma"
     )
     emit(result, as_json, human)
 
 
-def models() -> None:
+@cli_command
+def models(as_json: bool = json_option()) -> None:
     """List the built-in model names."""
     from pelkit.models import get_model, model_names
 
-    for name in model_names():
-        typer.echo(f"{name:16s} {get_model(name).description}")
+    rows = {name: get_model(name).description for name in model_names()}
+    emit(rows, as_json, "\n".join(f"{n:16s} {d}" for n, d in rows.items()))
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import emit, guard, load_model_system, species_map_option
 
 #: above this largest force (epsilon/sigma) a configuration is not treated as a minimum
 MINIMUM_FMAX = 1e-4
@@ -173,18 +173,16 @@ def modes(
     length_a: float = typer.Option(
         None, "--length-a", help="Buchenau's length a (sigma) for the predicted c4."),
     scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
+    species_map: list[str] = species_map_option(),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Eigenvalues of the mass-weighted Hessian (translations removed) and participation ratios,
     with optional INM classification, non-linear modes and quartic fits.
 
-    Frequencies of unstable modes are reported negative (omega = -sqrt|lambda|)."""
+    Frequencies (1/tau) of unstable modes are reported negative (omega = -sqrt|lambda|)."""
     try:
         from pelkit.engine.calculator import Calculator
         from pelkit.errors import InputError
-        from pelkit.io.formats import read_system
-        from pelkit.models import get_model
-        from pelkit.models.base import match_species
         from pelkit.modes.inm import unstable_fraction
         from pelkit.modes.normal import LAMBDA_TOL, all_modes, lowest_modes
 
@@ -209,8 +207,7 @@ def modes(
         _positive("--length-a", length_a)
         if length_a is not None and omega_c is None:
             raise InputError("--length-a needs --omega-c")
-        pot = get_model(model, scheme)
-        system = match_species(pot, read_system(path))
+        pot, system = load_model_system(path, model, scheme, species_map)
         calc = Calculator(pot, system)
         assert system.masses is not None
         n = system.n_particles

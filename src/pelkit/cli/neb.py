@@ -21,40 +21,44 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import check_output, emit, guard, load_model_system, species_map_option
 
 
 def neb_command(
     a: Path = typer.Argument(..., help="Configuration of minimum A (.xyz, .data, .h5)."),
     b: Path = typer.Argument(..., help="Configuration of minimum B (same particles)."),
     model: str = typer.Option(..., "--model", "-m", help="Model name (e.g. swap, ka-smooth)."),
-    images: int = typer.Option(40, "--images", "-n", help="Images, end points included."),
+    images: int = typer.Option(40, "--images", help="Images, end points included."),
     climb: bool = typer.Option(True, "--climb/--no-climb", help="Climbing image (default on)."),
     spring: float = typer.Option(1.0, "--spring", help="Spring constant k (eps/(m sigma^2))."),
-    fmax: float = typer.Option(1e-6, "--fmax", help="Convergence: largest NEB force."),
+    fmax: float = typer.Option(
+        1e-6, "--fmax", help="Convergence: largest NEB force per particle (eps/sigma)."
+    ),
     max_iterations: int = typer.Option(20000, "--max-iterations", help="Band iterations."),
     method: str = typer.Option(
         "lbfgs", "--method", help="Band optimiser: lbfgs (FIRE 2.0 fallback) or fire2."
     ),
     initial_path: str = typer.Option("linear", "--initial-path", help="linear or idpp."),
     endpoint_fmax: float = typer.Option(
-        1e-6, "--endpoint-fmax", help="End points with a larger max force are quenched first."
+        1e-6, "--endpoint-fmax",
+        help="End points with a larger max force (eps/sigma) are quenched first.",
     ),
     quench_ends: bool = typer.Option(
         True, "--quench/--no-quench", help="Quench end points that are not minima (or refuse)."
     ),
     out: Path = typer.Option(None, "--out", "-o", help="Write the path file (.h5)."),
+    species_map: list[str] = species_map_option(),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Minimum-energy path between two minima: barrier, asymmetry, double-well test."""
     try:
-        from pelkit.io.formats import read_system
-        from pelkit.models import get_model
         from pelkit.studies.tls_qlm.paths import neb_between
 
-        pot = get_model(model)
+        check_output(out, suffixes=(".h5",))
+        pot, system_a = load_model_system(a, model, species_map=species_map)
+        _, system_b = load_model_system(b, model, species_map=species_map)
         result = neb_between(
-            pot, read_system(a), read_system(b), n_images=images, climb=climb,
+            pot, system_a, system_b, n_images=images, climb=climb,
             spring_constant=spring, fmax=fmax, max_iterations=max_iterations,
             endpoint_fmax=endpoint_fmax, quench_ends=quench_ends, out=out, method=method,
             initial_path=initial_path,

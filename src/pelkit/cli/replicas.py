@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from pelkit.cli.common import check_output
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System
@@ -87,8 +88,7 @@ def md_replicas(
     if final is not None:
         if final.suffix not in (".xyz", ".extxyz"):
             raise InputError(f"--final {final}: replicas are written as one .xyz file")
-        if not final.parent.is_dir():
-            raise InputError(f"output folder does not exist: {final.parent}")
+        check_output(final, what="--final")
     batch = BatchedMD(pot, starts, temperature, thermostat=thermostat, dt=dt, seeds=seed,
                       threads=threads, device=device)
     writers = [
@@ -145,6 +145,7 @@ def quench_frames(
     out: Path | None,
     device: str,
     threads: int | None,
+    max_iterations: int = 200_000,
 ) -> dict:
     """Quench every frame in one batch and write the minima; returns the JSON summary."""
     from pelkit.io.frames import write_frames
@@ -153,9 +154,9 @@ def quench_frames(
     if out is not None:
         if out.suffix not in (".xyz", ".extxyz"):
             raise InputError(f"--out {out}: the minima of several frames are written as .xyz")
-        if not out.parent.is_dir():
-            raise InputError(f"output folder does not exist: {out.parent}")
-    result = quench_batch(pot, frames, method=method, fmax=fmax, threads=threads, device=device)
+        check_output(out)
+    result = quench_batch(pot, frames, method=method, fmax=fmax, threads=threads, device=device,
+                          max_iterations=max_iterations)
     if out is not None:
         write_frames(out, result.systems())
     summary = result.summary()

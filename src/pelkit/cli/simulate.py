@@ -1,41 +1,123 @@
 """``pelkit md`` and ``pelkit quench``: thin wrappers over :mod:`pelkit.dynamics.md` and
-:mod:`pelkit.landscape.quench`."""
+:mod:`pelkit.landscape.quench`.
+
+``md`` never destroys its input: ``--out`` equal to the input trajectory is refused unless
+``--append`` continues it (step, time, thermostat and random state carried on, so that two runs
+of 10k steps equal one of 20k bit for bit when the restart step is a multiple of ``--stride``).
+Ctrl-C stops at the end of the current chunk (a multiple of ``--stride``), writes ``--final`` and
+a flushed trajectory that ``--append`` continues, prints one line and exits with status 130. A
+run that blows up leaves its trajectory renamed ``*.partial`` (attribute ``partial``).
+
+``quench`` writes ``--out`` only for a converged minimum; otherwise it says what was reached,
+renames the file ``*.partial`` and exits with status 1.
+"""
 
 from __future__ import annotations
 
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import (
+    EXIT_INTERRUPTED,
+    check_output,
+    cli_command,
+    config_argument,
+    emit,
+    fail,
+    fmax_option,
+    json_option,
+    load_model_frames,
+    load_model_system,
+    mark_partial,
+    max_iterations_option,
+    model_option,
+    out_option,
+    quiet_option,
+    same_file,
+    scheme_option,
+    seed_option,
+    species_map_option,
+    steps_option,
+    temperature_option,
+)
 from pelkit.cli.progress import progress_bar
+from pelkit.errors import InputError
+
+H5_SUFFIXES = (".h5", ".hdf5", ".h5md")
 
 
-def _load(path: Path, model: str, scheme: str | None):
-    from pelkit.io.formats import read_system
-    from pelkit.models import get_model
-    from pelkit.models.base import match_species
-
-    pot = get_model(model, scheme)
-    return pot, match_species(pot, read_system(path))
+def _load(path: Path, model: str, scheme: str | None, species_map=None):  # noqa: ANN001,ANN202
+    """Old name of :func:`pelkit.cli.common.load_model_system`."""
+    return load_model_system(path, model, scheme, species_map)
 
 
+def _load_frames(path: Path, model: str, scheme: str | None, species_map=None):  # noqa: ANN001,ANN202
+    """Old name of :func:`pelkit.cli.common.load_model_frames`."""
+    return load_model_frames(path, model, scheme, species_map)
+
+
+class StopRequest:
+    """Ctrl-C (SIGINT) sets :attr:`requested` instead of raising; a second one raises
+    ``KeyboardInterrupt`` (which the guard turns into one line and exit 130)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def _handle(self, signum, frame) -> None:  # noqa: ANN001
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextmanager
+    def installed(self) -> Iterator[StopRequest]:
+        """Handle SIGINT while the block runs (main thread only), then restore the handler."""
+        try:
+            previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl-C alone
+            yield self
+            return
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+@cli_command
 def md(
-    path: Path = typer.Argument(..., help="Start configuration (.xyz, .data or .h5: last frame)."),
-    model: str = typer.Option(..., "--model", "-m", help="Model name."),
-    temperature: float = typer.Option(..., "--temperature", "-T", help="Target temperature."),
-    steps: int = typer.Option(..., "--steps", "-n", help="Number of MD steps."),
+    path: Path = config_argument(
+        "Start configuration (.xyz, .data, .dump or .h5: last frame; --append: the H5MD "
+        "trajectory to continue)."
+    ),
+    model: str = model_option(),
+    temperature: float = temperature_option(help="Target temperature (eps/k_B)."),
+    steps: int = steps_option(),
     dt: float = typer.Option(0.005, "--dt", help="Time step (tau)."),
     thermostat: str = typer.Option(
         "nose-hoover", "--thermostat", help="nve, nose-hoover, bussi or langevin."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed for velocities and stochastic thermostats."),
-    out: Path = typer.Option(None, "--out", help="H5MD trajectory to write (.h5)."),
-    stride: int = typer.Option(100, "--stride", help="Trajectory stride (steps)."),
+    seed: int = seed_option("Seed for velocities and stochastic thermostats (recorded)."),
+    out: Path = out_option("H5MD trajectory to write (.h5); with --append, the input itself."),
+    append: bool = typer.Option(
+        False, "--append", help="Continue the input H5MD trajectory in place: step, time, "
+        "thermostat and random state carried on (exact continuation)."
+    ),
+    stride: int = typer.Option(
+        100, "--stride", help="Trajectory frames and logged observables every this many steps."
+    ),
     final: Path = typer.Option(None, "--final", help="Write the final state (for restarts)."),
-    scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    scheme: str = scheme_option(),
+    species_map: list[str] = species_map_option(),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
     replicas: int = typer.Option(
         None, "--replicas", help="Run M replicas in one batch (from the file's M frames, or "
         "M copies of one frame with their own velocities)."
@@ -43,126 +125,222 @@ def md(
     device: str = typer.Option(None, "--device", help="Batched replicas on cpu, gpu or auto."),
     threads: int = typer.Option(None, "--threads", help="CPU threads for batched replicas."),
 ) -> None:
-    """Molecular dynamics (NVE or NVT); velocities from the file or Maxwell-Boltzmann."""
-    if replicas is not None or device is not None:
-        _md_batch(path, model, scheme, replicas, temperature=temperature, steps=steps, dt=dt,
-                  thermostat=thermostat, seed=seed, out=out, stride=stride, final=final,
-                  device=device or "cpu", threads=threads, as_json=as_json, quiet=quiet)
-        return
-    try:
-        from pelkit.dynamics.md import MDSimulation
-        from pelkit.errors import InputError
-        from pelkit.io.formats import write_system
+    """Molecular dynamics (NVE or NVT); velocities from the file or Maxwell-Boltzmann.
 
-        if steps < 0:
-            raise InputError(f"--steps must be non-negative, got {steps}")
-        pot, system = _load(path, model, scheme)
-        sim = MDSimulation(pot, system, temperature, thermostat=thermostat, dt=dt, seed=seed)
-        with progress_bar("md", steps, enabled=not (quiet or as_json)) as update:
-            result = sim.run(steps, trajectory=out, stride=stride, progress=update)
-        if final is not None:
-            write_system(final, sim.system)
-        summary = result.summary()
-        summary.update(
-            n_particles=system.n_particles, model=pot.name, temperature_target=temperature,
-            trajectory=str(out) if out else None, final=str(final) if final else None,
+    Ctrl-C stops at the end of the current chunk, writes --final and the trajectory (which
+    --append continues), and exits with status 130."""
+    if steps < 0:
+        raise InputError(f"--steps must be non-negative, got {steps}")
+    if stride < 1:
+        raise InputError(f"--stride must be a positive integer, got {stride}")
+    if replicas is not None or device is not None:
+        if append:
+            raise InputError("--append continues one trajectory; it does not combine with "
+                             "--replicas or --device")
+        _md_batch(path, model, scheme, replicas, species_map, temperature=temperature,
+                  steps=steps, dt=dt, thermostat=thermostat, seed=seed, out=out, stride=stride,
+                  final=final, device=device or "cpu", threads=threads, as_json=as_json,
+                  quiet=quiet)
+        return
+    from pelkit.dynamics.md import MDBlowUp, MDSimulation, read_md_state
+    from pelkit.io.formats import write_system
+
+    state = None
+    if append:
+        if out is not None and not same_file(path, out):
+            raise InputError(f"--append continues {path} in place; --out must be omitted or "
+                             "name the same file")
+        out = path
+        if path.suffix.lower() not in H5_SUFFIXES:
+            raise InputError(f"--append needs an H5MD trajectory (.h5), got {path}")
+        state = read_md_state(path)  # raises one line for a missing or unreadable file
+        if state is None:
+            raise InputError(f"{path} holds no saved MD state (not written by `pelkit md`, or "
+                             "the run was killed); start a new trajectory from its last frame")
+        from pelkit.io.h5md import last_step
+
+        written = last_step(path)
+        if written is not None and written > state.step:
+            raise InputError(f"{path} has frames up to step {written} after its saved state "
+                             f"(step {state.step}): the run was killed; continue from its last "
+                             "frame into a new trajectory instead")
+        if abs(state.temperature - temperature) > 1e-12 * max(1.0, abs(temperature)):
+            raise InputError(f"{path} was run at T = {state.temperature:g}; --append keeps the "
+                             f"temperature (got -T {temperature:g})")
+    elif out is not None and path.exists() and same_file(path, out):
+        raise InputError(f"--out {out} is the input trajectory; add --append to continue it, "
+                         "or choose another --out")
+    check_output(out, suffixes=H5_SUFFIXES)
+    check_output(final, what="--final", configuration=True)
+
+    pot, system = load_model_system(path, model, scheme, species_map)
+    sim = MDSimulation(pot, system, temperature, thermostat=thermostat, dt=dt, seed=seed)
+    if state is not None:
+        sim.restore(state)
+    stop = StopRequest()
+    try:
+        with stop.installed(), progress_bar("md", steps, enabled=not (quiet or as_json)) as upd:
+            result = sim.run(steps, log_every=stride, trajectory=out, stride=stride,
+                             progress=upd, append=append, should_stop=stop)
+    except MDBlowUp as exc:
+        if out is not None and out.exists() and not append:
+            partial = mark_partial(out, str(exc))
+            fail(f"{exc}; the trajectory up to there is in {partial}")
+        raise
+    if final is not None:
+        write_system(final, sim.system)
+    summary = result.summary()
+    summary.update(
+        n_particles=system.n_particles, model=pot.name, temperature_target=temperature,
+        trajectory=str(out) if out else None, final=str(final) if final else None,
+        appended=append,
+    )
+    if result.interrupted:
+        written = [f"trajectory {out} (continue with --append)" if out else None,
+                   f"final state {final}" if final else None]
+        where = ", ".join(w for w in written if w) or "nothing written (no --out or --final)"
+        if as_json:
+            emit(summary, as_json)
+        sys.stderr.write(
+            f"pelkit: interrupted: stopped at step {result.start_step + result.steps} "
+            f"(t = {(result.start_step + result.steps) * dt:g} tau, {result.steps} of {steps} "
+            f"steps run); {where}\n"
         )
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+        raise SystemExit(EXIT_INTERRUPTED)
     human = (
-        f"{summary['steps']} steps of {thermostat} MD, N = {summary['n_particles']}\n"
-        f"mean temperature                    {summary['mean_temperature']:.6g}\n"
+        f"{summary['steps']} steps of {thermostat} MD, N = {summary['n_particles']}, "
+        f"steps {summary['start_step']} -> {summary['final_step']} "
+        f"(t = {summary['final_time']:g} tau)\n"
+        f"mean temperature                    {summary['mean_temperature']:.6g} eps/k_B\n"
         f"mean potential energy per particle  "
-        f"{summary['mean_potential_energy_per_particle']:.10g}\n"
-        f"mean pressure                       {summary['mean_pressure']:.6g}\n"
-        f"conserved-energy drift per particle {summary['conserved_drift_per_particle']:.3g}"
+        f"{summary['mean_potential_energy_per_particle']:.10g} eps\n"
+        f"mean pressure                       {summary['mean_pressure']:.6g} eps/sigma^3\n"
+        f"conserved-energy drift per particle {summary['conserved_drift_per_particle']:.3g} eps"
     )
     emit(summary, as_json, human)
 
 
-def _load_frames(path: Path, model: str, scheme: str | None):
-    from pelkit.io.frames import read_frames
-    from pelkit.models import get_model
-    from pelkit.models.base import match_species
-
-    pot = get_model(model, scheme)
-    return pot, [match_species(pot, s) for s in read_frames(path)]
-
-
-def _md_batch(path: Path, model: str, scheme: str | None, replicas: int | None, *,
-              as_json: bool, quiet: bool, **kwargs) -> None:
+def _md_batch(path: Path, model: str, scheme: str | None, replicas: int | None,
+              species_map: list[str] | None, *, as_json: bool, quiet: bool, **kwargs) -> None:
     """``pelkit md --replicas M`` / ``--device``: :func:`pelkit.cli.replicas.md_replicas`."""
-    try:
-        from pelkit.cli.replicas import md_replicas, starting_replicas
-        from pelkit.errors import InputError
+    from pelkit.cli.replicas import md_human, md_replicas, starting_replicas
 
-        if kwargs["steps"] < 0:
-            raise InputError(f"--steps must be non-negative, got {kwargs['steps']}")
-        if path.suffix in (".xyz", ".extxyz"):
-            pot, frames = _load_frames(path, model, scheme)
-        else:
-            pot, system = _load(path, model, scheme)
-            frames = [system]
-        summary = md_replicas(pot, starting_replicas(frames, replicas), progress=progress_bar,
-                              show=not (quiet or as_json), **kwargs)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
-    from pelkit.cli.replicas import md_human
-
+    if path.suffix in (".xyz", ".extxyz"):
+        pot, frames = load_model_frames(path, model, scheme, species_map)
+    else:
+        pot, system = load_model_system(path, model, scheme, species_map)
+        frames = [system]
+    summary = md_replicas(pot, starting_replicas(frames, replicas), progress=progress_bar,
+                          show=not (quiet or as_json), **kwargs)
     emit(summary, as_json, md_human(summary))
     if summary["failed_replicas"]:
-        raise SystemExit(1)
+        fail(f"{len(summary['failures'])} replica(s) blew up (see the warnings above)", 1)
 
 
+class QuenchProgress:
+    """A progress line on stderr for a long minimisation: every ``every`` seconds (after the
+    first ``every``), the iteration and the largest per-particle force reached."""
+
+    def __init__(self, fmax: float, enabled: bool, every: float = 2.0) -> None:
+        self.fmax = fmax
+        self.enabled = enabled
+        self.every = every
+        self.start = time.monotonic()
+        self.last = self.start
+        self.shown = False
+
+    def __call__(self, iteration: int, x, energy: float, gradient) -> bool:  # noqa: ANN001
+        if not self.enabled:
+            return False
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            g = gradient.reshape(-1, 3)
+            force = float((g * g).sum(axis=1).max() ** 0.5)
+            end = "\r" if sys.stderr.isatty() else "\n"
+            sys.stderr.write(
+                f"quench: iteration {iteration}, max force {force:.3g} eps/sigma (target "
+                f"{self.fmax:.3g}), {now - self.start:.0f} s{end}"
+            )
+            sys.stderr.flush()
+            self.shown = True
+        return False
+
+    def close(self) -> None:
+        """End a carriage-returned line."""
+        if self.shown and sys.stderr.isatty():
+            sys.stderr.write("\n")
+
+
+@cli_command
 def quench(
-    path: Path = typer.Argument(..., help="Configuration to quench (all frames of a "
-                                "multi-frame .xyz, .h5 or .dump file, in one batch)."),
-    model: str = typer.Option(..., "--model", "-m", help="Model name."),
+    path: Path = config_argument("Configuration to quench (all frames of a multi-frame .xyz, "
+                                 ".h5 or .dump file, in one batch)."),
+    model: str = model_option(),
     method: str = typer.Option("fire2", "--method", help="fire2, fire, lbfgs, cg or sd."),
-    fmax: float = typer.Option(1e-10, "--fmax", help="Max per-particle force at convergence."),
-    out: Path = typer.Option(None, "--out", help="Write the minimum here."),
-    scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    fmax: float = fmax_option(1e-10),
+    max_iterations: int = max_iterations_option(
+        200_000, "Stop after this many minimizer iterations (then: not converged, exit 1)."
+    ),
+    out: Path = out_option("Write the minimum (minima) here; only converged results keep "
+                           "this name (otherwise OUT.partial)."),
+    scheme: str = scheme_option(),
+    species_map: list[str] = species_map_option(),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
     device: str = typer.Option(None, "--device", help="Batched quench on cpu, gpu or auto."),
     threads: int = typer.Option(None, "--threads", help="CPU threads for a batched quench."),
 ) -> None:
-    """Quench a configuration (or every frame of a file) to its inherent structure."""
-    try:
-        from pelkit.cli.replicas import quench_frames, quench_human
-        from pelkit.errors import InputError
-        from pelkit.io.formats import write_system
-        from pelkit.landscape.quench import quench as run_quench
+    """Quench a configuration (or every frame of a file) to its inherent structure.
 
-        if not fmax > 0:
-            raise InputError(f"--fmax must be positive, got {fmax}")
-        pot, frames = _load_frames(path, model, scheme)
-        if len(frames) > 1 or device is not None:
-            summary = quench_frames(pot, frames, method=method, fmax=fmax, out=out,
-                                    device=device or "cpu", threads=threads)
-            batched = True
-        else:
-            batched = False
-            system = frames[0]
-            result = run_quench(pot, system, method=method, fmax=fmax)
-            if out is not None:
-                write_system(out, result.system)
-            summary = result.summary()
-            summary.update(model=pot.name, out=str(out) if out else None)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
-    if batched:
+    Exit status 1, with one line saying what was reached, when the tolerance is not met."""
+    from pelkit.cli.replicas import quench_frames, quench_human
+    from pelkit.io.formats import write_system
+    from pelkit.landscape.quench import quench as run_quench
+
+    if not fmax > 0:
+        raise InputError(f"--fmax must be positive, got {fmax}")
+    if max_iterations < 1:
+        raise InputError(f"--max-iterations must be a positive integer, got {max_iterations}")
+    check_output(out, configuration=True)
+    pot, frames = load_model_frames(path, model, scheme, species_map)
+    if len(frames) > 1 or device is not None:
+        summary = quench_frames(pot, frames, method=method, fmax=fmax, out=out,
+                                device=device or "cpu", threads=threads,
+                                max_iterations=max_iterations)
+        bad = summary["frames"] - summary["n_converged"]
+        if bad and out is not None:
+            summary["out"] = str(mark_partial(out, f"{bad} frames not converged"))
         emit(summary, as_json, quench_human(summary))
-        if summary["n_converged"] < summary["frames"]:
-            raise SystemExit(1)
+        if bad:
+            fail(f"{bad} of {summary['frames']} frames did not reach --fmax {fmax:.3g} eps/sigma"
+                 + (f"; minima written to {summary['out']}" if out is not None else ""), 1)
         return
+    watcher = QuenchProgress(fmax, enabled=not (quiet or as_json))
+    try:
+        result = run_quench(pot, frames[0], method=method, fmax=fmax,
+                            max_iterations=max_iterations, callback=watcher)
+    finally:
+        watcher.close()
+    summary = result.summary()
+    summary.update(model=pot.name, out=str(out) if out else None)
+    if out is not None:
+        write_system(out, result.system)
+        if not summary["converged"]:
+            summary["out"] = str(mark_partial(out, str(summary["stop_reason"])))
     human = (
-        f"{summary['method']}: e_IS = {summary['energy_per_particle']:.12g} per particle, "
-        f"max force {summary['max_force']:.3g}, {summary['iterations']} iterations, "
+        f"{summary['method']}: e_IS = {summary['energy_per_particle']:.12g} eps per particle, "
+        f"max force {summary['max_force']:.3g} eps/sigma, {summary['iterations']} iterations, "
         f"converged: {summary['converged']} ({summary['stop_reason']})"
     )
     emit(summary, as_json, human)
     if not summary["converged"]:
-        raise SystemExit(1)
+        fail(
+            f"quench did not reach --fmax {fmax:.3g}: max force {summary['max_force']:.3g} "
+            f"eps/sigma after {summary['iterations']} iterations ({summary['stop_reason']})"
+            + (f"; the last configuration is in {summary['out']}" if out is not None else ""),
+            1,
+        )
 
 
 def register(app: typer.Typer) -> None:

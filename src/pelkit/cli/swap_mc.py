@@ -12,13 +12,14 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import check_output, cli_command, emit, load_model_system, species_map_option
 
 
+@cli_command
 def swap_mc(
     path: Path = typer.Argument(..., help="Configuration file (.xyz with a diameter column)."),
     model: str = typer.Option("swap", "--model", "-m", help="Model name (see `pelkit models`)."),
-    temperature: float = typer.Option(..., "--temperature", "-T", help="Temperature (eps)."),
+    temperature: float = typer.Option(..., "--temperature", "-T", help="Temperature (eps/k_B)."),
     sweeps: int = typer.Option(..., "--sweeps", help="Production sweeps (N attempted moves)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (recorded in the output)."),
     p_swap: float = typer.Option(0.2, "--p-swap", help="Probability of a swap attempt."),
@@ -33,51 +34,45 @@ def swap_mc(
     ),
     scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
     out: Path = typer.Option(None, "--out", "-o", help="Write the final configuration here."),
+    species_map: list[str] = species_map_option(),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Metropolis swap Monte Carlo at fixed temperature, with the equilibrium verdict."""
-    try:
-        from pelkit.dynamics.swap_mc import run_swap_mc
-        from pelkit.io.formats import detect_format, read_system, write_system
-        from pelkit.models import get_model
-        from pelkit.models.base import match_species
+    from pelkit.dynamics.swap_mc import run_swap_mc
+    from pelkit.io.formats import write_system
 
-        if out is not None:
-            detect_format(out)  # fail on an unknown output format before running
-        pot = get_model(model, scheme)
-        system = match_species(pot, read_system(path))
-        kwargs = dict(
-            seed=seed, p_swap=p_swap, delta_max=delta_max, swap_bound=swap_bound,
-            tune_sweeps=tune_sweeps,
-        )
-        if quiet or as_json:
-            result, final = run_swap_mc(pot, system, temperature, sweeps, **kwargs)
-        else:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    check_output(out, configuration=True)  # before running
+    pot, system = load_model_system(path, model, scheme, species_map)
+    kwargs = dict(
+        seed=seed, p_swap=p_swap, delta_max=delta_max, swap_bound=swap_bound,
+        tune_sweeps=tune_sweeps,
+    )
+    if quiet or as_json:
+        result, final = run_swap_mc(pot, system, temperature, sweeps, **kwargs)
+    else:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-            with Progress(
-                TextColumn("swap MC"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-            ) as bar:
-                task = bar.add_task("sweeps", total=sweeps)
-                result, final = run_swap_mc(
-                    pot, system, temperature, sweeps,
-                    progress=lambda done, total: bar.update(task, completed=done),
-                    **kwargs,
-                )
-        verdict = result.diagnose()
-        if out is not None:
-            write_system(out, final)
-        summary = result.summary()
-        summary.update(file=str(path), out=None if out is None else str(out))
-        summary["equilibration"] = verdict.summary()
-        # the F_s curve is long; keep the JSON summary small
-        for key in ("lag_times", "fs"):
-            summary["equilibration"]["checks"]["fs_decay"].pop(key, None)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+        with Progress(
+            TextColumn("swap MC"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        ) as bar:
+            task = bar.add_task("sweeps", total=sweeps)
+            result, final = run_swap_mc(
+                pot, system, temperature, sweeps,
+                progress=lambda done, total: bar.update(task, completed=done),
+                **kwargs,
+            )
+    verdict = result.diagnose()
+    if out is not None:
+        write_system(out, final)
+    summary = result.summary()
+    summary.update(file=str(path), out=None if out is None else str(out))
+    summary["equilibration"] = verdict.summary()
+    # the F_s curve is long; keep the JSON summary small
+    for key in ("lag_times", "fs"):
+        summary["equilibration"]["checks"]["fs_decay"].pop(key, None)
     acc = summary["acceptance"]
 
     def pct(x: float | None) -> str:

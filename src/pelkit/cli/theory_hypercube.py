@@ -1,4 +1,4 @@
-"""``pelkit theory hypercube``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory hypercube``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :mod:`pelkit.theory.hypercube` (branches, onset, melting, OU rates),
 :mod:`pelkit.theory.hypercube_master` (exact master equation) and
@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, cli_command, emit
 from pelkit.errors import InputError
 
 #: Lattices up to this many states use the sparse 2-D generator; larger D the exact chains.
@@ -208,7 +207,7 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("hypercube")
+@cli_command
 def hypercube_command(
     beta: list[str] | None = typer.Option(
         None, "--beta", help="Inverse temperature(s); repeat or comma-separate (0.2,0.5,1)."
@@ -224,17 +223,20 @@ def hypercube_command(
     ),
 ) -> None:
     """Stillinger's hypercube model (seed 001): branches, melting, master-equation rates."""
-    try:
-        betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
-        result = hypercube_report(betas, D, n_rates, B)
-        figures: list[str] = []
-        if plot is not None:
-            from pelkit.plotting.hypercube import hypercube_figures
-            from pelkit.theory.fokker_planck import rate_comparison
+    check_output_folder(plot)
+    betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
+    result = hypercube_report(betas, D, n_rates, B)
+    figures: list[str] = []
+    if plot is not None:
+        from pelkit.plotting.hypercube import hypercube_figures
+        from pelkit.theory.fokker_planck import rate_comparison
 
-            comps = [rate_comparison(b, list(RATE_PLOT_DS), 3, B) for b in betas[:4]]
-            figures = [str(p) for p in hypercube_figures(plot, comparisons=comps)]
-            result["figures"] = figures
-        emit(result, as_json, _human(result, figures))
-    except Exception as exc:  # noqa: BLE001 - guard maps input errors, re-raises the rest
-        guard(exc)
+        comps = [rate_comparison(b, list(RATE_PLOT_DS), 3, B) for b in betas[:4]]
+        figures = [str(p) for p in hypercube_figures(plot, comparisons=comps)]
+        result["figures"] = figures
+    emit(result, as_json, _human(result, figures))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``hypercube`` to the ``theory`` group."""
+    app.command("hypercube")(hypercube_command)

@@ -1,4 +1,4 @@
-"""``pelkit theory master-equation``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory master-equation``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :func:`pelkit.theory.master_equation.solve_network` (seed 001 §III,
 SCIENCE.md §2.4). The network JSON format is documented in :mod:`pelkit.theory.master_equation`.
@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, cli_command, emit, json_option, plot_option
 from pelkit.errors import InputError
 
 
@@ -64,11 +63,12 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("master-equation")
+@cli_command
 def master_equation_command(
     network: Path = typer.Argument(..., help="Network JSON file (minima and transition states)."),
     temperature: float | None = typer.Option(
-        None, "--temperature", "-T", help="Temperature (k_B = 1); default: the file's value."
+        None, "--temperature", "-T",
+        help="Temperature (energy unit of the file, k_B = 1); default: the file's value.",
     ),
     times: list[str] | None = typer.Option(
         None, "--times", help="Times for p(t); repeat or comma-separate (0,1,10)."
@@ -77,34 +77,44 @@ def master_equation_command(
         None, "--start", help="Minimum id holding all probability at t = 0 (default: highest)."
     ),
     model: str | None = typer.Option(
-        None, "--model", help="Prefactor model: auto | symmetric | attempt | harmonic."
+        None, "--prefactor-model", help="Prefactor model: auto | symmetric | attempt | harmonic "
+        "(default: the file's, else auto)."
     ),
     n_rates: int | None = typer.Option(
         None, "--n-rates", help="Report only the lowest N rates (default: all, up to 2000 minima)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG figure into DIR."),
+    as_json: bool = json_option(),
+    plot: Path | None = plot_option(),
 ) -> None:
-    """Master equation on a network of minima: equilibrium, relaxation rates, p(t)."""
-    try:
-        from pelkit.theory.master_equation import NetworkWarning, load_network, solve_network
+    """Master equation on a network of minima: equilibrium, relaxation rates, p(t).
 
-        t = _times(times)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", NetworkWarning)
-            net = load_network(network)
-            result = solve_network(net, temperature, t, start, model, n_rates)
-        notes = [str(w.message) for w in caught if issubclass(w.category, NetworkWarning)]
-        for n in notes:
-            sys.stderr.write(f"pelkit: warning: {n}\n")
-        result["warnings"] = notes
-        result["network_file"] = str(network)
-        figures: list[str] = []
-        if plot is not None:
-            from pelkit.plotting.master_equation import plot_network_relaxation
+    NETWORK_SCHEMA"""
+    check_output_folder(plot)
+    from pelkit.theory.master_equation import NetworkWarning, load_network, solve_network
 
-            figures = [str(plot_network_relaxation(result, Path(plot) / "master_equation.png"))]
-            result["figures"] = figures
-        emit(result, as_json, _human(result, figures))
-    except Exception as exc:  # noqa: BLE001 - guard maps input errors, re-raises the rest
-        guard(exc)
+    t = _times(times)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NetworkWarning)
+        net = load_network(network)
+        result = solve_network(net, temperature, t, start, model, n_rates)
+    notes = [str(w.message) for w in caught if issubclass(w.category, NetworkWarning)]
+    for n in notes:
+        sys.stderr.write(f"pelkit: warning: {n}\n")
+    result["warnings"] = notes
+    result["network_file"] = str(network)
+    figures: list[str] = []
+    if plot is not None:
+        from pelkit.plotting.master_equation import plot_network_relaxation
+
+        figures = [str(plot_network_relaxation(result, Path(plot) / "master_equation.png"))]
+        result["figures"] = figures
+    emit(result, as_json, _human(result, figures))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``master-equation`` to the ``theory`` group."""
+    from pelkit.theory.network_schema import SCHEMA_SUMMARY
+
+    doc = master_equation_command.__doc__ or ""
+    master_equation_command.__doc__ = doc.replace("NETWORK_SCHEMA", SCHEMA_SUMMARY)
+    app.command("master-equation")(master_equation_command)

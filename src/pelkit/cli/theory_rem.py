@@ -1,4 +1,4 @@
-"""``pelkit theory rem``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory rem``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :func:`pelkit.theory.rem_report.rem_report` (seed 000, SCIENCE.md section 6).
 """
@@ -11,8 +11,7 @@ from typing import Any
 
 import typer
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, cli_command, emit
 from pelkit.errors import InputError
 
 
@@ -77,7 +76,7 @@ def _human(result: dict[str, Any], plots: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("rem")
+@cli_command
 def rem_command(
     delta: float = typer.Option(10.0, "--delta", help="Width Delta of the energy distribution."),
     n_regions: int = typer.Option(100, "--n-regions", "-N", help="Number N of regions."),
@@ -90,11 +89,13 @@ def rem_command(
         1.0, "--neighbor-width", help="c: neighbour energies ~ N(eps, (c Delta)^2); 1 = seed."
     ),
     r0: float = typer.Option(1.0, "--r0", help="Rate prefactor R0."),
-    temperatures: str = typer.Option(
-        "1,1.5,2,2.5,3,3.5,4", "--temperatures", "-T", help="Comma list: exact tables and fits."
+    temperatures: list[str] | None = typer.Option(
+        None, "--temperatures", "-T", help="Temperatures (energy unit, k_B = 1) of the exact "
+        "tables and fits; repeat or comma-separate (default 1,1.5,2,2.5,3,3.5,4)."
     ),
-    sample_temperatures: str = typer.Option(
-        "3,4,5,6", "--sample-temperatures", help="Comma list: sampled check."
+    sample_temperatures: list[str] | None = typer.Option(
+        None, "--sample-temperatures", help="Temperatures of the sampled check; repeat or "
+        "comma-separate (default 3,4,5,6)."
     ),
     no_sample: bool = typer.Option(False, "--no-sample", help="Skip the sampled REM."),
     n_states: int = typer.Option(262144, "--n-states", "-M", help="Sampled states M."),
@@ -107,73 +108,79 @@ def rem_command(
     plot: Path | None = typer.Option(None, "--plot", help="Write PNG figures into DIR."),
 ) -> None:
     """Random energy model (seed 000): f_u, S and hopping rates, exact and sampled."""
-    try:
-        from pelkit.theory.rem import REMParameters
-        from pelkit.theory.rem_report import rem_report
+    from pelkit.theory.rem import REMParameters
+    from pelkit.theory.rem_report import rem_report
 
-        params = REMParameters(
-            delta=delta,
-            n_regions=n_regions,
-            v=v,
-            eps=eps,
-            log_omega=log_omega,
-            neighbor_width=neighbor_width,
-            r0=r0,
+    params = REMParameters(
+        delta=delta,
+        n_regions=n_regions,
+        v=v,
+        eps=eps,
+        log_omega=log_omega,
+        neighbor_width=neighbor_width,
+        r0=r0,
+    )
+    temps = parse_float_list(",".join(temperatures or ["1,1.5,2,2.5,3,3.5,4"]),
+                             "--temperatures")
+    s_temps = (
+        None if no_sample else parse_float_list(
+            ",".join(sample_temperatures or ["3,4,5,6"]), "--sample-temperatures"
         )
-        temps = parse_float_list(temperatures, "--temperatures")
-        s_temps = (
-            None if no_sample else parse_float_list(sample_temperatures, "--sample-temperatures")
+    )
+    check_output_folder(plot)
+    if bins < 1:
+        raise InputError(f"--bins must be a positive integer, got {bins}")
+    result, _sample = rem_report(
+        params,
+        temperatures=temps,
+        sample_temperatures=s_temps,
+        n_states=n_states,
+        neighbors=neighbors,
+        seed=seed,
+        n_bins=bins,
+    )
+    plots: list[str] = []
+    if plot is not None:
+        from pelkit.plotting.rem import (
+            plot_entropy_vs_ln_f_u,
+            plot_f_u_vs_energy,
+            plot_rate_vs_f_u,
         )
-        if bins < 1:
-            raise InputError(f"--bins must be a positive integer, got {bins}")
-        result, _sample = rem_report(
-            params,
-            temperatures=temps,
-            sample_temperatures=s_temps,
-            n_states=n_states,
-            neighbors=neighbors,
-            seed=seed,
-            n_bins=bins,
-        )
-        plots: list[str] = []
-        if plot is not None:
-            from pelkit.plotting.rem import (
-                plot_entropy_vs_ln_f_u,
-                plot_f_u_vs_energy,
-                plot_rate_vs_f_u,
-            )
 
-            if plot.exists() and not plot.is_dir():
-                raise InputError(f"--plot must be a directory, got the file {plot}")
-            sampled = result.get("sampled")
-            table = sampled["table"] if sampled else None
-            if sampled:
-                plots.append(
-                    str(
-                        plot_f_u_vs_energy(
-                            sampled["binned_f_u"], params, plot / "rem_f_u_vs_energy.png"
-                        )
-                    )
-                )
-            if len(temps) >= 2:
-                plots.append(
-                    str(
-                        plot_entropy_vs_ln_f_u(
-                            result["exact"],
-                            params,
-                            plot / "rem_entropy_vs_ln_f_u.png",
-                            sampled=table,
-                        )
-                    )
-                )
+        if plot.exists() and not plot.is_dir():
+            raise InputError(f"--plot must be a directory, got the file {plot}")
+        sampled = result.get("sampled")
+        table = sampled["table"] if sampled else None
+        if sampled:
             plots.append(
                 str(
-                    plot_rate_vs_f_u(
-                        result["exact"], params, plot / "rem_rate_vs_f_u.png", sampled=table
+                    plot_f_u_vs_energy(
+                        sampled["binned_f_u"], params, plot / "rem_f_u_vs_energy.png"
                     )
                 )
             )
-        result["figures"] = plots
-        emit(result, as_json, _human(result, plots))
-    except Exception as exc:  # noqa: BLE001 - input errors become one line and exit 2
-        guard(exc)
+        if len(temps) >= 2:
+            plots.append(
+                str(
+                    plot_entropy_vs_ln_f_u(
+                        result["exact"],
+                        params,
+                        plot / "rem_entropy_vs_ln_f_u.png",
+                        sampled=table,
+                    )
+                )
+            )
+        plots.append(
+            str(
+                plot_rate_vs_f_u(
+                    result["exact"], params, plot / "rem_rate_vs_f_u.png", sampled=table
+                )
+            )
+        )
+    result["figures"] = plots
+    emit(result, as_json, _human(result, plots))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``rem`` to the ``theory`` group."""
+    app.command("rem")(rem_command)

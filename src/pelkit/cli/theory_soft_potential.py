@@ -1,4 +1,4 @@
-"""``pelkit theory soft-potential``: registered on :data:`pelkit.cli.theory.theory_app`.
+"""``pelkit theory soft-potential``: registered by :mod:`pelkit.cli.theory`.
 
 A thin wrapper over :mod:`pelkit.theory.soft_potential` (seed 002, SCIENCE.md section 8).
 
@@ -17,8 +17,7 @@ from typing import Any
 import typer
 from scipy import constants
 
-from pelkit.cli.common import emit, guard
-from pelkit.cli.theory import theory_app
+from pelkit.cli.common import check_output_folder, cli_command, emit
 from pelkit.errors import InputError
 
 
@@ -105,7 +104,7 @@ def _human(result: dict[str, Any], plots: list[str]) -> str:
     return "\n".join(lines)
 
 
-@theory_app.command("soft-potential")
+@cli_command
 def soft_potential_command(
     eps_m_over_kt: float = typer.Option(
         5.0, "--eps-m-over-kT", help="eps_m/kT (seed: ~3 at T_m, ~5 at T_g)."
@@ -124,29 +123,32 @@ def soft_potential_command(
     plot: Path | None = typer.Option(None, "--plot", help="Write the Fig 8 PNG into DIR."),
 ) -> None:
     """Buchenau's soft-potential model (seed 002): soft-mode stability and crossover."""
-    try:
-        if not math.isfinite(eps_m_over_kt) or eps_m_over_kt <= 0.0:
-            raise InputError(f"--eps-m-over-kT must be positive, got {eps_m_over_kt}")
-        from pelkit.theory.soft_potential import soft_potential_report
+    check_output_folder(plot)
+    if not math.isfinite(eps_m_over_kt) or eps_m_over_kt <= 0.0:
+        raise InputError(f"--eps-m-over-kT must be positive, got {eps_m_over_kt}")
+    from pelkit.theory.soft_potential import soft_potential_report
 
-        result, curve = soft_potential_report(eps_m_over_kt, points, eta_prime_min, eta_prime_max)
-        result["crossover"] = _crossover(t_star, nu_c, mass_u, glass, t_g, eps_m_over_kt)
-        plots: list[str] = []
-        if plot is not None:
-            from pelkit.plotting.soft_potential import plot_stability_curves
-            from pelkit.theory.soft_potential import stability_curve
+    result, curve = soft_potential_report(eps_m_over_kt, points, eta_prime_min, eta_prime_max)
+    result["crossover"] = _crossover(t_star, nu_c, mass_u, glass, t_g, eps_m_over_kt)
+    plots: list[str] = []
+    if plot is not None:
+        from pelkit.plotting.soft_potential import plot_stability_curves
+        from pelkit.theory.soft_potential import stability_curve
 
-            if plot.exists() and not plot.is_dir():
-                raise InputError(f"--plot must be a directory, got the file {plot}")
-            curves = [
-                stability_curve(a, points, eta_prime_min, eta_prime_max)
-                for a in (3.0, 5.0)
-                if a != eps_m_over_kt
-            ]
-            curves.append(curve)
-            curves.sort(key=lambda c: c.beta_eps_m)
-            plots.append(str(plot_stability_curves(curves, plot / "soft_potential_fig8.png")))
-        result["figures"] = plots
-        emit(result, as_json, _human(result, plots))
-    except Exception as exc:  # noqa: BLE001 - input errors become one line and exit 2
-        guard(exc)
+        if plot.exists() and not plot.is_dir():
+            raise InputError(f"--plot must be a directory, got the file {plot}")
+        curves = [
+            stability_curve(a, points, eta_prime_min, eta_prime_max)
+            for a in (3.0, 5.0)
+            if a != eps_m_over_kt
+        ]
+        curves.append(curve)
+        curves.sort(key=lambda c: c.beta_eps_m)
+        plots.append(str(plot_stability_curves(curves, plot / "soft_potential_fig8.png")))
+    result["figures"] = plots
+    emit(result, as_json, _human(result, plots))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``soft-potential`` to the ``theory`` group."""
+    app.command("soft-potential")(soft_potential_command)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import cli_command, emit
 
 
+@cli_command
 def tunnel(
     path: Path = typer.Argument(..., help="NEB path file (.h5, format pelkit-neb-path)."),
     units: str = typer.Option(
@@ -43,23 +44,20 @@ def tunnel(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Tunnel splitting E_t = E_1 - E_0 along a double-well path, and whether the TLS is active."""
-    try:
-        from pelkit.landscape.tunneling import tunnel_from_path_file, unit_system
+    from pelkit.landscape.tunneling import tunnel_from_path_file, unit_system
 
-        system = unit_system(
-            units,
-            hbar_tilde=hbar,
-            threshold=threshold,
-            epsilon_j=epsilon_j,
-            sigma_m=sigma_m,
-            mass_kg=mass_kg,
-            t_q_kelvin=tq_kelvin,
-        )
-        result, data = tunnel_from_path_file(
-            path, system, omega_a=omega_a, omega_b=omega_b, n_levels=levels, rtol=rtol
-        )
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+    system = unit_system(
+        units,
+        hbar_tilde=hbar,
+        threshold=threshold,
+        epsilon_j=epsilon_j,
+        sigma_m=sigma_m,
+        mass_kg=mass_kg,
+        t_q_kelvin=tq_kelvin,
+    )
+    result, data = tunnel_from_path_file(
+        path, system, omega_a=omega_a, omega_b=omega_b, n_levels=levels, rtol=rtol
+    )
     active = system.is_active(result.splitting)
     out = {
         "file": str(path),

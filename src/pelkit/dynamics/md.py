@@ -16,6 +16,7 @@ Units: time in tau = sigma sqrt(m/eps); temperature in eps/k_B; pressure in eps/
 
 from __future__ import annotations
 
+import json
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,8 @@ class MDResult:
             kinetic_energy_per_particle, conserved_energy_per_particle, pressure.
         conserved_drift_per_particle: last minus first logged conserved energy per particle.
         thermostat, seed, wall_time (s), neighbor_builds.
+        interrupted: the run stopped early at a checkpoint (``should_stop`` returned True).
+        start_step: the step the run started from (0, or the step of a continued run).
     """
 
     steps: int
@@ -86,6 +89,8 @@ class MDResult:
     wall_time: float
     neighbor_builds: int
     extra: dict = field(default_factory=dict)
+    interrupted: bool = False
+    start_step: int = 0
 
     def summary(self) -> dict:
         """The JSON summary printed by ``pelkit md --json``."""
@@ -105,12 +110,92 @@ class MDResult:
                 else None
             ),
             "neighbor_builds": self.neighbor_builds,
+            "start_step": self.start_step,
+            "final_step": self.start_step + self.steps,
+            "final_time": (self.start_step + self.steps) * self.dt,
+            "interrupted": self.interrupted,
         }
 
 
 def len_or_zero(value: int | None) -> int:
     """``value`` or 0 (helper for optional counts)."""
     return int(value) if value else 0
+
+
+@dataclass
+class MDState:
+    """The complete state of an :class:`MDSimulation` between two chunks, for exact restarts.
+
+    Arrays: positions (N, 3) wrapped, sigma; velocities (N, 3) sigma/tau; images (N, 3) int64;
+    forces (N, 3) eps/sigma at ``positions``; q, xi, vxi (chain_length,) Nose-Hoover chain
+    masses, positions and velocities; list_reference (N, 3) positions at the last neighbour-list
+    build. Scalars: step, dt (tau), temperature (eps/k_B), thermostat, seed, tau, gamma, skin,
+    energy (eps), virial (eps), work (eps, injected by Bussi/Langevin), list_width, and
+    rng_state (the JSON of NumPy's bit-generator state, which seeds the following chunks).
+    """
+
+    step: int
+    dt: float
+    temperature: float
+    thermostat: str
+    seed: int
+    tau: float
+    gamma: float
+    skin: float
+    positions: NDArray[np.float64]
+    velocities: NDArray[np.float64]
+    images: NDArray[np.int64]
+    forces: NDArray[np.float64]
+    energy: float
+    virial: float
+    q: NDArray[np.float64]
+    xi: NDArray[np.float64]
+    vxi: NDArray[np.float64]
+    work: float
+    list_reference: NDArray[np.float64]
+    list_width: int
+    rng_state: str
+
+
+MD_STATE_GROUP = "parameters/pelkit_md_state"
+_STATE_ARRAYS = ("positions", "velocities", "images", "forces", "q", "xi", "vxi",
+                 "list_reference")
+
+
+def write_md_state(writer, state: MDState) -> None:  # noqa: ANN001 - h5md.TrajectoryWriter
+    """Store ``state`` in the trajectory file of ``writer`` (group ``/parameters/
+    pelkit_md_state``, replacing an older one)."""
+    arrays = {k: getattr(state, k) for k in _STATE_ARRAYS}
+    attrs = {k: v for k, v in vars(state).items() if k not in _STATE_ARRAYS}
+    writer.write_group(MD_STATE_GROUP, arrays, attrs)
+
+
+def read_md_state(path: str | Path) -> MDState | None:
+    """The state stored by :func:`write_md_state` in an H5MD file, or None if it has none."""
+    from pelkit.io.h5md import read_group
+
+    found = read_group(path, MD_STATE_GROUP)
+    if found is None:
+        return None
+    arrays, attrs = found
+    try:
+        return MDState(
+            step=int(attrs["step"]), dt=float(attrs["dt"]),
+            temperature=float(attrs["temperature"]), thermostat=str(attrs["thermostat"]),
+            seed=int(attrs["seed"]), tau=float(attrs["tau"]), gamma=float(attrs["gamma"]),
+            skin=float(attrs["skin"]), energy=float(attrs["energy"]),
+            virial=float(attrs["virial"]), work=float(attrs["work"]),
+            list_width=int(attrs["list_width"]), rng_state=str(attrs["rng_state"]),
+            **{k: arrays[k] for k in _STATE_ARRAYS},
+        )
+    except KeyError as exc:
+        raise InputError(f"{path}: the saved MD state is incomplete (no {exc})") from None
+
+
+def _multiples(start: int, end: int, every: int) -> range:
+    """Multiples of ``every`` in (start, end]."""
+    first = (start // every + 1) * every
+    return range(first, end + 1, every)
 
 
 class MDSimulation:
@@ -290,20 +375,35 @@ class MDSimulation:
         trajectory: str | Path | None = None,
         stride: int = 100,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        append: bool = False,
+        should_stop: Callable[[], bool] | None = None,
     ) -> MDResult:
         """Run ``n_steps`` steps, logging every ``log_every`` (default ~200 log points) and
-        writing an H5MD trajectory every ``stride`` steps when ``trajectory`` is given."""
+        writing an H5MD trajectory every ``stride`` steps when ``trajectory`` is given.
+
+        Log and trajectory steps are absolute (multiples of ``log_every`` and ``stride`` counted
+        from step 0), so a continued simulation (:meth:`restore`) logs and samples where an
+        uninterrupted one would. With ``append`` the trajectory file is continued (its frames
+        up to the current step are kept; see :class:`pelkit.io.h5md.TrajectoryWriter`).
+        ``should_stop()`` is asked at every checkpoint; when it returns True the run ends there
+        (``MDResult.interrupted``). The trajectory file always ends with the state needed to
+        continue the run exactly (:meth:`state`, stored by :func:`write_md_state`).
+        """
         if n_steps < 0:
             raise InputError(f"number of steps must be non-negative, got {n_steps}")
         n = self.system.n_particles
         log_every = int(log_every or max(1, n_steps // 200))
+        if log_every < 1:
+            raise InputError("log_every must be a positive integer")
         if trajectory is not None and stride < 1:
             raise InputError("trajectory stride must be a positive integer")
-        checkpoints = sorted(
-            set(range(0, n_steps + 1, log_every))
-            | ({*range(0, n_steps + 1, stride)} if trajectory is not None else set())
-            | {n_steps}
-        )
+        start_step = self.step
+        end = start_step + int(n_steps)
+        marks = set(_multiples(start_step, end, log_every)) | {start_step, end}
+        if trajectory is not None:
+            marks |= set(_multiples(start_step, end, stride))
+        checkpoints = sorted(marks)
         log: dict[str, list[float]] = {k: [] for k in _LOG_KEYS}
         writer = None
         if trajectory is not None:
@@ -311,26 +411,35 @@ class MDSimulation:
 
             writer = TrajectoryWriter(
                 trajectory, self.snapshot(), stride=stride, velocities=True, dt=self.dt,
-                observable_stride=log_every,
+                observable_stride=log_every, mode="a" if append else "w",
             )
-        start_step = self.step
         sums = np.zeros(3)
+        interrupted = False
         t0 = _time.perf_counter()
         try:
-            done = 0
             for target in checkpoints:
-                if target > done:
-                    sums += self.advance(target - done)
-                    done = target
+                if target > self.step:
+                    sums += self.advance(target - self.step)
                     if progress is not None:
-                        progress(done, n_steps)
-                if target % log_every == 0 or target == n_steps:
+                        progress(self.step - start_step, n_steps)
+                logged = target % log_every == 0 or target in (start_step, end)
+                if logged:
                     self._log(log)
-                if writer is not None and target % stride == 0:
+                # a continued file already holds what belongs to the start step
+                fresh = writer is not None and not (append and target == start_step)
+                if fresh and (target % stride == 0 or target % log_every == 0):
+                    assert writer is not None
                     writer.append(
                         self.snapshot(), self.step,
                         observables=_observables(log) if target % log_every == 0 else None,
                     )
+                if target < end and should_stop is not None and should_stop():
+                    interrupted = True
+                    if not logged:
+                        self._log(log)
+                    break
+            if writer is not None:
+                write_md_state(writer, self.state())
         finally:
             if writer is not None:
                 writer.close()
@@ -358,7 +467,80 @@ class MDSimulation:
             wall_time=wall,
             neighbor_builds=self.calc.verlet.builds,
             extra={"n_particles": n},
+            interrupted=interrupted,
+            start_step=start_step,
         )
+
+    # ---------------------------------------------------------------- restart state
+    def state(self) -> MDState:
+        """Everything needed to continue this simulation exactly (see :class:`MDState`)."""
+        vl = self.calc.verlet
+        assert vl.reference is not None
+        return MDState(
+            step=self.step,
+            dt=self.dt,
+            temperature=self.temperature,
+            thermostat=self.thermostat,
+            seed=self.seed,
+            tau=self.tau,
+            gamma=self.gamma,
+            skin=vl.skin,
+            positions=self.pos.copy(),
+            velocities=self.vel.copy(),
+            images=self.images.copy(),
+            forces=self.forces.copy(),
+            energy=float(self.energy),
+            virial=float(self.virial),
+            q=self.q.copy(),
+            xi=self.xi.copy(),
+            vxi=self.vxi.copy(),
+            work=float(self.work),
+            list_reference=vl.reference.copy(),
+            list_width=int(vl.width),
+            rng_state=json.dumps(self.rng.bit_generator.state),
+        )
+
+    def restore(self, state: MDState) -> None:
+        """Continue from ``state`` (written by :meth:`state`): positions, velocities, images,
+        forces, thermostat variables, the neighbour list (rebuilt around the same reference
+        positions, so pair order and rebuild steps are those of the uninterrupted run) and the
+        random state. The model, masses and box are this simulation's; N must agree."""
+        n = self.system.n_particles
+        if state.positions.shape != (n, 3):
+            raise InputError(
+                f"the saved MD state has {state.positions.shape[0]} particles, the system {n}"
+            )
+        if state.thermostat != self.thermostat or state.dt != self.dt:
+            raise InputError(
+                f"the saved run used thermostat {state.thermostat} and dt {state.dt:g}; this "
+                f"one {self.thermostat} and dt {self.dt:g}: a continuation must keep them"
+            )
+        if state.q.shape != self.q.shape:
+            raise InputError("the saved Nose-Hoover chain has another length")
+        self.temperature = float(state.temperature)
+        self.tau = float(state.tau)
+        self.gamma = float(state.gamma)
+        self.step = int(state.step)
+        self.pos = np.ascontiguousarray(state.positions, dtype=np.float64).copy()
+        self.vel = np.ascontiguousarray(state.velocities, dtype=np.float64).copy()
+        self.images = np.ascontiguousarray(state.images, dtype=np.int64).copy()
+        self.q = np.array(state.q, dtype=np.float64)
+        self.xi = np.array(state.xi, dtype=np.float64)
+        self.vxi = np.array(state.vxi, dtype=np.float64)
+        self.work = float(state.work)
+        vl = self.calc.verlet
+        ref = np.ascontiguousarray(state.list_reference, dtype=np.float64)
+        self._prepare_list(ref)
+        if vl.width != state.list_width and state.list_width >= vl.width:
+            vl.width = int(state.list_width)
+            vl.build(ref)
+        self.forces = np.ascontiguousarray(state.forces, dtype=np.float64).copy()
+        self.energy = float(state.energy)
+        self.virial = float(state.virial)
+        self.rng.bit_generator.state = json.loads(state.rng_state)
+        self.system.positions = self.pos.copy()
+        self.system.velocities = self.vel.copy()
+        self.system.images = self.images.copy()
 
     def _log(self, log: dict[str, list[float]]) -> None:
         n = self.system.n_particles

@@ -16,6 +16,8 @@ File layout (H5MD 1.1, de Buyl et al., Comput. Phys. Commun. 185, 1546 (2014))::
         diameter               (N,) float64 diameters sigma_i (fixed; diameter models only)
     /observables/<name>/{step,time,value}   value (n,) float64 scalar per written step
     /parameters                attrs species_names, pelkit_version, has_species
+        pelkit_md_state        (written by pelkit.dynamics.md) the exact state at the last
+                               step, for continuing the run (``pelkit md --append``)
 
 Unwrapped positions are ``position + image * edges``. Every time-dependent element has its own
 ``step`` (int64) and ``time`` (float64, tau) datasets. Datasets are chunked and resizable along
@@ -44,7 +46,10 @@ from pelkit.errors import InputError
 from pelkit.io._text import default_species_names
 from pelkit.system import Box, System
 
-__all__ = ["Observable", "Trajectory", "TrajectoryWriter", "read_observable", "read_trajectory"]
+__all__ = [
+    "Observable", "Trajectory", "TrajectoryWriter", "last_step", "read_group", "read_observable",
+    "read_trajectory",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -370,6 +375,21 @@ class TrajectoryWriter:
         self._pending_observables.clear()
         self._pending_observable_rows = 0
 
+    def write_group(
+        self, name: str, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any]
+    ) -> None:
+        """Store a group ``name`` (e.g. ``"parameters/pelkit_md_state"``) of datasets and scalar
+        attributes, replacing an older group of that name (used for restart states)."""
+        f = self._file
+        if name in f:
+            del f[name]
+        group = f.create_group(name)
+        for key, value in arrays.items():
+            group.create_dataset(key, data=np.asarray(value))
+        for key, value in attrs.items():
+            group.attrs[key] = value
+        f.flush()
+
     def flush(self) -> None:
         """Write the buffered rows and push everything to disk."""
         self._write_pending()
@@ -476,6 +496,33 @@ def read_observable(path: str | os.PathLike, name: str) -> Observable:
             raise InputError(f"{os.fspath(path)} has no observable {name!r}")
         steps, times, values = _read_element(f["observables"][name])
     return Observable(steps, times, values.astype(np.float64))
+
+
+def last_step(path: str | os.PathLike) -> int | None:
+    """Step of the last complete position frame of an H5MD file (None when it has none)."""
+    with _open(path, "r") as f:
+        if "particles/all/position" not in f:
+            return None
+        position = f["particles/all/position"]
+        n = _element_length(position)
+        return int(position["step"][n - 1]) if n else None
+
+
+def read_group(
+    path: str | os.PathLike, name: str
+) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """The datasets and attributes of group ``name`` written by
+    :meth:`TrajectoryWriter.write_group`, or None when the file has no such group."""
+    with _open(path, "r") as f:
+        if name not in f or not isinstance(f[name], h5py.Group):
+            return None
+        group = f[name]
+        arrays = {k: np.asarray(v[()]) for k, v in group.items() if isinstance(v, h5py.Dataset)}
+        attrs = {
+            k: (v.decode() if isinstance(v, bytes) else v.item() if hasattr(v, "item") else v)
+            for k, v in group.attrs.items()
+        }
+    return arrays, attrs
 
 
 def read_trajectory(path: str | os.PathLike, *, velocities: bool = True) -> Trajectory:

@@ -26,6 +26,7 @@ Mixing rules give (eps_ij, sigma_ij) for a pair:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -261,34 +262,54 @@ class PairPotential:
         }
 
 
-def match_species(model: PairPotential, system):  # noqa: ANN001, ANN201 - System in, System out
+def match_species(  # noqa: ANN201 - System in, System out
+    model: PairPotential, system, species_map: Mapping[str, str] | None = None  # noqa: ANN001
+):
     """Return ``system`` with species codes renumbered to the model's ``species_names``.
 
     Files name species (e.g. "A", "B"); the model's tables are indexed by its own name order.
-    Diameter models need ``system.diameters``; species models need known species names.
+    Diameter models need ``system.diameters``; species models need known species names: a
+    species present in the file that the model does not know is an error (never silently
+    treated as another), unless ``species_map`` maps it explicitly, e.g. ``{"B": "A"}`` to
+    treat the file's B particles as the model's A.
     """
+    species_map = dict(species_map or {})
     if not model.uses_species:
+        if species_map:
+            raise InputError(f"model {model.name!r} uses diameters, not species; a species map "
+                             "does not apply")
         if system.diameters is None:
             raise InputError(
                 f"model {model.name!r} needs per-particle diameters (a 'diameter' column)"
             )
         return system
+    for target in species_map.values():
+        if target not in model.species_names:
+            raise InputError(
+                f"species map target {target!r} is not a species of model {model.name!r} "
+                f"(species {', '.join(model.species_names)})"
+            )
     if system.species is None:
         if model.epsilon.shape[0] == 1:
             return system
         raise InputError(f"model {model.name!r} needs species labels {model.species_names}")
     names = [system.species_names[int(c)] for c in range(len(system.species_names))]
-    mapping = np.empty(len(names), dtype=np.int64)
+    present = set(np.unique(system.species).tolist())
+    mapping = np.zeros(len(names), dtype=np.int64)
+    unknown = []
     for code, name in enumerate(names):
-        if name in model.species_names:
-            mapping[code] = model.species_names.index(name)
-        elif model.epsilon.shape[0] == 1:
-            mapping[code] = 0
-        else:
-            raise InputError(
-                f"species {name!r} is not part of model {model.name!r} "
-                f"(species {', '.join(model.species_names)})"
-            )
+        target = species_map.get(name, name)
+        if target in model.species_names:
+            mapping[code] = model.species_names.index(target)
+        elif code in present:
+            unknown.append(name)
+    if unknown:
+        raise InputError(
+            f"species {', '.join(map(repr, unknown))} of the configuration "
+            f"{'is' if len(unknown) == 1 else 'are'} not part of model {model.name!r} (species "
+            f"{', '.join(model.species_names)}); map {'it' if len(unknown) == 1 else 'them'} "
+            f"explicitly, e.g. --species-map {unknown[0]}={model.species_names[0]}"
+        )
     new = system.copy()
     new.species = mapping[system.species]
     new.species_names = tuple(model.species_names)

@@ -39,6 +39,7 @@ Network JSON format (``load_network``)::
       "energy_unit": "epsilon",            optional, free text
       "temperature": 0.5,                  optional default temperature (k_B = 1)
       "prefactor_model": "auto",           optional: auto | symmetric | attempt | harmonic
+      "metadata": {...},                   optional, free-form (also allowed in every entry)
       "minima": [                          required, >= 1 entries
         {"id": "A",                        required, string or integer, unique
          "energy": -3.0,                   required, finite (total energy of the minimum)
@@ -60,10 +61,11 @@ Network JSON format (``load_network``)::
       ]
     }
 
-Extra keys are kept and ignored (a NEB study may store file names, path lengths, ...). Bad
-content raises :class:`pelkit.errors.InputError`; a saddle joining a minimum to itself is
-skipped with a warning; a disconnected network gives a :class:`NetworkWarning` and its
-spectrum has one zero eigenvalue per connected component.
+The schema is validated with pydantic (:mod:`pelkit.theory.network_schema`): unknown keys are
+errors; free-form data (file names, path lengths, ...) goes under a ``"metadata"`` object at the
+top level or in any entry, and is kept. Bad content raises :class:`pelkit.errors.InputError`;
+a saddle joining a minimum to itself is skipped with a warning; a disconnected network gives a
+:class:`NetworkWarning` and its spectrum has one zero eigenvalue per connected component.
 """
 
 from __future__ import annotations
@@ -258,8 +260,9 @@ def _parse_ts(entry: Any, k: int, energies: dict[str, float]) -> TransitionState
 
 def network_from_dict(data: Any) -> Network:
     """Validate a decoded network JSON object (format in the module docstring) into a Network."""
-    if not isinstance(data, dict):
-        raise InputError("a network must be a JSON object with 'minima' and 'transition_states'.")
+    from pelkit.theory.network_schema import validate_network_data
+
+    validate_network_data(data)  # the schema: types, required keys, no unknown keys
     if "minima" not in data:
         raise InputError("the network has no 'minima' list.")
     mins_raw = data["minima"]

@@ -12,6 +12,9 @@ fig1_eis_distributions.png             P(e_IS, T) with Gaussian fits and P(<e_IS
                                        sigma^2 = N^2 var(e_IS) per T against the seed's 18 +- 2
 fig2_trajectories.png                  MSD_i(t) and e_IS(t) of the most and least mobile replica
                                        at the lowest T, with the averaged MSD and t_MSD=1 (Fig 2)
+fig2_msd_loglog.png                    replica-averaged MSD_A(t) of every T on log-log axes with
+                                       the ballistic (3 T t^2), plateau and diffusive (6 D t)
+                                       regimes marked
 fig3_collapse.png                      D_i against <e_IS>_i per T; T ln(D_i/D_inf) against
                                        <e_IS>_i with the fit -1/(a0 - a1 (e - a2)^2) (Fig 3)
 fig4_sconf.png                         s_c(e) = B / f(e) from the fit with s_c,i = B / f_i
@@ -29,6 +32,7 @@ Energies per particle (epsilon), T in epsilon/k_B, times in tau, D in sigma^2/ta
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,8 @@ __all__ = [
     "make_figures",
     "plot_eis_distributions",
     "plot_trajectories",
+    "plot_msd_loglog",
+    "msd_plateau",
     "plot_collapse",
     "plot_sconf",
     "plot_diffusion",
@@ -55,6 +61,7 @@ __all__ = [
 FIGURES = (
     "fig1_eis_distributions.png",
     "fig2_trajectories.png",
+    "fig2_msd_loglog.png",
     "fig3_collapse.png",
     "fig4_sconf.png",
     "fig5_diffusion.png",
@@ -146,6 +153,17 @@ def _f(e: np.ndarray, a: np.ndarray) -> np.ndarray:
     g = a[0] - a[1] * (e - a[2]) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(g > 0, 1.0 / g, np.nan)
+
+
+#: A model <D><1/D> above this is reported as diverging (its <1/D> is dominated by the
+#: deepest basins allowed by the cut-off), not plotted or printed as a number.
+DINVD_DIVERGES = 1e6
+
+
+def _finite_part(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values with diverging entries set to NaN, mask of the diverging entries)."""
+    div = ~np.isfinite(values) & ~np.isnan(values) | (np.abs(values) > DINVD_DIVERGES)
+    return np.where(div, np.nan, values), div
 
 
 def _legend(ax: Any, **kw: Any) -> None:
@@ -300,6 +318,68 @@ def plot_trajectories(summary: dict[str, Any], per_T: list[dict[str, Any]], path
     return _save(fig, path)
 
 
+def msd_plateau(t: np.ndarray, msd: np.ndarray, temperature: float) -> tuple[float, float]:
+    """The cage plateau of an MSD curve: (t, MSD) where the local log-log slope
+    d ln MSD / d ln t is smallest after the ballistic regime (MSD > 3 T t^2 / 10, the ballistic
+    law MSD = 3 T t^2 for unit mass no longer holding). (nan, nan) without such points."""
+    t = np.asarray(t, dtype=np.float64)
+    msd = np.asarray(msd, dtype=np.float64)
+    ok = (t > 0) & (msd > 0) & np.isfinite(msd)
+    t, msd = t[ok], msd[ok]
+    if t.size < 5:
+        return math.nan, math.nan
+    slope = np.gradient(np.log(msd), np.log(t))
+    after = msd < 0.1 * 3.0 * temperature * t**2  # well below the ballistic line
+    idx = np.flatnonzero(after[1:-1]) + 1
+    if idx.size == 0:
+        return math.nan, math.nan
+    k = idx[np.argmin(slope[idx])]
+    return float(t[k]), float(msd[k])
+
+
+def plot_msd_loglog(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
+    """MSD_A(t) of every T on log-log axes (averaged over replicas), the regimes marked:
+    ballistic MSD = 3 T t^2 (unit mass), the cage plateau of the lowest T (:func:`msd_plateau`),
+    and the diffusive MSD = 6 D t with the direct D of each T (dotted)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 5.0))
+    temps = [float(d["T"]) for d in per_T]
+    cols = _colors(temps)
+    D = _arr(summary.get("D_direct", []))
+    t_lo, t_hi = math.inf, 0.0
+    for k, (d, c) in enumerate(zip(per_T, cols, strict=True)):
+        t = np.asarray(d["msd_mean_lag_times"], dtype=np.float64)
+        m = np.asarray(d["msd_mean"], dtype=np.float64)
+        ok = (t > 0) & (m > 0) & np.isfinite(m)
+        if not ok.any():
+            continue
+        t, m = t[ok], m[ok]
+        ax.loglog(t, m, "-", color=c, lw=1.3, label=f"T = {d['T']:g}")
+        t_lo, t_hi = min(t_lo, t[0]), max(t_hi, t[-1])
+        if k < D.size and np.isfinite(D[k]) and D[k] > 0:
+            late = t[t >= t[-1] / 30]
+            ax.loglog(late, 6 * D[k] * late, ":", color=c, lw=1.0)
+    if t_hi > t_lo:
+        T_min, T_max = min(temps), max(temps)
+        tb = np.geomspace(t_lo, max(t_lo, min(t_hi, math.sqrt(0.3 / (3 * T_max)))), 30)
+        ax.loglog(tb, 3 * T_max * tb**2, "--", color="0.35", lw=1.0,
+                  label=rf"ballistic $3Tt^2$ (T = {T_max:g})")
+        d_min = per_T[int(np.argmin(temps))]
+        tp, mp = msd_plateau(d_min["msd_mean_lag_times"], d_min["msd_mean"], T_min)
+        if math.isfinite(mp):
+            ax.axhline(mp, color="0.5", ls="-.", lw=0.8,
+                       label=rf"plateau (T = {T_min:g}): {mp:.3g} $\sigma^2$")
+            ax.plot([tp], [mp], "o", color="0.2", ms=4)
+        ax.plot([], [], ":", color="0.35", label=r"diffusive $6Dt$ (D direct)")
+    else:
+        _note(ax, "no MSD data")
+    ax.set_xlabel(r"$t$ ($\tau$)")
+    ax.set_ylabel(r"MSD$_A$ ($\sigma^2$)")
+    ax.set_title("MSD: ballistic, plateau (cage) and diffusive regimes", fontsize=10)
+    _legend(ax, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return _save(fig, path)
+
+
 def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dict[str, Any],
                   path: Path) -> Path:
     """Seed 004 Fig 3: D_i against <e_IS>_i; the collapse T ln(D_i/D_inf) with the fit."""
@@ -322,7 +402,7 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
     axes[0].set_xlabel(r"$\langle e_{IS}\rangle_i$")
     axes[0].set_ylabel(r"$D_i$ ($\sigma^2/\tau$)")
     axes[0].set_title(r"(a) local diffusivity against explored basin depth", fontsize=10)
-    _legend(axes[0], fontsize=8, frameon=False)
+    _legend(axes[0], fontsize=8, frameon=False, loc="best")
     ax = axes[1]
     ee = np.concatenate(e_all) if e_all else np.zeros(0)
     a = _fit_a(summary)
@@ -359,7 +439,8 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
         msg = "free fit weakly constrained: " + "; ".join(fitd.get("weak_reasons", []))
         ax.text(0.02, 0.02, textwrap.fill(msg, 75), transform=ax.transAxes, fontsize=7,
                 color="C3", va="bottom")
-    _legend(ax, fontsize=8, frameon=False, loc="upper left")
+    # outside the axes: the points and the curves stay visible
+    _legend(ax, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return _save(fig, path)
 
 
@@ -453,22 +534,30 @@ def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
     dde = _arr(summary["D_times_inv_D_err"])
     ax.errorbar(T, dd, yerr=np.nan_to_num(dde), fmt="o", color="k", label="data")
     k = summary.get("cut_sigmas", 3.0)
-    mod = _arr(summary["D_times_inv_D_model"])
-    if np.any(np.isfinite(mod)):
+    # a diverging model <1/D> (deep basins below the cut-off) is said, not plotted at 1e26
+    mod, mod_div = _finite_part(_arr(summary["D_times_inv_D_model"]))
+    alt, alt_div = _finite_part(_arr(summary["D_times_inv_D_model_alt"]))
+    if np.any(np.isfinite(mod)) or mod_div.any():
         ax.plot(T, mod, "s-", color="C3", ms=4,
                 label=rf"model, cut $\langle e\rangle-{k:g}\sigma_e$")
-        ax.plot(T, _arr(summary["D_times_inv_D_model_alt"]), "s:", color="C3", ms=3, mfc="none",
+        ax.plot(T, alt, "s:", color="C3", ms=3, mfc="none",
                 label=rf"model, cut $\langle e\rangle-{summary.get('cut_sigmas_alt', k + 1):g}"
                       r"\sigma_e$")
     ax.axhline(1.0, color="0.6", lw=0.6)
-    top = np.nanmax(np.concatenate([dd + np.nan_to_num(dde), mod, [1.0]]))
+    shown = np.concatenate([dd + np.nan_to_num(dde), mod, alt, [1.0]])
+    top = np.nanmax(shown[np.isfinite(shown)])
     if top > 3.0:  # log scale only when the product spans a wide range
-        from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+        from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
         ax.yaxis.set_minor_formatter(NullFormatter())
+    if mod_div.any() or alt_div.any():
+        which = mod_div | alt_div
+        ax.plot(T[which], np.full(which.sum(), 0.97), "^", color="C3", ms=8, mfc="none",
+                transform=ax.get_xaxis_transform(), clip_on=False,
+                label=rf"model diverges ($>${DINVD_DIVERGES:.0e})")
     ax.set_xlabel("T")
     ax.set_ylabel(r"$\langle D\rangle\langle 1/D\rangle$")
     ax.set_title(r"(b) $\langle D\rangle\langle 1/D\rangle$ (model needs a cut-off)", fontsize=10)
@@ -585,10 +674,12 @@ def make_figures(run_dir: Path,
     run_dir = Path(run_dir)
     summary, per_T, fit = load_results(run_dir)
     out = run_dir / "figures"
-    names = dict(zip(("f1", "f2", "f3", "f4", "f5", "i1", "i2", "i3"), FIGURES, strict=True))
+    names = dict(zip(("f1", "f2", "f2b", "f3", "f4", "f5", "i1", "i2", "i3"), FIGURES,
+                     strict=True))
     return [
         plot_eis_distributions(summary, per_T, out / names["f1"]),
         plot_trajectories(summary, per_T, out / names["f2"]),
+        plot_msd_loglog(summary, per_T, out / names["f2b"]),
         plot_collapse(summary, per_T, fit, out / names["f3"]),
         plot_sconf(summary, per_T, out / names["f4"], external=external_sc),
         plot_diffusion(summary, out / names["f5"]),

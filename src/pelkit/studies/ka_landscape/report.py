@@ -21,7 +21,7 @@ from pelkit.analysis.gaussian_landscape import GaussianLandscape
 from pelkit.analysis.landscape_diffusion import DiffusivityModel, landscape_D, model_D_moments
 from pelkit.errors import InputError
 from pelkit.io.results import atomic_write_text
-from pelkit.studies.ka_landscape.figures import FIGURES
+from pelkit.studies.ka_landscape.figures import DINVD_DIVERGES, FIGURES
 
 __all__ = ["render_report", "write_report", "seed_model_at"]
 
@@ -30,6 +30,8 @@ _FIGURE_TEXT = {
     "P(<e_IS>_i, T); <e_IS>(T) against 1/T; sigma^2(T) against the seed's 18 +- 2",
     "fig2_trajectories.png": "seed 004 Fig 2: MSD(t) and e_IS(t) of the most and least mobile "
     "replica at the lowest T, with the averaged MSD defining t_MSD=1",
+    "fig2_msd_loglog.png": "MSD_A(t) of every T on log-log axes: ballistic 3 T t^2, the cage "
+    "plateau and the diffusive 6 D t marked",
     "fig3_collapse.png": "seed 004 Fig 3: D_i against <e_IS>_i per T, and the collapse "
     "T ln(D_i/D_inf) with the fit -1/(a0 - a1 (e - a2)^2) (and the seed's curve)",
     "fig4_sconf.png": "seed 004 Fig 4: s_c(e) = B/f(e) from the fit with s_c,i = B/f_i, and "
@@ -62,6 +64,14 @@ def _num(x: Any, digits: int = 4) -> str:
     if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
         return f"{v:.{max(digits - 1, 1)}e}"
     return f"{v:.{digits}g}"
+
+
+def _product(x: Any) -> str:
+    """A model <D><1/D>: the number, or "diverges" above :data:`DINVD_DIVERGES`."""
+    v = _v(x)
+    if math.isinf(v) or (math.isfinite(v) and abs(v) > DINVD_DIVERGES):
+        return f"diverges (> {DINVD_DIVERGES:.0e})"
+    return _num(v, 3)
 
 
 def _pm(entry: Any, digits: int = 4) -> str:
@@ -138,6 +148,8 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         f"({fit.get('n_points', 0)} trajectories). "
         f"D_inf = {_num(summary['D_inf'])} ({summary.get('D_inf_source')}).",
         "",
+        "Units: temperatures in epsilon/k_B, times in tau = sigma sqrt(m/epsilon), D in "
+        "sigma^2/tau. "
         "Energies are per particle (epsilon) unless called total; the landscape parameters use "
         "the corrected per-particle reading of seed 004 eq 4 (SCIENCE.md 5.4 [CORR]): "
         "a0 = alpha/B, a1 = N/(2 sigma^2 B), a2 = e0.",
@@ -154,7 +166,8 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
          _pm(mf.get("sigma2_total")) if mf.get("available") else "n/a", "18 (same landscape)"],
         ["e0 from <e_IS>(1/T)", _pm(mf.get("e0")) if mf.get("available") else "n/a",
          f"{seed['e0']:.5f}"],
-        ["D_inf used", f"{_num(summary['D_inf'])} ({summary.get('D_inf_source')})", "0.155"],
+        ["D_inf used (sigma^2/tau)", f"{_num(summary['D_inf'])} ({summary.get('D_inf_source')})",
+         "0.155"],
         ["D_inf (Arrhenius, T >= "
          f"{min(arr.get('temperatures') or [math.nan]):g})",
          _pm(arr.get("D_inf")) if arr.get("available") else "n/a", "0.155 [SEED]"],
@@ -210,8 +223,8 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         lines += ["", "**No collapse fit:** " + "; ".join(fit.get("flags", [])) + "."]
 
     lines += ["", "## Per temperature", ""]
-    header = ["T", "reps", "t_MSD=1 (pilot)", "<e_IS>", "sigma^2(T)", "D direct", "D eq 5",
-              "D semi-emp.",
+    header = ["T", "reps", "t_MSD=1 (pilot), tau", "<e_IS>", "sigma^2(T)",
+              "D direct (sigma^2/tau)", "D eq 5", "D semi-emp.",
               "<D><1/D> data", f"<D><1/D> model ({summary.get('cut_sigmas', 3):g} / "
               f"{summary.get('cut_sigmas_alt', 4):g} sigma_e cut)", "f_u", "f_dw",
               "D_i spread (decades)", "slopes <= 0"]
@@ -227,8 +240,8 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
             _num(_lst(summary, "D_eq5", k)), _num(_lst(summary, "D_semi_empirical", k)),
             _pm({"value": _lst(summary, "D_times_inv_D", k),
                  "error": _lst(summary, "D_times_inv_D_err", k)}),
-            f"{_num(_lst(summary, 'D_times_inv_D_model', k), 3)} / "
-            f"{_num(_lst(summary, 'D_times_inv_D_model_alt', k), 3)}",
+            f"{_product(_lst(summary, 'D_times_inv_D_model', k))} / "
+            f"{_product(_lst(summary, 'D_times_inv_D_model_alt', k))}",
             _num(_lst(summary, "f_u", k), 3), _num(_lst(summary, "f_dw", k), 3),
             _num(_lst(summary, "D_i_spread_decades", k), 2),
             str(_lst(summary, "n_nonpositive_slopes", k)),
@@ -248,7 +261,7 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
          "D direct (this run)",
          f"<D><1/D> (seed model, {summary.get('cut_sigmas', 3):g} sigma_e)"],
         [[f"{r['T']:g}", f"{r['mean_e']:.5f}", _num(_lst(summary, "mean_eis", k), 6),
-          _num(r["D_eq5"]), _num(_lst(summary, "D_direct", k)), _num(r["DinvD"], 3)]
+          _num(r["D_eq5"]), _num(_lst(summary, "D_direct", k)), _product(r["DinvD"])]
          for k, r in enumerate(seed_rows)],
     )
 
@@ -284,7 +297,8 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
     q = summary.get("quenches", {})
     lines += [f"Criterion: {eq.get('criterion', 'n/a')}.", ""]
     lines += _table(
-        ["T", "equilibrated", "MSD target reached", "max abs(drift)/error", "mean eq. time",
+        ["T", "equilibrated", "MSD target reached", "max abs(drift)/error",
+         "mean eq. time (tau)",
          "quenches", "unconverged", "max force after quench"],
         [[f"{T[k]:g}", f"{_lst(eq, 'n_equilibrated', k)}/{n_rep[k]}",
           f"{_lst(eq, 'n_msd_reached', k)}/{n_rep[k]}",

@@ -76,7 +76,9 @@ def fig2(library: Library, folder: RunFolder, made: list[str]) -> None:
     ax.set_yscale("log")
     ax.set_xlabel(r"$\omega$ (1/$\tau$)")
     ax.set_ylabel("participation ratio PR")
-    ax.legend(fontsize=8, loc="lower left")
+    # below the axes, so that it never hides a QLM star
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2,
+              frameon=False)
     ax.set_title(f"minimum A of {sc['source']}: {int(qlm.sum())} QLM", fontsize=8)
     side.plot(np.arange(omega.size) + 4, omega, lw=0.8)
     side.scatter(np.flatnonzero(qlm) + 4, omega[qlm], s=30, marker="*", c="red")
@@ -134,6 +136,9 @@ def fig3(library: Library, folder: RunFolder, made: list[str]) -> None:
                  else "from r_AB")
         ax.set_title(f"{name} ({label}), c = {float(c):.2f}", fontsize=9)
         ax.tick_params(labelsize=6)
+        ax.set_xlabel(r"$x$ ($\sigma$)", fontsize=7)
+        ax.set_ylabel(r"$y$ ($\sigma$)", fontsize=7)
+        ax.set_zlabel(r"$z$ ($\sigma$)", fontsize=7)
     fig.suptitle("size ~ particle displacement; red: the 10 particles moving most in r_AB",
                  fontsize=9)
     _save(fig, folder, "fig3_modes", made)

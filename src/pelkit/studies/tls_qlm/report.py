@@ -11,6 +11,13 @@ from pelkit.studies.tls_qlm.analysis import SEED_COUNTS, Library
 from pelkit.studies.tls_qlm.config import TLSQLMConfig
 
 
+def _percent(x: Any) -> str:
+    """A fraction in [0, 1] as a percentage ("100 %"), or "n/a"."""
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "n/a"
+    return f"{100 * float(x):.0f} %"
+
+
 def _f(x: Any, fmt: str = ".3g") -> str:
     if x is None:
         return "n/a"
@@ -148,7 +155,7 @@ def _figures(summary: dict[str, Any]) -> list[str]:
         out += [
             "**Fig 7 (non-linear vs linear).** Seed: non-linear modes started from r_AB overlap "
             "with r_AB much better than the best linear mode, yet often weakly. Ours ({n} DWs): "
-            "the non-linear c exceeds the best linear c in {fc} of cases (a: {fa}); median c "
+            "the non-linear c exceeds the best linear c in {fc} of them (a: {fa}); median c "
             "{cn} vs {cl}, median a {an} vs {al}. {verdict}"
             .format(verdict=(
                 "As in the seed, the non-linear mode is usually the better one."
@@ -157,8 +164,8 @@ def _figures(summary: dict[str, Any]) -> list[str]:
                 "r_AB the iteration often converges to a non-linear mode centred on another "
                 "soft spot of the small sample (Fig 3 shows one case); the seed notes that the "
                 "iteration need not reach the non-linear mode closest to its start."),
-                n=f7["n"], fc=_f(f7["fraction_nonlinear_c_above_best_linear"]),
-                    fa=_f(f7["fraction_nonlinear_a_above_best_linear"]),
+                n=f7["n"], fc=_percent(f7["fraction_nonlinear_c_above_best_linear"]),
+                    fa=_percent(f7["fraction_nonlinear_a_above_best_linear"]),
                     cn=_f(f7["median_c"]["nonlinear"]), cl=_f(f7["median_c"]["best_linear"]),
                     an=_f(f7["median_a"]["nonlinear"]), al=_f(f7["median_a"]["best_linear"])),
             f"Converged fraction of non-linear modes: {_f(f7['nonlinear_converged_fraction'])}.",
@@ -172,7 +179,7 @@ def _figures(summary: dict[str, Any]) -> list[str]:
             f"it are both poor predictors of r_AB. Ours: median c = {_f(m['softest_qlm'])} "
             f"(softest QLM), {_f(m['nonlinear_from_qlm'])} (its non-linear mode), against "
             f"{_f(m['nonlinear_from_r_ab'])} for the non-linear mode from r_AB; a QLM "
-            f"(PR < 0.1) exists at minimum A in {_f(f8['fraction_with_a_qlm'])} of the DWs "
+            f"(PR < 0.1) exists at minimum A in {_percent(f8['fraction_with_a_qlm'])} of the DWs "
             "(otherwise the softest mode is used).",
             "",
         ]
