@@ -6,8 +6,19 @@ from pathlib import Path
 
 import typer
 
+from pelkit.cli.cluster_options import (
+    SCHEDULER_HELP,
+    campaign_failed,
+    cluster_options,
+    dashboard_option,
+    insecure_option,
+    jobs_option,
+    shared_fs_option,
+    tls_option,
+)
 from pelkit.cli.common import emit, guard
 from pelkit.cli.progress import progress_bar
+from pelkit.parallel import CampaignFailed
 
 study_app = typer.Typer(no_args_is_help=True, help="Paper-scale studies (resumable campaigns).")
 
@@ -43,26 +54,28 @@ def _check_out(out: Path, resume: bool) -> None:
         )
 
 
-def _run_ka(preset, out, scheduler, resume, config, workers, quiet, as_json) -> dict:  # noqa: ANN001
+def _run_ka(preset, out, options, resume, recompute, config, workers, quiet,  # noqa: ANN001
+            as_json) -> dict:
     from pelkit.io.results import RunFolder
     from pelkit.studies.ka_landscape.analysis import analyze
     from pelkit.studies.ka_landscape.config import load_config
-    from pelkit.studies.ka_landscape.runner import run_study
+    from pelkit.studies.ka_landscape.runner import claim_folder, run_study
 
     cfg = load_config(preset, config, workers=workers)
-    _check_out(out, resume)
+    _check_out(out, resume or recompute)
+    claim_folder(cfg, out, resume or recompute, recompute)  # refuse a mismatch before any work
     folder = RunFolder(out)
-    folder.write_config({**cfg.model_dump(), "study_name": "ka-landscape"})
     with folder.timed("campaign"):
         with progress_bar("ka-landscape", 1, enabled=not (quiet or as_json)) as update:
             run_study(
-                cfg, out, scheduler=scheduler, resume=resume,
+                cfg, out, scheduler=options, resume=resume, recompute=recompute,
                 progress=lambda stage, done, total: update(done, total),
             )
     with folder.timed("analysis"):
         summary = analyze(out, cfg)
     folder.write_provenance(seed=cfg.seed, extra={"study": "ka-landscape", "preset": preset,
-                                                  "scheduler": scheduler})
+                                                  "scheduler": options.scheduler,
+                                                  "resume": resume, "recompute": recompute})
     return summary
 
 
@@ -70,12 +83,21 @@ def run(
     name: str = typer.Argument(..., help="Study name (see `pelkit study list`)."),
     preset: str = typer.Option("laptop", "--preset", help="smoke, laptop or paper."),
     out: Path = typer.Option(..., "--out", help="Run folder."),
-    scheduler: str = typer.Option(
-        "local", "--scheduler", help="local, threads, sync or a Dask address tcp://HOST:PORT."
-    ),
+    scheduler: str = typer.Option("local", "--scheduler", help=SCHEDULER_HELP),
     resume: bool = typer.Option(False, "--resume", help="Continue a killed campaign."),
+    recompute: bool = typer.Option(
+        False, "--recompute", help="Resume with a changed config: redo exactly the tasks whose "
+        "fingerprint changed."
+    ),
     config: Path = typer.Option(None, "--config", help="TOML file overriding preset values."),
     workers: int = typer.Option(None, "--workers", help="Local worker processes (default: cores)."),
+    jobs: int = jobs_option(),
+    tls_ca: Path = tls_option("ca", "CA certificate"),
+    tls_cert: Path = tls_option("cert", "Client certificate"),
+    tls_key: Path = tls_option("key", "Client private key"),
+    insecure: bool = insecure_option(),
+    dashboard_address: str = dashboard_option(),
+    workers_write: bool = shared_fs_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -83,15 +105,21 @@ def run(
     try:
         from pelkit.errors import InputError
 
+        options = cluster_options(scheduler, workers, jobs, tls_ca, tls_cert, tls_key, insecure,
+                                  dashboard_address, workers_write)
         if name == "ka-landscape":
-            summary = _run_ka(preset, out, scheduler, resume, config, workers, quiet, as_json)
+            summary = _run_ka(preset, out, options, resume, recompute, config, workers, quiet,
+                              as_json)
         elif name == "tls-qlm":
             from pelkit.cli.study_tls import run_tls_qlm
 
-            _check_out(out, resume)
-            summary = run_tls_qlm(preset, out, scheduler, resume, config, quiet, as_json)
+            _check_out(out, resume or recompute)
+            summary = run_tls_qlm(preset, out, options, resume, config, quiet, as_json,
+                                  recompute=recompute)
         else:
             raise InputError(f"unknown study {name!r}; known: {', '.join(DESCRIPTIONS)}")
+    except CampaignFailed as exc:
+        campaign_failed(exc)
     except Exception as exc:  # noqa: BLE001
         guard(exc)
     emit(summary, as_json, f"study {name} finished: see {out}/report.md and {out}/figures/")
@@ -99,6 +127,10 @@ def run(
 
 def analyze_cmd(
     run_dir: Path = typer.Argument(..., help="A run folder written by `pelkit study run`."),
+    partial: bool = typer.Option(
+        False, "--partial", help="Analyse the complete task results when some are missing or "
+        "damaged (the report says which)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Re-run the analysis of a finished campaign from its stored task results."""
@@ -113,13 +145,15 @@ def analyze_cmd(
         if study == "ka-landscape":
             from pelkit.studies.ka_landscape.analysis import analyze
             from pelkit.studies.ka_landscape.config import KAConfig
+            from pelkit.studies.ka_landscape.runner import check_tasks
 
             cfg = KAConfig(**{k: v for k, v in folder.read_config().items() if k != "study_name"})
-            summary = analyze(run_dir, cfg)
+            problems = check_tasks(cfg, run_dir, partial)
+            summary = analyze(run_dir, cfg, partial=problems or None)
         else:
             from pelkit.cli.study_tls import analyze_tls_qlm
 
-            summary = analyze_tls_qlm(run_dir)
+            summary = analyze_tls_qlm(run_dir, partial=partial)
     except Exception as exc:  # noqa: BLE001
         guard(exc)
     emit(summary, as_json, f"analysis of {run_dir} rewritten: summary.json, report.md, figures/")
