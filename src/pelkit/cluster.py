@@ -284,6 +284,21 @@ class DaskSession:
             self.cluster = None
 
 
+def credentials_directory() -> Path:
+    """Where the temporary TLS credentials of a job-queue cluster go, for the jobs to read:
+    ``jobqueue.<kind>.shared-temp-directory`` of the Dask configuration if set, else
+    ``~/.cache/pelkit/dask-tls`` (home directories are shared on batch clusters); mode 0700."""
+    import dask.config
+
+    configured = dask.config.get("jobqueue.shared-temp-directory", default=None)
+    path = Path(configured).expanduser() if configured else (
+        Path.home() / ".cache" / "pelkit" / "dask-tls")
+    path.mkdir(parents=True, exist_ok=True)
+    if not configured:
+        path.chmod(0o700)
+    return path
+
+
 def make_jobqueue_cluster(module: Any, options: ClusterOptions, **overrides: Any) -> Any:
     """A dask-jobqueue cluster of the kind ``options.scheduler`` (configured from the Dask
     configuration, ``overrides`` on top), with TLS and temporary credentials unless
@@ -295,10 +310,11 @@ def make_jobqueue_cluster(module: Any, options: ClusterOptions, **overrides: Any
     }
     if not options.insecure:
         kwargs["security"] = True  # dask-jobqueue makes a temporary CA and certificates
+        kwargs["shared_temp_directory"] = os.fspath(credentials_directory())
     kwargs.update(overrides)
     try:
         return cls(**kwargs)
-    except ImportError as exc:
+    except (ImportError, OSError) as exc:
         raise InputError(f"cannot start a {options.scheduler} cluster: {exc}") from None
     except ValueError as exc:  # e.g. cores/memory missing from jobqueue.yaml
         text = " ".join(str(exc).split())
