@@ -61,6 +61,7 @@ def _assert_same_outputs(a: Path, b: Path) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_tcp_workers_killed_and_without_the_clients_disk(reference, tmp_path: Path) -> None:
     config, ref = reference
     client_dir = tmp_path / "client"
@@ -97,6 +98,7 @@ def test_tcp_workers_killed_and_without_the_clients_disk(reference, tmp_path: Pa
     _assert_same_outputs(ref, out)
 
 
+@pytest.mark.slow
 def test_tls_scheduler_runs_the_study_and_refuses_strangers(reference, tmp_path: Path) -> None:
     pytest.importorskip("cryptography", reason="cryptography missing: pip install -e '.[dev]'")
     config, ref = reference
