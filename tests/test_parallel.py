@@ -176,3 +176,29 @@ def test_config_is_written_once(tmp_path: Path) -> None:
         folder.claim_config({"preset": "laptop", "quench_fmax": 1e-8}, resume=True)
     folder.claim_config({"preset": "smoke", "quench_fmax": 1e-8}, resume=True, recompute=True)
     assert b"1e-08" in (tmp_path / "config.toml").read_bytes()
+
+
+def test_workers_write_on_a_shared_filesystem(tmp_path: Path) -> None:
+    from pelkit.cluster import ClusterOptions
+
+    opts = ClusterOptions(scheduler="threads", workers=2, workers_write=True)
+    runner = CampaignRunner(tmp_path, opts)
+    outcome = runner.run(tasks(3), square)
+    assert sorted(outcome.computed) == ["t0", "t1", "t2"]
+    stored = task_files.inspect_result(runner.path("t2"))
+    assert stored.status == "ok" and stored.fingerprint  # written by the worker, fingerprinted
+    assert runner.run(tasks(3), square, resume=True).reused == ["t0", "t1", "t2"]
+
+
+def test_local_cluster_and_dashboard_listen_on_loopback() -> None:
+    from pelkit.cluster import ClusterOptions, DaskSession
+
+    said: list[str] = []
+    with DaskSession(ClusterOptions(scheduler="local", workers=1), notify=said.append) as s:
+        assert s.client.scheduler.address.startswith("tcp://127.0.0.1:")
+        http = s.cluster.scheduler.http_server
+        hosts = {sock.getsockname()[0] for sock in http._sockets.values()}
+        assert hosts == {"127.0.0.1"}
+        workers = s.client.scheduler_info()["workers"]
+        assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
+    assert len(said) == 1 and said[0].startswith("pelkit: Dask dashboard at http://127.0.0.1:")

@@ -94,3 +94,34 @@ def test_failed_task_is_reported_after_the_others(tmp_path: Path, fakes) -> None
     assert sorted(err.value.failures) == ["production/T1.000_r0001", "production/T2.000_r0001"]
     assert "MD blew up at step 7" in err.value.summary()
     assert len(list((tmp_path / "tasks" / "production").glob("*.npz"))) == 2  # others finished
+
+
+def test_analyze_names_damaged_and_missing_results(tmp_path: Path) -> None:
+    """`study analyze` refuses a folder with damaged or missing results (exit 2, one error
+    line naming them); --partial analyses the rest and says so in the flags."""
+    import subprocess
+    import sys
+
+    from test_ka_analysis import LOW_T, N_LOW, config, write_synthetic_campaign
+
+    from pelkit.io.results import RunFolder
+    from pelkit.studies.ka_landscape.analysis import analyze
+
+    write_synthetic_campaign(tmp_path)
+    cfg = config()
+    RunFolder(tmp_path).write_config({**cfg.model_dump(), "study_name": "ka-landscape"})
+    bad = tmp_path / "tasks" / "production" / f"T{LOW_T[0]:.3f}_r0003.npz"
+    bad.write_bytes(bad.read_bytes()[:1000])  # truncated
+    res = subprocess.run([sys.executable, "-m", "pelkit.cli", "study", "analyze", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2
+    warning, error = res.stderr.splitlines()
+    assert warning.startswith("pelkit: warning: damaged task file") and bad.name in warning
+    assert error.startswith("pelkit: error:") and "damaged: production/T0.470_r0003;" in error
+    assert "missing: " in error and "--partial" in error
+    assert not bad.exists() and bad.with_name(bad.name + ".damaged").exists()
+    problems = ka_runner.check_tasks(cfg, tmp_path, partial=True)
+    assert "production/T0.470_r0003: missing" in problems  # moved aside by the first call
+    summary = analyze(tmp_path, cfg, outputs=False, partial=problems)
+    assert summary["n_replicas_analysed"][0] == N_LOW - 1
+    assert any(f.startswith("partial analysis (--partial)") for f in summary["flags"])

@@ -213,11 +213,16 @@ def check_tasks(cfg: KAConfig, out_dir: Path, partial: bool,
         found = audit_tasks(out_dir / "tasks" / phase, keys, notify)
         problems += [f"{phase}/{k}: {why}" for k, why in found.items()]
     if problems and not partial:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more"
-                                           if len(problems) > 5 else "")
+        damaged = [p.split(":")[0] for p in problems if not p.endswith(": missing")]
+        missing = [p.split(":")[0] for p in problems if p.endswith(": missing")]
+        parts = []
+        for label, items in (("damaged", damaged), ("missing", missing)):
+            if items:
+                more = f" and {len(items) - 4} more" if len(items) > 4 else ""
+                parts.append(f"{label}: {', '.join(items[:4])}{more}")
         raise InputError(
             f"{out_dir}: {len(problems)} of {2 * len(keys)} task results missing or damaged "
-            f"({shown}): finish them with `pelkit study run ... --resume`, or analyse the "
-            "complete ones with --partial"
+            f"({'; '.join(parts)}): finish them with `pelkit study run ... --resume`, or "
+            "analyse the complete ones with --partial"
         )
     return problems
