@@ -202,3 +202,40 @@ def test_local_cluster_and_dashboard_listen_on_loopback() -> None:
         workers = s.client.scheduler_info()["workers"]
         assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
     assert len(said) == 1 and said[0].startswith("pelkit: Dask dashboard at http://127.0.0.1:")
+
+
+def block(xs: list[int], scale: float = 1.0) -> dict:
+    """A task computing several results at once (like a block of replicas)."""
+    CALLS.extend(xs)
+    return {f"r{x}": {"x": x, "y": np.arange(3) * x * scale} for x in xs}
+
+
+def block_tasks(scale: float = 1.0) -> list[Task]:
+    blocks = [[0, 1], [2, 3]]
+    return [Task(f"b{i}", {"xs": xs, "scale": scale},
+                 outputs={f"r{x}": {"x": x, "scale": scale} for x in xs})
+            for i, xs in enumerate(blocks)]
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_multi_result_tasks_store_one_fingerprinted_file_each(tmp_path: Path,
+                                                              scheduler: str) -> None:
+    runner = CampaignRunner(tmp_path, scheduler, workers=2, run_dir=tmp_path)
+    outcome = runner.run(block_tasks(), block)
+    assert sorted(outcome.computed) == ["b0", "b1"]
+    assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["r0.npz", "r1.npz", "r2.npz",
+                                                               "r3.npz"]
+    assert task_files.inspect_result(tmp_path / "r3.npz").description["x"] == "3"
+    CALLS.clear()
+    (tmp_path / "r2.npz").unlink()  # one result of block b1 lost: only b1 reruns
+    outcome = runner.run(block_tasks(), block, resume=True)
+    assert sorted(CALLS) == [2, 3] and outcome.reused == ["r0", "r1"]
+    with pytest.raises(FingerprintMismatch, match="scale = 1.0; this config has 2.0"):
+        runner.run(block_tasks(2.0), block, resume=True)
+
+
+def test_multi_result_task_returning_the_wrong_keys_fails(tmp_path: Path) -> None:
+    runner = CampaignRunner(tmp_path, "sync")
+    task = Task("b", {"xs": [1]}, outputs={"r1": {"x": 1}, "r9": {"x": 9}})
+    outcome = runner.run([task], block)
+    assert "expected ['r1', 'r9']" in outcome.failed["b"] and not list(tmp_path.glob("*.npz"))

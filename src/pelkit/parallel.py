@@ -93,11 +93,22 @@ class Task:
         kwargs: keyword arguments of the task function.
         inputs: what determines the result, for the fingerprint (default: ``kwargs``); leave out
             arguments that do not change the result (e.g. study fields only the analysis reads).
+        outputs: for a task that computes several results at once (e.g. a block of replicas):
+            result key -> that result's inputs. The task function then returns
+            ``{result key: result dict}``; each result is stored as ``<result key>.npz`` with its
+            own fingerprint, and the task reruns when any of them is missing, damaged or changed.
     """
 
     key: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     inputs: Mapping[str, Any] | None = None
+    outputs: Mapping[str, Mapping[str, Any]] | None = None
+
+    def result_inputs(self) -> dict[str, Mapping[str, Any]]:
+        """Result key -> inputs of every result this task stores."""
+        if self.outputs is not None:
+            return dict(self.outputs)
+        return {self.key: self.inputs if self.inputs is not None else self.kwargs}
 
 
 class FingerprintMismatch(InputError):
@@ -164,18 +175,30 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:400]}" if text else type(exc).__name__
 
 
-def _compute(func: Callable[..., Mapping[str, Any]], kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Worker side: run the task and return its result (arrays travel back to the client)."""
+def _compute(func: Callable[..., Any], kwargs: dict[str, Any],
+             multi: bool) -> dict[str, Any]:
+    """Worker side: run the task and return its result(s) (arrays travel back to the client)."""
     result = dict(func(**kwargs))
-    encode_result(result)  # fail on the worker, with the task's key, if it cannot be stored
+    for one in (result.values() if multi else [result]):
+        encode_result(one)  # fail on the worker, with the task's key, if it cannot be stored
     return result
 
 
-def _compute_and_write(func: Callable[..., Mapping[str, Any]], kwargs: dict[str, Any],
-                       path: str, description: dict[str, str]) -> str:
-    """Worker side with a shared filesystem: run the task and write its file here."""
-    save_result(Path(path), dict(func(**kwargs)), description)
-    return path
+def _compute_and_write(func: Callable[..., Any], kwargs: dict[str, Any], multi: bool,
+                       paths: dict[str, str], descriptions: dict[str, dict[str, str]]) -> str:
+    """Worker side with a shared filesystem: run the task and write its file(s) here."""
+    result = dict(func(**kwargs))
+    results = result if multi else {next(iter(paths)): result}
+    _check_outputs(results, paths)
+    for key, one in results.items():
+        save_result(Path(paths[key]), dict(one), descriptions[key])
+    return ",".join(paths)
+
+
+def _check_outputs(results: Mapping[str, Any], expected: Iterable[str]) -> None:
+    want = set(expected)
+    if set(results) != want:
+        raise ValueError(f"the task returned results {sorted(results)}, expected {sorted(want)}")
 
 
 class CampaignRunner:
@@ -222,21 +245,21 @@ class CampaignRunner:
         """Where the result of task ``key`` lives."""
         return self.directory / f"{key}.npz"
 
-    def describe(self, task: Task, func: Callable[..., Any]) -> dict[str, str]:
-        """The readable inputs description of ``task`` (see :func:`describe_inputs`)."""
-        return describe_inputs(func, task.inputs if task.inputs is not None else task.kwargs)
+    def describe(self, task: Task, func: Callable[..., Any]) -> dict[str, dict[str, str]]:
+        """Result key -> readable inputs description (:func:`describe_inputs`) of ``task``."""
+        return {k: describe_inputs(func, v) for k, v in task.result_inputs().items()}
 
     def plan(self, tasks: Iterable[Task], func: Callable[..., Any], resume: bool,
              recompute: bool = False) -> tuple[list[Task], CampaignOutcome]:
-        """Split ``tasks`` into those to run and those whose stored result is reused.
+        """Split ``tasks`` into those to run and those whose stored results are all reused.
 
         Raises :class:`FingerprintMismatch` (one line naming the first changed field) when a
         stored result was made with other inputs and neither ``recompute`` nor a fresh run
         (``resume=False``) was asked for.
         """
         tasks = list(tasks)
-        keys = [t.key for t in tasks]
-        if len(set(keys)) != len(keys):
+        keys = [k for t in tasks for k in t.result_inputs()]
+        if len(set(keys)) != len(keys) or len({t.key for t in tasks}) != len(tasks):
             raise InputError("task keys must be unique")
         outcome = CampaignOutcome([self.path(k) for k in keys], phase=self.directory.name)
         if not resume:
@@ -244,32 +267,35 @@ class CampaignRunner:
         todo: list[Task] = []
         mismatches: list[tuple[str, str]] = []
         for task in tasks:
-            path = self.path(task.key)
-            stored = inspect_result(path)
-            if stored.status == "missing":
-                todo.append(task)
-                continue
-            if stored.status == "damaged":
-                moved = quarantine(path)
-                outcome.damaged.append(moved)
-                self.notify(f"pelkit: warning: damaged task file {path} ({stored.problem}); "
-                            f"moved to {moved.name}, recomputing it")
-                todo.append(task)
-                continue
-            description = self.describe(task, func)
-            if stored.fingerprint == fingerprint(description):
-                outcome.reused.append(task.key)
-                continue
-            if recompute:
+            descriptions = self.describe(task, func)
+            rerun = changed = False
+            for key, description in descriptions.items():
+                path = self.path(key)
+                stored = inspect_result(path)
+                if stored.status == "missing":
+                    rerun = True
+                elif stored.status == "damaged":
+                    moved = quarantine(path)
+                    outcome.damaged.append(moved)
+                    self.notify(f"pelkit: warning: damaged task file {path} ({stored.problem}); "
+                                f"moved to {moved.name}, recomputing it")
+                    rerun = True
+                elif stored.fingerprint != fingerprint(description):
+                    changed = True
+                    if not recompute:
+                        why = (first_difference(stored.description or {}, description)
+                               if stored.description
+                               else "no fingerprint (made by an older pelkit)")
+                        mismatches.append((key, why))
+            if changed and recompute:
                 outcome.recomputed.append(task.key)
+            if rerun or changed:
                 todo.append(task)
-                continue
-            why = (first_difference(stored.description or {}, description)
-                   if stored.description else "no fingerprint (made by an older pelkit)")
-            mismatches.append((task.key, why))
+            else:
+                outcome.reused.extend(descriptions)
         if mismatches:
             key, why = mismatches[0]
-            more = f" (and {len(mismatches) - 1} more tasks)" if len(mismatches) > 1 else ""
+            more = f" (and {len(mismatches) - 1} more results)" if len(mismatches) > 1 else ""
             raise FingerprintMismatch(
                 f"{self.run_dir} was made with {why} (task {self.directory.name}/{key}{more}): "
                 "use a new --out, or --recompute to redo the affected tasks"
@@ -297,15 +323,25 @@ class CampaignRunner:
             progress(done, total)
         if not todo:
             return outcome
+        by_key = {t.key: t for t in todo}
         descriptions = {t.key: self.describe(t, func) for t in todo}
 
         def finished(key: str, result: Mapping[str, Any] | None, error: str | None) -> None:
             nonlocal done
+            task = by_key[key]
+            if error is None and result is not None:
+                results = result if task.outputs is not None else {key: result}
+                try:
+                    _check_outputs(results, descriptions[key])
+                except ValueError as exc:
+                    error = _error_text(exc)
+                else:
+                    for out_key, one in results.items():
+                        write_atomic(self.path(out_key),
+                                     encode_result(one, descriptions[key][out_key]))
             if error is not None:
                 outcome.failed[key] = error
             else:
-                if result is not None:
-                    write_atomic(self.path(key), encode_result(result, descriptions[key]))
                 outcome.computed.append(key)
             done += 1
             if progress is not None:
@@ -320,12 +356,12 @@ class CampaignRunner:
         return outcome
 
     def _dispatch(self, session: DaskSession, todo: list[Task], func: Callable[..., Any],
-                  descriptions: dict[str, dict[str, str]],
+                  descriptions: dict[str, dict[str, dict[str, str]]],
                   finished: Callable[[str, Any, str | None], None]) -> None:
         if session.client is None:  # sync: in this process, one by one
             for task in todo:
                 try:
-                    result = _compute(func, task.kwargs)
+                    result = _compute(func, task.kwargs, task.outputs is not None)
                 except Exception as exc:  # noqa: BLE001 - recorded, reported at the end
                     finished(task.key, None, _error_text(exc))
                 else:
@@ -334,7 +370,7 @@ class CampaignRunner:
         self._run_dask(session, todo, func, descriptions, finished)
 
     def _run_dask(self, session: DaskSession, todo: list[Task], func: Callable[..., Any],
-                  descriptions: dict[str, dict[str, str]],
+                  descriptions: dict[str, dict[str, dict[str, str]]],
                   finished: Callable[[str, Any, str | None], None]) -> None:
         from dask.distributed import as_completed
 
@@ -353,11 +389,12 @@ class CampaignRunner:
         def submit(task: Task) -> Any:
             dask_key = f"{prefix}-{task.key}"
             keys[dask_key] = task.key
+            multi = task.outputs is not None
             if shared:
-                return client.submit(_compute_and_write, func, task.kwargs,
-                                     os.fspath(self.path(task.key)), descriptions[task.key],
-                                     key=dask_key, pure=False)
-            return client.submit(_compute, func, task.kwargs, key=dask_key, pure=False)
+                paths = {k: os.fspath(self.path(k)) for k in descriptions[task.key]}
+                return client.submit(_compute_and_write, func, task.kwargs, multi, paths,
+                                     descriptions[task.key], key=dask_key, pure=False)
+            return client.submit(_compute, func, task.kwargs, multi, key=dask_key, pure=False)
 
         pending = iter(todo)
         stream = as_completed([submit(t) for t in itertools.islice(pending, window)])
