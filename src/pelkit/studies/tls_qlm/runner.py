@@ -204,7 +204,7 @@ def run_study(
         result = analyze(out_dir, folder=folder)
     folder.write_provenance(
         seed=cfg.seed,
-        extra={"study": "tls-qlm", "preset": cfg.preset, "scheduler": scheduler,
+        extra={"study": "tls-qlm", "preset": cfg.preset, "scheduler": options.scheduler,
                "resume": resume, "n_tasks": {"glasses": len(g_tasks), "pairs": len(p_tasks),
                                              "scan": len(s_tasks)}},
     )
