@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from dask_processes import FORBID_PRELOAD, DaskProcesses, make_tls
+from pelkit.cluster import ClusterOptions, DaskSession
+from pelkit.errors import InputError
 from pelkit.studies.ka_landscape.analysis import analyze
 from pelkit.studies.ka_landscape.config import load_config
 from pelkit.studies.ka_landscape.runner import run_study
@@ -115,10 +117,9 @@ def test_tls_scheduler_runs_the_study_and_refuses_strangers(reference, tmp_path:
         assert stranger.returncode == 2
         assert stranger.stderr.startswith("pelkit: error: cannot connect to the Dask scheduler")
         assert stranger.stderr.count("\n") == 1
-        plain = address.replace("tls://", "tcp://")
-        refused = subprocess.run(_study(tmp_path / "plain", config, "--scheduler", plain),
-                                 env=ENV, capture_output=True, text=True, timeout=120)
-        assert refused.returncode == 2 and "cannot connect" in refused.stderr
+        plain = ClusterOptions(scheduler=address.replace("tls://", "tcp://"), connect_timeout=3)
+        with pytest.raises(InputError, match="cannot connect"):  # no TLS: refused
+            DaskSession(plain, notify=lambda m: None).open()
         out = tmp_path / "run"
         res = subprocess.run(
             _study(out, config, "--scheduler", address, "--tls-ca", str(tls.ca), "--tls-cert",
@@ -127,4 +128,26 @@ def test_tls_scheduler_runs_the_study_and_refuses_strangers(reference, tmp_path:
         assert res.returncode == 0, res.stderr[-3000:] + dask.log("w1")[-3000:]
     finally:
         dask.stop()
+    _assert_same_outputs(ref, out)
+
+
+@pytest.mark.slow
+def test_resumed_run_is_byte_identical(reference, tmp_path: Path) -> None:
+    """A campaign that lost tasks (killed) and is resumed gives the same bytes."""
+    import shutil
+
+    config, ref = reference
+    out = tmp_path / "resumed"
+    shutil.copytree(ref, out)
+    for name in COMPARED:
+        (out / name).unlink()
+    lost = sorted((out / "tasks" / "production").glob("*.npz"))[:2]
+    for path in lost:
+        path.unlink()
+    kept = {p: p.stat().st_mtime_ns for p in (out / "tasks").rglob("*.npz")}
+    cfg = load_config("smoke", config)
+    run_study(cfg, out, scheduler="sync", resume=True)
+    analyze(out, cfg)
+    assert all(p.stat().st_mtime_ns == t for p, t in kept.items())  # not recomputed
+    assert all(p.is_file() for p in lost)
     _assert_same_outputs(ref, out)
