@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -376,13 +377,22 @@ class CampaignRunner:
 
         client = session.client
         shared = session.options.workers_write
-        window = self.max_in_flight
-        if window is None:
-            try:
-                threads = sum(client.nthreads().values())
-            except Exception:  # noqa: BLE001 - no workers yet (job queue): a fixed window
-                threads = 0
-            window = max(8, 4 * threads)
+        sized = {"at": -1e9, "window": 8}
+
+        def window() -> int:
+            """Tasks in flight: ``max_in_flight``, else 4 per worker thread (at least 8),
+            re-read every 2 s so that a job-queue cluster that grows gets more."""
+            if self.max_in_flight is not None:
+                return self.max_in_flight
+            now = time.monotonic()
+            if now - sized["at"] > 2.0:
+                try:
+                    threads = sum(client.nthreads().values())
+                except Exception:  # noqa: BLE001 - keep the last size
+                    threads = 0
+                sized["at"], sized["window"] = now, max(8, 4 * threads)
+            return sized["window"]
+
         prefix = f"pelkit-{os.getpid()}-{next(_run_counter)}-{self.directory.name}"
         keys: dict[str, str] = {}
 
@@ -397,7 +407,7 @@ class CampaignRunner:
             return client.submit(_compute, func, task.kwargs, multi, key=dask_key, pure=False)
 
         pending = iter(todo)
-        stream = as_completed([submit(t) for t in itertools.islice(pending, window)])
+        stream = as_completed([submit(t) for t in itertools.islice(pending, window())])
         try:
             for future in stream:
                 key = keys.pop(future.key)
@@ -409,8 +419,7 @@ class CampaignRunner:
                     finished(key, None if shared else result, None)
                     del result
                 future.release()
-                nxt = next(pending, None)
-                if nxt is not None:
+                for nxt in itertools.islice(pending, max(0, window() - len(keys))):
                     stream.add(submit(nxt))
         finally:
             stream.clear()
