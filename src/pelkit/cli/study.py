@@ -1,4 +1,8 @@
-"""``pelkit study list|run|analyze``: the paper-scale pipelines (thin wrappers)."""
+"""``pelkit study list|run|analyze``: the paper-scale pipelines (thin wrappers).
+
+Studies are listed in :data:`pelkit.studies.registry.STUDIES`; the bodies that run and analyse
+each one on the command line are registered in :data:`RUNNERS` and :data:`ANALYZERS` below.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,23 @@ from pathlib import Path
 
 import typer
 
+from pelkit.cli.cluster_options import (
+    SCHEDULER_HELP,
+    campaign_failed,
+    cluster_options,
+    dashboard_option,
+    insecure_option,
+    jobs_option,
+    shared_fs_option,
+    tls_option,
+)
 from pelkit.cli.common import emit, guard
 from pelkit.cli.progress import progress_bar
+from pelkit.parallel import CampaignFailed
 
 study_app = typer.Typer(no_args_is_help=True, help="Paper-scale studies (resumable campaigns).")
+
+DEVICES = ("cpu", "gpu", "auto")
 
 
 @study_app.command("list")
@@ -35,32 +52,6 @@ def _check_out(out: Path, resume: bool) -> None:
         )
 
 
-def _run_ka(preset, out, scheduler, resume, config, workers, quiet, as_json,  # noqa: ANN001
-            device=None) -> dict:  # noqa: ANN001
-    from pelkit.io.results import RunFolder
-    from pelkit.studies.ka_landscape.analysis import analyze
-    from pelkit.studies.ka_landscape.config import load_config
-    from pelkit.studies.ka_landscape.runner import block_size, resolved_device, run_study
-
-    cfg = load_config(preset, config, workers=workers, device=device)
-    used = resolved_device(cfg)
-    _check_out(out, resume)
-    folder = RunFolder(out)
-    folder.write_config({**cfg.model_dump(), "study_name": "ka-landscape"})
-    with folder.timed("campaign"):
-        with progress_bar("ka-landscape", 1, enabled=not (quiet or as_json)) as update:
-            run_study(
-                cfg, out, scheduler=scheduler, resume=resume,
-                progress=lambda stage, done, total: update(done, total),
-            )
-    with folder.timed("analysis"):
-        summary = analyze(out, cfg)
-    folder.write_provenance(seed=cfg.seed, extra={
-        "study": "ka-landscape", "preset": preset, "scheduler": scheduler,
-        "device": _device_label(used), "replica_block": block_size(cfg, used)})
-    return summary
-
-
 def _device_label(device: str) -> str:
     """"cpu" or "gpu: <name>" for provenance.json."""
     if device != "gpu":
@@ -70,25 +61,61 @@ def _device_label(device: str) -> str:
     return f"gpu: {device_name()}"
 
 
-def _run_tls(preset, out, scheduler, resume, config, workers, quiet, as_json,  # noqa: ANN001
-             device=None) -> dict:  # noqa: ANN001
+def _run_ka(preset, out, options, resume, recompute, config, workers, quiet,  # noqa: ANN001
+            as_json, device=None) -> dict:  # noqa: ANN001
+    from pelkit.io.results import RunFolder
+    from pelkit.studies.ka_landscape.analysis import analyze
+    from pelkit.studies.ka_landscape.config import load_config
+    from pelkit.studies.ka_landscape.runner import (
+        block_size,
+        claim_folder,
+        resolved_device,
+        run_study,
+    )
+
+    cfg = load_config(preset, config, workers=workers, device=device)
+    used = resolved_device(cfg)  # "gpu" without a GPU: one error line before any work
+    _check_out(out, resume or recompute)
+    claim_folder(cfg, out, resume or recompute, recompute)  # refuse a mismatch before any work
+    folder = RunFolder(out)
+    with folder.timed("campaign"):
+        with progress_bar("ka-landscape", 1, enabled=not (quiet or as_json)) as update:
+            run_study(
+                cfg, out, scheduler=options, resume=resume, recompute=recompute,
+                progress=lambda stage, done, total: update(done, total),
+            )
+    with folder.timed("analysis"):
+        summary = analyze(out, cfg)
+    folder.write_provenance(seed=cfg.seed, extra={
+        "study": "ka-landscape", "preset": preset, "scheduler": options.scheduler,
+        "resume": resume, "recompute": recompute, "device": _device_label(used),
+        "replica_block": block_size(cfg, used)})
+    return summary
+
+
+def _run_tls(preset, out, options, resume, recompute, config, workers, quiet,  # noqa: ANN001
+             as_json, device=None) -> dict:  # noqa: ANN001
     from pelkit.cli.study_tls import run_tls_qlm
 
-    _check_out(out, resume)
-    return run_tls_qlm(preset, out, scheduler, resume, config, quiet, as_json, device=device)
+    _check_out(out, resume or recompute)
+    return run_tls_qlm(preset, out, options, resume, config, quiet, as_json,
+                       recompute=recompute, device=device)
 
 
-def _analyze_ka(run_dir: Path, stored: dict) -> dict:
+def _analyze_ka(run_dir: Path, stored: dict, partial: bool) -> dict:
     from pelkit.studies.ka_landscape.analysis import analyze
     from pelkit.studies.ka_landscape.config import KAConfig
+    from pelkit.studies.ka_landscape.runner import check_tasks
 
-    return analyze(run_dir, KAConfig(**{k: v for k, v in stored.items() if k != "study_name"}))
+    cfg = KAConfig(**{k: v for k, v in stored.items() if k != "study_name"})
+    problems = check_tasks(cfg, run_dir, partial)
+    return analyze(run_dir, cfg, partial=problems or None)
 
 
-def _analyze_tls(run_dir: Path, stored: dict) -> dict:
+def _analyze_tls(run_dir: Path, stored: dict, partial: bool) -> dict:
     from pelkit.cli.study_tls import analyze_tls_qlm
 
-    return analyze_tls_qlm(run_dir)
+    return analyze_tls_qlm(run_dir, partial=partial)
 
 
 # the command-line bodies of each study in pelkit.studies.registry.STUDIES
@@ -103,16 +130,25 @@ def run(
         help="smoke, laptop, workstation or paper (see `pelkit study list`; default laptop).",
     ),
     out: Path = typer.Option(..., "--out", help="Run folder."),
-    scheduler: str = typer.Option(
-        "local", "--scheduler", help="local, threads, sync or a Dask address tcp://HOST:PORT."
-    ),
+    scheduler: str = typer.Option("local", "--scheduler", help=SCHEDULER_HELP),
     resume: bool = typer.Option(False, "--resume", help="Continue a killed campaign."),
+    recompute: bool = typer.Option(
+        False, "--recompute", help="Resume with a changed config: redo exactly the tasks whose "
+        "fingerprint changed."
+    ),
     config: Path = typer.Option(None, "--config", help="TOML file overriding preset values."),
     workers: int = typer.Option(None, "--workers", help="Local worker processes (default: cores)."),
     device: str = typer.Option(
         None, "--device",
         help="cpu, gpu or auto (the GPU when numba-cuda finds one); default: the config's.",
     ),
+    jobs: int = jobs_option(),
+    tls_ca: Path = tls_option("ca", "CA certificate"),
+    tls_cert: Path = tls_option("cert", "Client certificate"),
+    tls_key: Path = tls_option("key", "Client private key"),
+    insecure: bool = insecure_option(),
+    dashboard_address: str = dashboard_option(),
+    workers_write: bool = shared_fs_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -123,11 +159,15 @@ def run(
 
         if name not in RUNNERS:
             raise InputError(f"unknown study {name!r}; known: {', '.join(STUDIES)}")
-        if device is not None and device not in ("cpu", "gpu", "auto"):
-            raise InputError(f"unknown device {device!r}; choose one of cpu, gpu, auto")
+        if device is not None and device not in DEVICES:
+            raise InputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
         preset = preset or STUDIES[name].default_preset
-        summary = RUNNERS[name](preset, out, scheduler, resume, config, workers, quiet, as_json,
-                                device=device)
+        options = cluster_options(scheduler, workers, jobs, tls_ca, tls_cert, tls_key, insecure,
+                                  dashboard_address, workers_write)
+        summary = RUNNERS[name](preset, out, options, resume, recompute, config, workers, quiet,
+                                as_json, device=device)
+    except CampaignFailed as exc:
+        campaign_failed(exc)
     except Exception as exc:  # noqa: BLE001
         guard(exc)
     emit(summary, as_json, f"study {name} finished: see {out}/report.md and {out}/figures/")
@@ -135,6 +175,10 @@ def run(
 
 def analyze_cmd(
     run_dir: Path = typer.Argument(..., help="A run folder written by `pelkit study run`."),
+    partial: bool = typer.Option(
+        False, "--partial", help="Analyse the complete task results when some are missing or "
+        "damaged (the report says which)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Re-run the analysis of a finished campaign from its stored task results."""
@@ -144,12 +188,11 @@ def analyze_cmd(
 
         if not (run_dir / "config.toml").is_file():
             raise InputError(f"{run_dir} is not a study run folder (no config.toml)")
-        folder = RunFolder(run_dir)
-        stored = folder.read_config()
+        stored = RunFolder(run_dir).read_config()
         study = stored.get("study_name") or _guess_study(run_dir)
         if study not in ANALYZERS:
             raise InputError(f"{run_dir} holds an unknown study {study!r}")
-        summary = ANALYZERS[study](run_dir, stored)
+        summary = ANALYZERS[study](run_dir, stored, partial)
     except Exception as exc:  # noqa: BLE001
         guard(exc)
     emit(summary, as_json, f"analysis of {run_dir} rewritten: summary.json, report.md, figures/")

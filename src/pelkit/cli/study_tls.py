@@ -12,17 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from pelkit.cli.progress import progress_bar
+from pelkit.cluster import ClusterOptions
 
 
 def run_tls_qlm(
     preset: str,
     out: Path,
-    scheduler: str = "local",
+    scheduler: str | ClusterOptions = "local",
     resume: bool = False,
     config: Path | None = None,
     quiet: bool = False,
     as_json: bool = False,
     device: str | None = None,
+    recompute: bool = False,
 ) -> dict[str, Any]:
     """Run the tls-qlm campaign of ``preset`` (merged with the TOML file ``config``) into
     ``out`` and analyse it; one progress bar per phase unless ``quiet`` or ``as_json``.
@@ -47,13 +49,33 @@ def run_tls_qlm(
         state["update"](done, total)
 
     try:
-        return run_study(cfg, Path(out), scheduler=scheduler, resume=resume, progress=progress)
+        return run_study(cfg, Path(out), scheduler=scheduler, resume=resume, progress=progress,
+                         recompute=recompute)
     finally:
         state["stack"].close()
 
 
-def analyze_tls_qlm(out_dir: Path) -> dict[str, Any]:
-    """Rewrite results.h5, summary.json, figures and report.md of a finished tls-qlm run."""
-    from pelkit.studies.tls_qlm.runner import analyze
+def analyze_tls_qlm(out_dir: Path, partial: bool = False) -> dict[str, Any]:
+    """Rewrite results.h5, summary.json, figures and report.md of a finished tls-qlm run.
 
-    return analyze(Path(out_dir))
+    Damaged task files are moved aside and named in one error line (exit 2); ``partial`` is not
+    supported for this study (its later phases need every earlier result)."""
+    from pelkit.errors import InputError
+    from pelkit.parallel import audit_tasks
+    from pelkit.studies.tls_qlm.runner import PHASES, analyze
+
+    out_dir = Path(out_dir)
+    damaged = []
+    for phase in PHASES:
+        folder = out_dir / "tasks" / phase
+        keys = sorted(p.stem for p in folder.glob("*.npz")) if folder.is_dir() else []
+        damaged += [f"{phase}/{k}" for k in audit_tasks(folder, keys)]
+    if damaged:
+        raise InputError(
+            f"{out_dir}: damaged task results {', '.join(damaged)} (moved aside): recompute them "
+            "with `pelkit study run tls-qlm ... --resume`"
+            + ("; --partial is not supported for tls-qlm" if partial else "")
+        )
+    if partial:
+        raise InputError("--partial is not supported for tls-qlm (its phases build on each other)")
+    return analyze(out_dir)

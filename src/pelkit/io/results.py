@@ -27,9 +27,8 @@ import platform
 import re
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ import numpy as np
 
 from pelkit import __version__
 from pelkit.errors import InputError
+from pelkit.io.task_files import flatten, write_atomic
 
 __all__ = [
     "RunFolder",
@@ -63,22 +63,10 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same folder + ``os.replace``).
 
-    Readers see either the old file or the complete new one, never a partial file.
+    Readers see either the old file or the complete new one, never a partial file. The file gets
+    the permissions of an ordinary new file under the process umask (``0o666 & ~umask``).
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return write_atomic(path, data)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -322,6 +310,46 @@ class RunFolder:
         """Write the resolved configuration to ``config.toml``."""
         return atomic_write_text(self.path / "config.toml", dumps_toml(config))
 
+    def claim_config(
+        self,
+        config: Mapping[str, Any],
+        *,
+        resume: bool,
+        recompute: bool = False,
+        normalise: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None,
+        ignore: tuple[str, ...] = ("workers",),
+    ) -> Path:
+        """Write ``config.toml`` once; a resumed run must have the same configuration.
+
+        On ``resume`` with a stored ``config.toml`` the two configurations are compared field by
+        field (after ``normalise``, e.g. validation by the study's pydantic model, which restores
+        the None values TOML cannot hold; ``ignore`` fields are skipped). A difference is one
+        :class:`InputError` naming the first differing field ("R was made with quench_fmax =
+        1e-06; this config has 1e-08: ..."), unless ``recompute``, which rewrites the file (the
+        task fingerprints then decide which tasks rerun). Without ``resume`` the file is
+        (re)written.
+        """
+        target = self.path / "config.toml"
+        if not (resume and target.is_file()):
+            return self.write_config(config)
+        stored: Mapping[str, Any] = self.read_config()
+        current: Mapping[str, Any] = config
+        if normalise is not None:
+            stored, current = normalise(dict(stored)), normalise(dict(config))
+        a = {k: v for k, v in flatten(stored).items() if k.split(".")[0] not in ignore}
+        b = {k: v for k, v in flatten(current).items() if k.split(".")[0] not in ignore}
+        if a == b:
+            return target
+        if recompute:
+            return self.write_config(config)
+        order = sorted(set(a) | set(b), key=lambda k: (k != "preset", k))
+        field = next(k for k in order if a.get(k) != b.get(k))
+        raise InputError(
+            f"{os.fspath(self.path)} was made with {field} = {_shown(a.get(field))}; this config "
+            f"has {_shown(b.get(field))}: use a new --out, or --recompute to redo the affected "
+            "tasks"
+        )
+
     def read_config(self) -> dict[str, Any]:
         """Read ``config.toml`` back."""
         import tomllib
@@ -414,6 +442,13 @@ class RunFolder:
         if not self.tasks.exists():
             return []
         return sorted(p.name[: -len(".json")] for p in self.tasks.glob("*.json"))
+
+
+def _shown(text: str | None) -> str:
+    if text is None:
+        return "(unset)"
+    value = json.loads(text)
+    return str(value)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

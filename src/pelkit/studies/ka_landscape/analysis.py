@@ -89,7 +89,8 @@ weakly_constrained, weak_reasons, n_boot, ...), ``fit_constrained`` (same entrie
 ``D_semi_empirical``, ``D_times_inv_D``/``_err`` (data), ``D_times_inv_D_model``/``_model_alt``
 (cut ``cut_sigmas``/``cut_sigmas_alt``), ``s_c_mean``, ``f_u``/``_err``, ``f_dw``/``_err``,
 ``inm_relations``, ``equilibration``, ``quenches``, ``counts``, ``flags``, ``seed004``,
-``analysis`` (version, commit, bootstrap seed, wall time), ``figures`` (with ``outputs``).
+``analysis`` (version, commit, bootstrap seed; wall times are in provenance.json only),
+``figures`` (with ``outputs``).
 
 ``results.h5``: attributes (N, D_inf, sigma^2, ...); ``temperatures/T{T:.3f}/`` per-replica
 arrays (replicas, mean_eis_i, D_i, D_endpoint_i, D_valid_i, f_u_i, f_dw_i, eq_*), e_IS histogram
@@ -105,7 +106,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,7 @@ from pelkit.analysis.msd import per_trajectory_msd
 from pelkit.analysis.relations import D_INF_SEED004, fit_arrhenius, fit_D_vs_fu, fit_S_vs_ln_fu
 from pelkit.errors import InputError
 from pelkit.io.results import RunFolder, git_commit
+from pelkit.io.task_files import file_mode
 from pelkit.parallel import load_result
 from pelkit.studies.ka_landscape.config import KAConfig
 
@@ -933,6 +934,7 @@ def _write_h5(path: Path, results: list[TemperatureResult],
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results.", suffix=".h5.tmp")
+    os.fchmod(fd, file_mode())  # readable as the umask allows, not mkstemp's 0600
     os.close(fd)
     try:
         with h5py.File(tmp, "w") as h5:
@@ -1005,6 +1007,7 @@ def analyze(
     *,
     outputs: bool = True,
     require_equilibrated: bool = False,
+    partial: list[str] | None = None,
 ) -> dict[str, Any]:
     """Analyse a finished (or partly finished) campaign; see the module docstring.
 
@@ -1014,16 +1017,20 @@ def analyze(
             ``low_t_max``, ``cut_sigmas``, ``bootstrap``, ``seed``).
         outputs: also draw ``figures/*.png`` and write ``report.md``.
         require_equilibrated: analyse only replicas whose phase-A verdict passed.
+        partial: the task results known to be missing or damaged (``--partial``); named in the
+            flags and the report.
     Returns:
         The summary dictionary written to ``summary.json`` (NaN where a value is undefined).
     """
-    t_start = time.perf_counter()
     out_dir = Path(out_dir)
     cfg = load_study_config(out_dir, cfg)
     found, n_found = _discover(out_dir, cfg)
     folder = RunFolder(out_dir)
     eq_dir = out_dir / "tasks" / "equilibrate"
     flags: list[str] = []
+    if partial:
+        flags.append(f"partial analysis (--partial): {len(partial)} task results missing or "
+                     f"damaged and left out: {'; '.join(partial)}")
     results: list[TemperatureResult] = []
     for T, tasks in found.items():
         if require_equilibrated:
@@ -1265,7 +1272,6 @@ def analyze(
             "git_commit": git_commit(),
             "bootstrap": cfg.bootstrap,
             "bootstrap_seed": cfg.seed,
-            "wall_time_s": _nan(),
         },
     }
     attrs = {"n_particles": n_particles, "D_inf": D_inf, "D_inf_source": D_inf_source,
@@ -1276,7 +1282,6 @@ def analyze(
               {"constrained_a": np.asarray(cons_a if cons_a is not None else np.full(3, np.nan)),
                "constrained_boot_samples": cons_boot,
                "model_a": np.asarray(model_a if model_a is not None else np.full(3, np.nan))})
-    summary["analysis"]["wall_time_s"] = time.perf_counter() - t_start
     folder.write_summary(summary)
     if outputs:
         from pelkit.studies.ka_landscape.figures import make_figures
@@ -1284,7 +1289,6 @@ def analyze(
 
         figs = make_figures(out_dir)
         summary["figures"] = [p.name for p in figs]
-        summary["analysis"]["wall_time_s"] = time.perf_counter() - t_start
         folder.write_summary(summary)
         write_report(out_dir)
     return summary

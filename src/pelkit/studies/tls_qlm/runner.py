@@ -11,7 +11,8 @@ Layout of a run folder::
 Seeds: glass g at T_f uses ``task_seed(seed, "glass", T_f, g)`` (its sub-stages derive their
 seeds from it); pair tasks are deterministic functions of their minima; so ``resume=True``
 recomputes exactly the missing task files and the run equals an uninterrupted one bit for bit.
-A resumed run must use the configuration stored in the folder (a different one is refused).
+A resumed run must use the configuration stored in the folder (a different one is refused;
+``recompute`` reruns the tasks whose fingerprint changed, :mod:`pelkit.parallel`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from pelkit.cluster import ClusterOptions, DaskSession
 from pelkit.errors import InputError
 from pelkit.io.results import RunFolder
 from pelkit.parallel import CampaignRunner, Task, load_result, task_seed
@@ -44,48 +46,21 @@ def pair_key(t_f: float, index: int, rank: int) -> str:
     return f"{glass_key(t_f, index)}_p{rank:04d}"
 
 
-def _same_config(stored: dict[str, Any], current: dict[str, Any]) -> str | None:
-    """The first differing field path, or None."""
-
-    def walk(a: Any, b: Any, where: str) -> str | None:
-        if isinstance(a, dict) and isinstance(b, dict):
-            for key in sorted(set(a) | set(b)):
-                if key in ("workers", "preset"):
-                    continue
-                diff = walk(a.get(key), b.get(key), f"{where}.{key}" if where else key)
-                if diff:
-                    return diff
-            return None
-        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            for k, (x, y) in enumerate(zip(a, b, strict=True)):
-                diff = walk(x, y, f"{where}[{k}]")
-                if diff:
-                    return diff
-            return None
-        return None if a == b else where
-
-    return walk(stored, current, "")
-
-
-def prepare_folder(cfg: TLSQLMConfig, out_dir: Path, resume: bool) -> RunFolder:
-    """Create the run folder and write config.toml; a resumed run must match the stored one."""
+def prepare_folder(cfg: TLSQLMConfig, out_dir: Path, resume: bool,
+                   recompute: bool = False) -> RunFolder:
+    """Create the run folder and write config.toml once; a resumed run must match the stored
+    one (``recompute``: rewrite it and rerun the tasks whose fingerprint changed)."""
     out_dir = Path(out_dir)
     config = config_to_dict(cfg)
     has_tasks = (out_dir / "tasks").exists() and any((out_dir / "tasks").rglob("*.npz"))
-    if has_tasks and not resume:
+    if has_tasks and not (resume or recompute):
         raise InputError(
             f"{out_dir} already holds a campaign; resume it or choose another output folder"
         )
     folder = RunFolder(out_dir)
-    if resume and (out_dir / "config.toml").is_file():
-        stored = config_to_dict(build_config(folder.read_config()))
-        diff = _same_config(stored, config)
-        if diff:
-            raise InputError(
-                f"cannot resume {out_dir}: the configuration differs from the stored one at "
-                f"{diff!r} (use the folder's config.toml or a new folder)"
-            )
-    folder.write_config(config)
+    folder.claim_config(config, resume=resume or recompute, recompute=recompute,
+                        normalise=lambda d: config_to_dict(build_config(d)),
+                        ignore=("workers", "preset"))
     return folder
 
 
@@ -174,52 +149,62 @@ def run_study(
     resume: bool = False,
     progress: Progress | None = None,
     analyze_after: bool = True,
+    recompute: bool = False,
+    notify: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the three phases (skipping finished tasks when ``resume``), then the analysis.
 
     Args:
         cfg: the validated configuration.
         out_dir: run folder (created).
-        scheduler: "local", "threads", "sync" or "tcp://HOST:PORT" (:mod:`pelkit.parallel`).
-        resume: keep finished task files and compute only the missing ones.
+        scheduler: a scheduler string or :class:`~pelkit.cluster.ClusterOptions`.
+        resume: keep finished task files whose fingerprint matches; compute the rest.
         progress: ``progress(phase, done, total)``.
         analyze_after: run :func:`analyze` at the end (returns its summary).
+        recompute: rerun the tasks whose fingerprint changed (implies ``resume``).
+        notify: one-line warnings and the dashboard URL (default: stderr).
 
     Returns:
         The summary (also in ``summary.json``), or the task folders when not analysing.
     """
     out_dir = Path(out_dir)
-    folder = prepare_folder(cfg, out_dir, resume)
+    folder = prepare_folder(cfg, out_dir, resume, recompute)
+    resume = resume or recompute
     tasks_dir = out_dir / "tasks"
     t0 = time.perf_counter()
-    runners = {p: CampaignRunner(tasks_dir / p, scheduler, cfg.workers) for p in PHASES}
+    options = (ClusterOptions(scheduler=scheduler, workers=cfg.workers)
+               if isinstance(scheduler, str) else scheduler)
+    with DaskSession(options, notify=notify) as session:
+        runners = {p: CampaignRunner(tasks_dir / p, session, run_dir=out_dir, notify=notify)
+                   for p in PHASES}
 
-    g_tasks = glass_tasks(cfg)
-    with folder.timed("glasses"):
-        runners["glasses"].run(g_tasks, glass_task, resume=resume,
-                               progress=_stage(progress, "glasses"))
-    glasses = {t.key: load_result(runners["glasses"].path(t.key)) for t in g_tasks}
+        def run_phase(phase: str, tasks: list[Task], func: Callable[..., Any]) -> None:
+            with folder.timed(phase):
+                outcome = runners[phase].run(tasks, func, resume=resume, recompute=recompute,
+                                             progress=_stage(progress, phase))
+            outcome.raise_failures()  # later phases need every result of this one
 
-    p_tasks = pair_tasks(cfg, glasses)
-    with folder.timed("pairs"):
-        runners["pairs"].run(p_tasks, pair_task, resume=resume,
-                             progress=_stage(progress, "pairs"))
-    pairs = {}
-    for t in p_tasks:
-        res = load_result(runners["pairs"].path(t.key))
-        res["glass_result"] = glasses[glass_key(t.kwargs["t_f"], t.kwargs["glass"])]
-        pairs[t.key] = res
+        g_tasks = glass_tasks(cfg)
+        run_phase("glasses", g_tasks, glass_task)
+        glasses = {t.key: load_result(runners["glasses"].path(t.key)) for t in g_tasks}
 
-    s_tasks = scan_tasks(cfg, pairs)
-    with folder.timed("scan"):
-        runners["scan"].run(s_tasks, scan_task, resume=resume, progress=_stage(progress, "scan"))
+        p_tasks = pair_tasks(cfg, glasses)
+        run_phase("pairs", p_tasks, pair_task)
+        pairs = {}
+        for t in p_tasks:
+            res = load_result(runners["pairs"].path(t.key))
+            res["glass_result"] = glasses[glass_key(t.kwargs["t_f"], t.kwargs["glass"])]
+            pairs[t.key] = res
+
+        s_tasks = scan_tasks(cfg, pairs)
+        run_phase("scan", s_tasks, scan_task)
     folder.timings["campaign"] = time.perf_counter() - t0
     result: dict[str, Any] = {p: str(runners[p].directory) for p in PHASES}
     if analyze_after:
         result = analyze(out_dir, folder=folder)
     folder.write_provenance(
         seed=cfg.seed,
-        extra={"study": "tls-qlm", "preset": cfg.preset, "scheduler": scheduler,
+        extra={"study": "tls-qlm", "preset": cfg.preset, "scheduler": options.scheduler,
                "resume": resume, "device": cfg.exploration.device,
                "n_tasks": {"glasses": len(g_tasks), "pairs": len(p_tasks),
                            "scan": len(s_tasks)}},
