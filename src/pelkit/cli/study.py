@@ -16,6 +16,10 @@ DESCRIPTIONS = {
     "(seed 004) with INM (seed 000)",
     "tls-qlm": "swap glasses: two-level systems vs quasi-localized modes, NEB double wells, "
     "tunnel splittings (seed 003)",
+    "soft-modes": "soft-sphere glasses: VDOS, participation and localisation of the lowest "
+    "modes, quartic fits against the soft-potential stability line (seed 002 Figs 5-6, 8)",
+    "ka-entropy": "Kob-Andersen configurational entropy by thermodynamic integration, s_c(e_IS) "
+    "against the Gaussian landscape, Kauzmann temperatures (seed 004 Fig 4)",
 }
 
 
@@ -24,7 +28,8 @@ def list_studies(as_json: bool = typer.Option(False, "--json")) -> None:
     """List the studies and their presets."""
     from pelkit.studies.ka_landscape.config import PRESETS as KA_PRESETS
 
-    rows = {"ka-landscape": sorted(KA_PRESETS), "tls-qlm": ["smoke", "laptop", "paper"]}
+    rows = {"ka-landscape": sorted(KA_PRESETS), "tls-qlm": ["smoke", "laptop", "paper"],
+            "soft-modes": ["smoke", "laptop", "paper"], "ka-entropy": ["smoke", "laptop", "paper"]}
     emit(
         {name: {"description": DESCRIPTIONS[name], "presets": p} for name, p in rows.items()},
         as_json,
@@ -90,6 +95,11 @@ def run(
 
             _check_out(out, resume)
             summary = run_tls_qlm(preset, out, scheduler, resume, config, quiet, as_json)
+        elif name in ("soft-modes", "ka-entropy"):
+            from pelkit.cli.study_packages import run_package_study
+
+            summary = run_package_study(name, preset, out, scheduler, resume, config, workers,
+                                        quiet, as_json)
         else:
             raise InputError(f"unknown study {name!r}; known: {', '.join(DESCRIPTIONS)}")
     except Exception as exc:  # noqa: BLE001
@@ -116,6 +126,10 @@ def analyze_cmd(
 
             cfg = KAConfig(**{k: v for k, v in folder.read_config().items() if k != "study_name"})
             summary = analyze(run_dir, cfg)
+        elif study in ("soft-modes", "ka-entropy"):
+            from pelkit.cli.study_packages import analyze_package_study
+
+            summary = analyze_package_study(study, run_dir)
         else:
             from pelkit.cli.study_tls import analyze_tls_qlm
 
