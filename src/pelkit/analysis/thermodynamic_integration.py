@@ -173,12 +173,16 @@ class IsochoreResult:
 def integrate_isochore(
     temperatures: ArrayLike, energies: ArrayLike, beta_f_ex_ref: float,
     t_ref: float, energy_errors: ArrayLike | None = None, ref_error: float = 0.0,
+    harmonic: float = 0.0,
 ) -> IsochoreResult:
     """beta f_ex and s_ex along an isochore from the reference point ``t_ref`` (module docstring).
 
-    u(beta) is interpolated by a natural cubic spline in beta through all points (t_ref must be
-    one of them) and integrated exactly; the integral is linear in the u_i, and the weights give
-    the propagated error (adding the reference's error and the beta_i u_i term's own error).
+    The known harmonic part ``harmonic`` * T of u (e.g. (3N - 3)/(2N) for a solid or a liquid
+    near its inherent structures) is integrated analytically, int (c/beta) dbeta =
+    c ln(beta/beta_ref); the rest, u - c T, is smooth in beta and is interpolated by a natural
+    cubic spline through all points (t_ref must be one of them) and integrated exactly. The
+    integral is linear in the u_i, and the weights give the propagated error (adding the
+    reference's error and the beta_i u_i term's own error).
     """
     T = np.asarray(temperatures, dtype=np.float64).ravel()
     u = np.asarray(energies, dtype=np.float64).ravel()
@@ -200,7 +204,8 @@ def integrate_isochore(
         unit[j] = 1.0
         spline = CubicSpline(b_sorted, unit[order], bc_type="natural")
         W[:, j] = [spline.integrate(1.0 / t_ref, b) for b in beta]
-    beta_f = beta_f_ex_ref + W @ u
+    c = float(harmonic)
+    beta_f = beta_f_ex_ref + W @ (u - c * T) + c * np.log(beta * t_ref)
     s_ex = beta * u - beta_f
     err = np.full(n, np.nan)
     if energy_errors is not None:

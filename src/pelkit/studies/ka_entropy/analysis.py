@@ -4,7 +4,8 @@ Per particle, k_B = 1 (:mod:`pelkit.analysis.thermodynamic_integration` has the 
 
 1. isotherm T0: beta f_ex(rho, T0) = int_0^rho (Z - 1)/rho' drho' (polynomial through the
    Gauss-Legendre densities);
-2. isochore rho: beta f_ex(beta) = beta0 f_ex(beta0) + int u dbeta, s_ex = beta u - beta f_ex,
+2. isochore rho: beta f_ex(beta) = beta0 f_ex(beta0) + int u dbeta (the harmonic part
+   (3N - 3) T/(2N) of u integrated analytically), s_ex = beta u - beta f_ex,
    s = s_id + s_ex with the ideal mixture s_id (x_A = 0.8, x_B = 0.2);
 3. s_vib(T) = (3N - 3)(1 + ln(T/hbar))/N - <(1/N) sum_k ln omega_k>_T over the inherent
    structures sampled at T; with ``anharmonic``, s_anh(T) = 2 c2 T + 1.5 c3 T^2 from
@@ -167,13 +168,14 @@ def entropy_analysis(sp: StatePoints, cfg: KAEntropyConfig) -> dict[str, Any]:
     n = cfg.n_particles
     iso = integrate_isotherm(sp.rho, sp.zm1, cfg.density,
                              errors=np.nan_to_num(sp.zm1_err, nan=0.0))
+    dof = (3 * n - 3) / n
     chore = integrate_isochore(sp.T, sp.u, iso.beta_f_ex, cfg.isotherm_temperature,
                                energy_errors=np.nan_to_num(sp.u_err, nan=0.0),
-                               ref_error=0.0 if np.isnan(iso.error) else iso.error)
+                               ref_error=0.0 if np.isnan(iso.error) else iso.error,
+                               harmonic=0.5 * dof)
     s_id = ideal_gas_entropy(cfg.density, sp.T, [KA_FRACTION_A, 1.0 - KA_FRACTION_A],
                              hbar=cfg.hbar)
     s_total = s_id + chore.s_ex
-    dof = (3 * n - 3) / n
     s_vib = dof * (1.0 + np.log(sp.T / cfg.hbar)) - sp.log_omega
     s_c_harm = s_total - s_vib
     low = sp.T <= cfg.landscape_max_temperature + 1e-12

@@ -6,7 +6,7 @@ Steinhardt, Nelson and Ronchetti, Phys. Rev. B 28, 784 (1983):
     Q_l  = [4 pi/(2l+1) sum_m |Q_lm|^2]^{1/2},
 
 over all N_b bonds r_ij < ``r_bond`` (minimum image). Q_6 = 0.5745 for a perfect fcc crystal with
-its 12 nearest neighbours, 0.5106 for bcc (8 neighbours); a disordered packing gives
+its 12 nearest neighbours, 0.6285 for bcc with 8 (0.5107 with 14); a disordered packing gives
 Q_6 ~ N_b^{-1/2} (a few hundredths). A quenched soft-sphere "glass" with Q_6 well above that has
 crystallised and is flagged by the study.
 """

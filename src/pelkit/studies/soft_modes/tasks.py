@@ -21,7 +21,8 @@ liquid_msd (sigma^2, over that half), q6 (global Q_6 of the glass, :mod:`.struct
 e_is (per particle), quench_converged, quench_max_force, eigenvalues (3N-3,),
 participation_number (3N-3,), min_eigenvalue, quartic_index (k,), quartic_lambda, quartic_nk,
 quartic_c1 ... quartic_c4, quartic_c4_half, quartic_c4_change, quartic_c1_relative,
-quartic_max_displacement, lowest_weights (N,) = |e_i|^2 of the softest mode, wall_time.
+quartic_max_displacement, lowest_weights (N,) = |e_i|^2 of the softest mode, positions (N, 3)
+of the glass (inherent structure), diameters (N,), box (3,), wall_time.
 """
 
 from __future__ import annotations
@@ -141,5 +142,8 @@ def glass_task(config: dict[str, Any], n_particles: int, glass: int, seed: int) 
         "quartic_c1_relative": np.array([f.c1_relative for f in fits]),
         "quartic_max_displacement": float(cfg.quartic_max_displacement),
         "lowest_weights": np.einsum("ij,ij->i", e0, e0),
+        "positions": glass_sys.positions.copy(),
+        "diameters": np.asarray(glass_sys.diameters, dtype=float),
+        "box": np.asarray(glass_sys.box.lengths, dtype=float),
         "wall_time": time.perf_counter() - t0,
     }
