@@ -32,7 +32,8 @@ from pelkit.system import Box, System
 
 
 def test_ideal_gas_sackur_tetrode() -> None:
-    # S/k = ln Z + beta E, Z = prod_a (V/Lambda^3)^{N_a}/N_a!, E = 3NT/2, Stirling ln n! ~ n ln n - n
+    # S/k = ln Z + beta E, Z = prod_a (V/Lambda^3)^{N_a}/N_a!, E = 3NT/2,
+    # Stirling: ln n! ~ n ln n - n
     N, V, T, m, hbar = 10_000, 8000.0, 1.7, 1.3, 0.7
     counts = np.array([8000, 2000])
     lam = math.sqrt(2 * math.pi * hbar**2 / (m * T))
