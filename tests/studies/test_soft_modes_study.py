@@ -78,3 +78,16 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     listing = subprocess.run(PELKIT + ["study", "list", "--json"], capture_output=True, text=True)
     studies = json.loads(listing.stdout)
     assert {"soft-modes", "ka-entropy"} <= set(studies)
+
+
+def test_binary_n12_glass_task() -> None:
+    from pelkit.studies.soft_modes.tasks import glass_task
+
+    cfg = load_config("smoke", exponent=12.0, mixture="binary", sizes=[256], melt_time=0.5,
+                      liquid_time=1.0, n_quartic=1)
+    res = glass_task(cfg.model_dump(), 256, 0, 99)
+    assert sorted(set(np.round(res["diameters"], 6))) == [1.0, 1.2]
+    assert res["quench_converged"] and res["eigenvalues"].size == 3 * 256 - 3
+    assert res["eigenvalues"][0] > 0 and res["q6"] < cfg.q6_crystal
+    with pytest.raises(InputError, match="box side"):
+        load_config("smoke", mixture="binary")  # N = 128: L = 5.04 <= 2 * 2.5 * 1.2
