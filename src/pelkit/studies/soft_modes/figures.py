@@ -46,9 +46,9 @@ def _plt():  # noqa: ANN202 - matplotlib.pyplot
 def plot_vdos(folder: RunFolder, sizes: Sequence[SizeResult], cfg: SoftModesConfig,
               edges: np.ndarray) -> str:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    fig, (ax, inset) = plt.subplots(1, 2, figsize=(10.5, 4.0),
+                                    gridspec_kw={"width_ratios": [1.6, 1.0]})
     centres = 0.5 * (edges[1:] + edges[:-1])
-    inset = ax.inset_axes([0.6, 0.55, 0.37, 0.4])
     cut = centres <= 0.3 * centres[-1]
     for i, s in enumerate(sizes):
         if not s.glasses.size:
@@ -63,8 +63,8 @@ def plot_vdos(folder: RunFolder, sizes: Sequence[SizeResult], cfg: SoftModesConf
     inset.set_xlim(centres[0], centres[cut][-1] if cut.any() else centres[-1])
     top = max((vdos(s.omega, edges)[cut].max() for s in sizes if s.glasses.size), default=1.0)
     inset.set_ylim(0.0, 1.1 * top if top > 0 else 1.0)
-    inset.tick_params(labelsize=7)
-    inset.set_title("low-frequency tail", fontsize=7)
+    inset.set_title("low-frequency tail (Fig 5 inset)", fontsize=10)
+    inset.set_xlabel(r"$\nu$ ($1/\tau$)")
     ax.set_xlabel(r"$\nu = \omega/2\pi$ ($1/\tau$)")
     ax.set_ylabel(r"$g(\nu)$")
     ax.set_title(f"Soft-sphere glass, n = {cfg.exponent:g}: vibrational density of states",
@@ -135,6 +135,11 @@ def plot_quartic(folder: RunFolder, sizes: Sequence[SizeResult], cfg: SoftModesC
                 label=rf"eq 20, $\varepsilon_m/k_BT = {a:g}$")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
+    finite = [v for s in sizes for v in implied_beta_eps_m(
+        s.quartic["c2"], s.quartic["c4"], omega_c, cfg.liquid_temperature)["beta_eps_k"]
+        if np.isfinite(v)]
+    if finite:
+        ax.set_ylim(min(finite + [4.0 * min(cfg.beta_eps_m)]) / 2.0, max(finite) * 30.0)
     ax.set_xlabel(r"$\eta_k = 2c_2/\omega_c^2$")
     ax.set_ylabel(r"$\varepsilon_k/k_BT_{\rm liquid}$, $\varepsilon_k = \omega_c^4/(4c_4)$")
     ax.set_title(rf"Quartic fit along the softest modes ($\omega_c$ = {omega_c:.3g})",
