@@ -228,6 +228,15 @@ class AnharmonicFit:
     c2: float
     c3: float
     n_points: int
+    cov: FloatArray | None = None
+
+    def entropy_error(self, T: ArrayLike) -> FloatArray:
+        """Standard error of s_anh(T) from the coefficient covariance (NaN without it)."""
+        T = np.asarray(T, dtype=np.float64)
+        if self.cov is None:
+            return np.full(T.shape, np.nan)
+        g = np.stack([2.0 * T, 1.5 * T**2], axis=-1)
+        return np.sqrt(np.einsum("...i,ij,...j->...", g, self.cov, g))
 
     def energy(self, T: ArrayLike) -> FloatArray:
         T = np.asarray(T, dtype=np.float64)
@@ -238,14 +247,29 @@ class AnharmonicFit:
         return 2.0 * self.c2 * T + 1.5 * self.c3 * T**2
 
 
-def anharmonic_fit(temperatures: ArrayLike, e_anh: ArrayLike) -> AnharmonicFit:
-    """Least-squares fit of e_anh = c2 T^2 + c3 T^3 (needs two or more temperatures)."""
+def anharmonic_fit(
+    temperatures: ArrayLike, e_anh: ArrayLike, errors: ArrayLike | None = None
+) -> AnharmonicFit:
+    """Least-squares fit of e_anh = c2 T^2 + c3 T^3 (needs two or more temperatures).
+
+    With ``errors`` (standard errors of e_anh) the fit is weighted and ``cov`` is the formal
+    covariance of (c2, c3); without, ``cov`` is scaled by the residual variance (None for exactly
+    two points).
+    """
     T = np.asarray(temperatures, dtype=np.float64).ravel()
     y = np.asarray(e_anh, dtype=np.float64).ravel()
+    e = None if errors is None else np.asarray(errors, dtype=np.float64).ravel()
     keep = np.isfinite(T) & np.isfinite(y)
+    if e is not None:
+        keep &= np.isfinite(e) & (e > 0)
     T, y = T[keep], y[keep]
     if T.size < 2 or np.unique(T).size < 2:
         raise InputError("the anharmonic fit needs at least two temperatures")
-    A = np.column_stack([T**2, T**3])
-    (c2, c3), *_ = np.linalg.lstsq(A, y, rcond=None)
-    return AnharmonicFit(float(c2), float(c3), int(T.size))
+    w = np.ones_like(T) if e is None else 1.0 / e[keep]
+    A = np.column_stack([T**2, T**3]) * w[:, None]
+    (c2, c3), *_ = np.linalg.lstsq(A, y * w, rcond=None)
+    cov = np.linalg.inv(A.T @ A)
+    if e is None:
+        resid = y * w - A @ np.array([c2, c3])
+        cov = cov * float(resid @ resid) / (T.size - 2) if T.size > 2 else None
+    return AnharmonicFit(float(c2), float(c3), int(T.size), cov)

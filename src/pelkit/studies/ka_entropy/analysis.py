@@ -9,7 +9,9 @@ Per particle, k_B = 1 (:mod:`pelkit.analysis.thermodynamic_integration` has the 
    s = s_id + s_ex with the ideal mixture s_id (x_A = 0.8, x_B = 0.2);
 3. s_vib(T) = (3N - 3)(1 + ln(T/hbar))/N - <(1/N) sum_k ln omega_k>_T over the inherent
    structures sampled at T; with ``anharmonic``, s_anh(T) = 2 c2 T + 1.5 c3 T^2 from
-   e_anh = u - <e_IS> - (3N - 3) T/(2N) = c2 T^2 + c3 T^3 (T <= anharmonic_max_temperature);
+   e_anh = u - <e_IS> - (3N - 3) T/(2N) = c2 T^2 + c3 T^3 (T <= anharmonic_max_temperature;
+   above that range s_anh is not applied, NaN); the correction is applied only when it is
+   measurable, |s_anh| > 2 standard errors at the lowest temperature;
 4. s_c(T) = s - s_vib (- s_anh), mapped onto s_c(<e_IS>(T));
 5. Gaussian landscape: <e_IS>(T) = e0 - sigma_int^2/T (fit for T <= landscape_max_temperature),
    alpha = mean over those T of s_c(T) + sigma_int^2/(2 T^2) (the Gaussian s_c at <e_IS>(T) is
@@ -181,23 +183,37 @@ def entropy_analysis(sp: StatePoints, cfg: KAEntropyConfig) -> dict[str, Any]:
     low = sp.T <= cfg.landscape_max_temperature + 1e-12
     e_anh = sp.u - sp.e_is - 0.5 * dof * sp.T
     anh = None
-    s_anh = np.zeros_like(sp.T)
+    s_anh = np.full_like(sp.T, np.nan)  # NaN: not applied (above the fitted range)
+    cold = sp.T <= cfg.anharmonic_max_temperature + 1e-12
+    anh_err = np.sqrt(np.nan_to_num(sp.u_err, nan=0.0) ** 2 + np.nan_to_num(sp.e_is_err,
+                                                                         nan=0.0) ** 2)
+    measurable = False
     if cfg.anharmonic:
         try:
-            cold = sp.T <= cfg.anharmonic_max_temperature + 1e-12
-            anh = anharmonic_fit(sp.T[cold], e_anh[cold])
-            s_anh = anh.entropy(sp.T)
+            anh = anharmonic_fit(sp.T[cold], e_anh[cold],
+                                 anh_err[cold] if np.all(anh_err[cold] > 0) else None)
         except InputError:
             anh = None
-    s_c = s_c_harm - s_anh
+    if anh is not None:
+        # measurable: s_anh at the lowest temperature exceeds twice its standard error
+        t_lo = float(np.min(sp.T[cold]))
+        err_lo = float(anh.entropy_error(t_lo))
+        measurable = bool(np.isfinite(err_lo) and abs(float(anh.entropy(t_lo))) > 2.0 * err_lo)
+        if measurable:
+            s_anh = np.where(cold, anh.entropy(sp.T), np.nan)
+    # the polynomial e_anh(T) is trusted only where it was fitted: above, s_c stays harmonic
+    s_c = s_c_harm - np.nan_to_num(s_anh, nan=0.0)
     s_c_err = np.sqrt(chore.s_ex_error**2 + np.nan_to_num(sp.log_omega_err, nan=0.0) ** 2)
     out: dict[str, Any] = {
         "T": sp.T, "beta_f_ex_isotherm": iso.beta_f_ex, "beta_f_ex_isotherm_err": iso.error,
         "isotherm_degree": iso.degree, "s_id": s_id, "s_ex": chore.s_ex, "s_total": s_total,
         "s_vib": s_vib, "e_anh": e_anh, "s_anh": s_anh, "s_c_harmonic": s_c_harm, "s_c": s_c,
         "s_c_err": s_c_err, "landscape_mask": low,
-        "anharmonic": None if anh is None else {"c2": anh.c2, "c3": anh.c3,
-                                               "n_points": anh.n_points},
+        "anharmonic": None if anh is None else {
+            "c2": anh.c2, "c3": anh.c3, "n_points": anh.n_points, "applied": measurable,
+            "s_anh_lowest_T": float(anh.entropy(np.min(sp.T[cold]))),
+            "s_anh_lowest_T_err": float(anh.entropy_error(np.min(sp.T[cold]))),
+        },
     }
     # Gaussian landscape from <e_IS>(T) and the integrated s_c
     gauss = None
@@ -226,6 +242,7 @@ def entropy_analysis(sp: StatePoints, cfg: KAEntropyConfig) -> dict[str, Any]:
     out["ti_kauzmann"]["fit_s_c_vs_e_is"] = {"intercept": a2, "slope": b2}
     seed = GaussianLandscape.from_totals(**SEED004)
     out["seed004_gaussian"] = seed.as_dict()
+    out["seed004_s_c_at_e_is"] = seed.s_c(sp.e_is)
     return out
 
 
@@ -263,6 +280,7 @@ def analyze(out_dir: Path, cfg: KAEntropyConfig) -> dict[str, Any]:
         "s_c": res["s_c"].tolist(),
         "s_c_err": res["s_c_err"].tolist(),
         "s_c_harmonic": res["s_c_harmonic"].tolist(),
+        "seed004_s_c_at_e_is": res["seed004_s_c_at_e_is"].tolist(),
         "beta_f_ex_isotherm": res["beta_f_ex_isotherm"],
         "anharmonic": res["anharmonic"],
         "gaussian": res["gaussian"],

@@ -17,6 +17,17 @@ def _f(x: Any, fmt: str = ".4f") -> str:
     return "—" if v != v else format(v, fmt)
 
 
+def _anh(summary: dict[str, Any]) -> str:
+    a = summary["anharmonic"]
+    if not a:
+        return " (no fit: fewer than two temperatures below anharmonic_max_temperature)"
+    text = (f": e_anh = u - <e_IS> - (3N-3)T/(2N) fitted as {_f(a['c2'])} T^2 + "
+            f"{_f(a['c3'])} T^3, s_anh at the lowest T = {_f(a['s_anh_lowest_T'])} ± "
+            f"{_f(a['s_anh_lowest_T_err'])}")
+    return text + ("; applied" if a["applied"] else
+                   "; not measurable (within 2 standard errors of 0), not applied")
+
+
 def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfig) -> None:
     """Write report.md from the summary."""
     g = summary["gaussian"] or {}
@@ -41,10 +52,7 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
         f"{cfg.isotherm_temperature:g} to {cfg.t_min:g} (equal steps in 1/T); landscape fits "
         f"use T <= {cfg.landscape_max_temperature:g}",
         f"- hbar = {cfg.hbar:g} in reduced units (s and s_vib depend on it, s_c does not); "
-        "anharmonic correction " + ("on" if cfg.anharmonic else "off") + (
-            f": e_anh = {_f(summary['anharmonic']['c2'])} T^2 + "
-            f"{_f(summary['anharmonic']['c3'])} T^3" if summary["anharmonic"] else
-            " (not measurable: fewer than two temperatures below anharmonic_max_temperature)"),
+        "anharmonic correction " + ("on" if cfg.anharmonic else "off") + _anh(summary),
         "",
     ]
     if cfg.preset == "smoke":
@@ -57,16 +65,22 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
     lines += [
         "## s_c against T and e_IS",
         "",
-        "| T | u | <e_IS> | s (total) | s_vib | s_anh | s_c | ± |",
-        "|---|---|---|---|---|---|---|---|",
+        "| T | u | <e_IS> | s (total) | s_vib | s_anh | s_c | ± | seed 004 s_c(e_IS) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for k, T in enumerate(summary["temperatures"]):
         lines.append(
             f"| {T:.4g} | {_f(summary['u'][k])} | {_f(summary['e_is'][k])} | "
             f"{_f(summary['s_total'][k])} | {_f(summary['s_vib'][k])} | "
             f"{_f(summary['s_anh'][k])} | {_f(summary['s_c'][k])} | "
-            f"{_f(summary['s_c_err'][k])} |"
+            f"{_f(summary['s_c_err'][k])} | {_f(summary['seed004_s_c_at_e_is'][k])} |"
         )
+    lines += [
+        "",
+        "s_anh is applied only at T <= anharmonic_max_temperature (where e_anh was fitted; — "
+        "above). The last column is seed 004's Gaussian s_c(e) = 0.78 - (e - e0)^2/(2 "
+        "sigma_int^2) at our <e_IS> (N = 155): the curve its Fig 4 compares with TI.",
+    ]
     lines += [
         "",
         "## Kauzmann point and landscape parameters",
