@@ -38,12 +38,17 @@ def plot_sconf(folder: RunFolder, sp: StatePoints, res: dict[str, Any],
     plt = _plt()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2))
     e = sp.e_is
-    ok = np.isfinite(e)
+    low = np.asarray(res["landscape_mask"], dtype=bool)
+    ok = np.isfinite(e) & low
+    hot = np.isfinite(e) & ~low
     ax.errorbar(e[ok], res["s_c"][ok], yerr=res["s_c_err"][ok], fmt="o", color="C0",
                 label="thermodynamic integration" + (" (+ anharmonic)" if cfg.anharmonic else ""))
     if cfg.anharmonic:
         ax.plot(e[ok], res["s_c_harmonic"][ok], "o", mfc="none", color="C0", alpha=0.6,
                 label="harmonic basins only")
+    if hot.any():
+        ax.plot(e[hot], res["s_c"][hot], "o", color="0.6", ms=4,
+                label=f"T > {cfg.landscape_max_temperature:g} (harmonic picture not valid)")
     lo = min(float(np.nanmin(e)) - 0.1, -7.85)
     hi = float(np.nanmax(e)) + 0.05
     grid = np.linspace(lo, hi, 300)
@@ -69,7 +74,9 @@ def plot_sconf(folder: RunFolder, sp: StatePoints, res: dict[str, Any],
     ax.legend(frameon=False, fontsize=7)
 
     x = 1.0 / sp.T
-    ax2.errorbar(x, res["s_c"], yerr=res["s_c_err"], fmt="o", color="C0", label="TI")
+    ax2.errorbar(x[low], res["s_c"][low], yerr=res["s_c_err"][low], fmt="o", color="C0",
+                 label="TI (fit range)")
+    ax2.plot(x[~low], res["s_c"][~low], "o", color="0.6", ms=4)
     xs = np.linspace(0.0, 1.0 / 0.25, 200)
     fit = res["ti_kauzmann"]["fit_s_c_vs_inverse_T"]
     if np.isfinite(fit["A"]):
