@@ -19,8 +19,9 @@ Per system size N, pooled over the glasses that did not crystallise (global Q_6 
 
   to compare with Buchenau's estimate beta eps_m ~ 3 (at T_m) to 5 (at T_g).
 
-omega_c, Buchenau's crystal-like frequency, is the maximum of the glass's vibrational density of
-states (pooled over all sizes) unless the configuration gives it.
+omega_c, Buchenau's crystal-like frequency, is the lowest maximum of the density of states of the
+monodisperse crystal at the same density (:mod:`.crystal`), or the maximum of the glass's own
+(pooled over all sizes; always for binary mixtures), or a configured number.
 """
 
 from __future__ import annotations
@@ -143,6 +144,24 @@ def vdos_peak(omega: np.ndarray, bins: int) -> float:
     return float(0.5 * (edges[k] + edges[k + 1]))
 
 
+def reference_omega_c(cfg: SoftModesConfig, pooled_omega: np.ndarray) -> tuple[float, str]:
+    """omega_c and a sentence saying where it comes from (see the configuration)."""
+    from pelkit.studies.soft_modes.crystal import crystal_frequencies, first_peak
+    from pelkit.studies.soft_modes.tasks import make_model
+
+    if cfg.omega_c is not None:
+        return float(cfg.omega_c), "given in the configuration"
+    if cfg.omega_c_source == "crystal" and cfg.mixture == "mono":
+        lattice = cfg.crystal_lattice
+        if lattice == "auto":
+            lattice = "bcc" if cfg.exponent <= 7.0 else "fcc"
+        omega = crystal_frequencies(make_model(cfg), lattice, cfg.density, seed=cfg.seed)
+        return first_peak(omega), (f"lowest maximum of the {lattice} crystal's density of states "
+                                   f"at density {cfg.density:g} (lattice dynamics)")
+    why = "" if cfg.omega_c_source == "glass" else " (binary mixture: no crystal reference)"
+    return vdos_peak(pooled_omega, cfg.dos_bins), "maximum of the glass's density of states" + why
+
+
 def implied_beta_eps_m(c2: np.ndarray, c4: np.ndarray, omega_c: float,
                        temperature: float) -> dict[str, np.ndarray]:
     """Buchenau's eta_k, eps_k, beta eps_k and the beta eps_m of eq 20 for fitted modes.
@@ -235,7 +254,7 @@ def analyze(out_dir: Path, cfg: SoftModesConfig) -> dict[str, Any]:
         raise InputError("every glass crystallised (Q_6 above q6_crystal): raise the liquid "
                          "temperature or use the binary mixture")
     pooled = np.concatenate([s.omega.ravel() for s in sizes if s.glasses.size])
-    omega_c = float(cfg.omega_c) if cfg.omega_c is not None else vdos_peak(pooled, cfg.dos_bins)
+    omega_c, omega_c_source = reference_omega_c(cfg, pooled)
     nu_max = float(np.max(pooled)) / (2.0 * np.pi)
     edges = np.linspace(min(0.0, float(np.min(pooled)) / (2 * np.pi)), 1.02 * nu_max,
                         cfg.dos_bins + 1)
@@ -248,7 +267,8 @@ def analyze(out_dir: Path, cfg: SoftModesConfig) -> dict[str, Any]:
         "density": cfg.density,
         "liquid_temperature": cfg.liquid_temperature,
         "omega_c": omega_c,
-        "omega_c_source": "config" if cfg.omega_c is not None else "maximum of the glass VDOS",
+        "omega_c_source": omega_c_source,
+        "omega_c_glass_vdos_maximum": vdos_peak(pooled, cfg.dos_bins),
         "nu_c": omega_c / (2.0 * np.pi),
         "sizes": per_size,
         "seed_claims": {"lowest_modes_atoms": 100, "p_lowest_N500": 0.2, "p_lowest_N1000": 0.1},

@@ -30,8 +30,11 @@ class SoftModesConfig(BaseModel):
     ``n_quartic`` softest modes get the quartic fit along the mode (window
     ``quartic_max_displacement``, ``quartic_points`` points).
 
-    ``omega_c`` (Buchenau's crystal-like frequency) defaults to the position of the maximum of the
-    glass's own vibrational density of states (``None``); give a number to use another value.
+    ``omega_c`` (Buchenau's crystal-like frequency, the lowest peak of the crystal's density of
+    states) is, by default (``omega_c_source = "crystal"``), the first maximum of the density of
+    states of the monodisperse crystal at the same density (:mod:`.crystal`; bcc for n <= 7,
+    fcc above, or ``crystal_lattice``); ``"glass"`` (and any binary mixture) uses the maximum of
+    the glass's own density of states; a number in ``omega_c`` overrides both.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -62,6 +65,10 @@ class SoftModesConfig(BaseModel):
     quartic_max_displacement: float = Field(0.1, gt=0.0)
     quartic_points: int = Field(41, ge=5)
     omega_c: float | None = Field(None, gt=0.0)
+    omega_c_source: Literal["crystal", "glass"] = "crystal"
+    crystal_lattice: Literal["auto", "bcc", "fcc"] = Field(
+        "auto", description="auto: bcc for n <= 7 (soft potentials), fcc above"
+    )
     extended_pr: float = Field(0.3, gt=0.0, le=1.0, description="p >= this: extended mode")
     n_lowest: int = Field(10, ge=1, description="lowest modes per glass in the localisation table")
     beta_eps_m: list[float] = Field(default_factory=lambda: [3.0, 5.0], min_length=1)

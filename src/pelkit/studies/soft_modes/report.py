@@ -125,9 +125,9 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: SoftModesConfi
         "## Caveats",
         "",
         "- omega_c is Buchenau's crystal-like frequency (the lowest peak of the crystal's "
-        "density of states); here it is the maximum of the glass's own density of states unless "
-        "configured, so eta_k and eps_k shift with that choice (the implied beta eps_m "
-        "depends on it too).",
+        f"density of states); here: {summary['omega_c_source']}. The glass's own density of "
+        f"states peaks at omega = {summary['omega_c_glass_vdos_maximum']:.4g}. eta_k, eps_k and "
+        "the implied beta eps_m all depend on this choice.",
         "- The cutoff (2.5 sigma_ij, smoothed) is part of the model; for n = 6 the tail "
         "v(2.5 sigma) = 0.0041 eps is not negligible, so numbers differ slightly from the "
         "untruncated potential of Laird and Schober.",
