@@ -124,3 +124,34 @@ def test_harmonic_crystal_by_md() -> None:
     np.testing.assert_allclose(chore.s_ex, s_harm, atol=0.08)
     assert chore.s_ex[-1] - chore.s_ex[0] == pytest.approx(
         0.5 * dof * math.log(temps[-1] / temps[0]), abs=0.08)
+
+
+def test_low_density_isotherm_matches_second_virial_coefficient() -> None:
+    """The study's isotherm task at rho = 0.03, T = 5 measures (Z - 1)/rho = B2 + B3 rho + ...;
+    B2 of the KA mixture (shifted cutoff) is computed here by quadrature,
+    B2 = -2 pi sum_ab x_a x_b int (exp(-phi_ab/T) - 1) r^2 dr = 0.536. Tolerance: 3 standard
+    errors plus 0.05 for B3 rho (B3 ~ 1 sigma^6 for LJ at T = 5)."""
+    from scipy import integrate
+
+    from pelkit.models import get_model
+    from pelkit.studies.ka_entropy.config import load_config
+    from pelkit.studies.ka_entropy.tasks import state_task
+
+    model, T, rho = get_model("ka"), 5.0, 0.03
+    b2 = 0.0
+    x = (0.8, 0.2)
+    for a in range(2):
+        for b in range(2):
+            eps, sig = model.epsilon[a, b], model.sigma[a, b]
+
+            def mayer(r, eps=eps, sig=sig):
+                return (np.exp(-model.phi(r, eps, sig) / T) - 1.0) * r * r
+
+            val, _ = integrate.quad(mayer, 1e-6, 2.5 * sig, limit=200, points=[sig])
+            b2 += x[a] * x[b] * (-2.0 * np.pi * val)
+    assert b2 == pytest.approx(0.536, abs=0.002)
+    cfg = load_config("smoke", production_time=40.0)
+    res = state_task(cfg.model_dump(), "isotherm", rho, T, 0, 2024)
+    z = np.asarray(res["zm1_blocks"]) / rho
+    mean, err = z.mean(), z.std(ddof=1) / np.sqrt(z.size)
+    assert abs(mean - b2) < 3.0 * err + 0.05
