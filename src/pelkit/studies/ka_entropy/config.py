@@ -106,7 +106,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         production_time=4.0, n_quenches=4, n_hessians=2, landscape_max_temperature=5.0,
         anharmonic_max_temperature=1.2,
     ),
-    # the default: ~15-30 minutes on 2 cores, down to T = 0.55 with N = 155 (seed 004's size)
+    # the default: ~15-30 minutes on 2 cores, down to T = 0.55 with N = 155 (as ka-landscape)
     "laptop": dict(),
     # N = 1000 as Sciortino, Kob and Tartaglia (1999), down to T = 0.45 with long runs
     "paper": dict(

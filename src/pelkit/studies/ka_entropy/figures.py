@@ -5,7 +5,8 @@ file                           content
 =============================  ===============================================================
 fig4_sconf.png                 left: s_c(e_IS) from thermodynamic integration (harmonic, and
                                with the anharmonic correction) against the Gaussian-landscape
-                               s_c(e) fitted here and seed 004's, with the Kauzmann energies;
+                               s_c(e) fitted here and the KA landscape study's reference
+                               parameters (alpha = 0.78, E0 = -1140, sigma^2 = 18, N = 155);
                                right: s_c against 1/T with both Kauzmann extrapolations
 entropy_path.png               the integration path: (Z - 1)/rho on the isotherm with its
                                polynomial; u(T) and <e_IS>(T) on the isochore; s, s_vib, s_c

@@ -1,5 +1,6 @@
 """report.md of the ka-entropy study: s_c by thermodynamic integration beside the Gaussian
-landscape (ours and seed 004's) and the published Kauzmann temperature."""
+landscape (ours and the reference parameters of the KA landscape study) and the published
+Kauzmann temperature."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ class SoftModesConfig(BaseModel):
 
     preset: str = "laptop"
     seed: int = Field(2002, ge=0)
-    exponent: float = Field(6.0, gt=3.0, description="n of v = eps (sigma/r)^n (seed 002: 6)")
+    exponent: float = Field(6.0, gt=3.0, description="n of v = eps (sigma/r)^n (Laird-Schober: 6)")
     mixture: Literal["mono", "binary"] = "mono"
     binary_ratio: float = Field(1.2, gt=1.0, description="sigma_B / sigma_A of the 50:50 mix")
     density: float = Field(1.0, gt=0.0)
@@ -123,7 +123,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     ),
     # the default: minutes on 2 cores, the seed's two sizes with a handful of glasses each
     "laptop": dict(),
-    # seed 002 Figs 5-6 statistics: many glasses of N = 500 and 1000
+    # Buchenau (1992) Figs 5-6 statistics: many glasses of N = 500 and 1000
     "paper": dict(glasses_per_size=50, liquid_time=200.0, n_quartic=10, dos_bins=80),
 }
 
