@@ -118,9 +118,42 @@ def _analyze_tls(run_dir: Path, stored: dict, partial: bool) -> dict:
     return analyze_tls_qlm(run_dir, partial=partial)
 
 
+def _package_runner(name: str):  # noqa: ANN202 - a RUNNERS entry
+    def run_package(preset, out, options, resume, recompute, config, workers, quiet,  # noqa: ANN001
+                    as_json, device=None) -> dict:  # noqa: ANN001
+        from pelkit.cli.study_packages import run_package_study
+        from pelkit.errors import InputError
+
+        if recompute:
+            raise InputError(f"{name} has no --recompute: resume with the stored config, or "
+                             "use a new --out")
+        if device not in (None, "cpu", "auto"):
+            raise InputError(f"{name} runs on the CPU only (--device cpu or auto)")
+        return run_package_study(name, preset, out, options, resume, config, workers, quiet,
+                                 as_json)
+
+    return run_package
+
+
+def _package_analyzer(name: str):  # noqa: ANN202 - an ANALYZERS entry
+    def analyze_package(run_dir: Path, stored: dict, partial: bool) -> dict:
+        from pelkit.cli.study_packages import analyze_package_study
+        from pelkit.errors import InputError
+
+        if partial:
+            raise InputError(f"{name} has no --partial analysis")
+        return analyze_package_study(name, run_dir)
+
+    return analyze_package
+
+
 # the command-line bodies of each study in pelkit.studies.registry.STUDIES
-RUNNERS = {"ka-landscape": _run_ka, "tls-qlm": _run_tls}
-ANALYZERS = {"ka-landscape": _analyze_ka, "tls-qlm": _analyze_tls}
+RUNNERS = {"ka-landscape": _run_ka, "tls-qlm": _run_tls,
+           "soft-modes": _package_runner("soft-modes"),
+           "ka-entropy": _package_runner("ka-entropy")}
+ANALYZERS = {"ka-landscape": _analyze_ka, "tls-qlm": _analyze_tls,
+             "soft-modes": _package_analyzer("soft-modes"),
+             "ka-entropy": _package_analyzer("ka-entropy")}
 
 
 def run(

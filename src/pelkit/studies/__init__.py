@@ -5,4 +5,6 @@ and a report. ``STUDIES`` maps the CLI names to their packages."""
 STUDIES = {
     "ka-landscape": "pelkit.studies.ka_landscape",
     "tls-qlm": "pelkit.studies.tls_qlm",
+    "soft-modes": "pelkit.studies.soft_modes",
+    "ka-entropy": "pelkit.studies.ka_entropy",
 }

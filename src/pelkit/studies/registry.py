@@ -70,6 +70,33 @@ def _register_builtin() -> None:
             "paper": "days of core time: a cluster (estimate)",
         },
     ))
+    register_study(StudyInfo(
+        name="soft-modes",
+        description="soft-sphere glasses: vibrational density of states, participation and "
+        "localisation of the lowest modes, quartic fits against the soft-potential stability "
+        "line",
+        reproduces="Laird & Schober, Phys. Rev. Lett. 66, 636 (1991), as used by Buchenau, "
+        "Phil. Mag. B 65, 303 (1992), Figs 5-6 and 8 (lowest modes on ~100 atoms, "
+        "participation ~0.2 at N = 500 and ~0.1 at N = 1000)",
+        presets={
+            "smoke": "under a minute on 2 cores (measured; N = 128 and 256)",
+            "laptop": "minutes on 2 cores (measured with 3 of its 6 glasses per size)",
+            "paper": "hours on 2 cores, 50 glasses per size (estimate)",
+        },
+    ))
+    register_study(StudyInfo(
+        name="ka-entropy",
+        description="Kob-Andersen configurational entropy by thermodynamic integration from "
+        "the ideal gas minus the harmonic (and anharmonic) vibrational entropy of the inherent "
+        "structures; s_c(e_IS) against the Gaussian landscape, Kauzmann temperatures",
+        reproduces="Sciortino, Kob & Tartaglia, Phys. Rev. Lett. 83, 3214 (1999); the s_c(e) "
+        "curve overlaid in the ka-landscape study's Fig 4",
+        presets={
+            "smoke": "under a minute on 2 cores (measured; high temperatures only)",
+            "laptop": "15-30 minutes on 2 cores (measured: 1000 s on a loaded machine)",
+            "paper": "a day of core time, N = 1000 down to T = 0.45 (estimate)",
+        },
+    ))
 
 
 _register_builtin()
