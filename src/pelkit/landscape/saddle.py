@@ -435,7 +435,7 @@ def dimer(
     lam = math.nan
     stop = "max_iterations"
     it = 0
-    for it in range(1, max_iterations + 1):
+    for it in range(1, max_iterations + 1):  # noqa: B007 - it is reported after the loop
         if not (math.isfinite(e) and np.all(np.isfinite(g))):
             stop = "non-finite energy or gradient"
             break
@@ -503,7 +503,9 @@ def find_saddle(
 
 
 # ------------------------------------------------------------------------------ starting points
-def soft_modes(surface: Surface, x: ArrayLike, k: int, seed: int = 0) -> tuple[FloatArray, FloatArray]:
+def soft_modes(
+    surface: Surface, x: ArrayLike, k: int, seed: int = 0
+) -> tuple[FloatArray, FloatArray]:
     """The k lowest Cartesian Hessian eigenpairs at x with zero modes removed.
 
     Returns (values (k,) eps/sigma^2, vectors (n, k)). Dense for up to DENSE_MAX coordinates,
