@@ -11,7 +11,6 @@ must then join A and B in a database through that transition state.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from pelkit.build import kob_andersen_system

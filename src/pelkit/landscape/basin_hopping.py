@@ -94,7 +94,9 @@ class BasinHoppingResult:
         }
 
 
-def random_cluster(n: int, seed: int = 0, density: float = 0.6, min_distance: float = 0.8) -> System:
+def random_cluster(
+    n: int, seed: int = 0, density: float = 0.6, min_distance: float = 0.8
+) -> System:
     """N particles placed at random in a sphere of number density ``density`` (sigma^-3), no two
     closer than ``min_distance`` sigma; open boundaries, species all "A"."""
     if n < 1:

@@ -2,8 +2,8 @@
 
 * :func:`minima_of_saddle`: step from the transition state by +/- ``push`` (largest particle
   displacement, sigma) along its unstable mode and quench both sides (L-BFGS, FIRE 2.0
-  fallback) to max force ``fmax``; the push is doubled (up to 4 times) while a side's energy is
-  not below the saddle's.
+  fallback) to max force ``fmax``; pushes of 2x, 4x, 1/2x and 1/4x are tried when one side's
+  energy is not below the saddle's, and the result is refused if a quench ends above it.
 * :func:`connect`: a path between two stored minima A and B, in the spirit of OPTIM's
   ``connect`` (Trygubenko & Wales, J. Chem. Phys. 120, 2082 (2004), much simplified): keep a
   chain of minima A ... B; for the first neighbouring pair (p, q) of the chain not yet joined
@@ -47,8 +47,9 @@ class SaddleMinima:
 def minima_of_saddle(
     surface: Surface, x_ts: FloatArray, mode: FloatArray, *, push: float = 0.05,
     fmax: float = 1e-8, method: str = "lbfgs", max_iterations: int = 100_000,
-) -> SaddleMinima:
-    """Quench from x_ts +/- push v (module doc); returns both minimizer results."""
+) -> SaddleMinima | None:
+    """Quench from x_ts +/- push v (module doc); both minimizer results, or None when no push
+    lowers the energy on both sides or a quench ends above the saddle."""
     x_ts = np.asarray(x_ts, dtype=np.float64).reshape(-1)
     v = np.asarray(mode, dtype=np.float64).reshape(-1)
     v = v / max_block_norm(v, surface.block)
@@ -57,19 +58,25 @@ def minima_of_saddle(
     def objective(x: FloatArray) -> tuple[float, FloatArray]:
         return surface.gradient(x)
 
-    step = float(push)
-    for _ in range(5):
-        e_m, _ = surface.gradient(x_ts - step * v)
-        e_p, _ = surface.gradient(x_ts + step * v)
+    # the smallest push (of push x 1, 2, 4, 1/2, 1/4) that lowers the energy on both sides
+    step = None
+    for factor in (1.0, 2.0, 4.0, 0.5, 0.25):
+        trial = float(push) * factor
+        e_m, _ = surface.gradient(x_ts - trial * v)
+        e_p, _ = surface.gradient(x_ts + trial * v)
         if e_m < e_ts and e_p < e_ts:
+            step = trial
             break
-        step *= 2.0
+    if step is None:
+        return None
     masses = surface.masses if surface.masses is not None and np.any(surface.masses != 1) else None
     res = [
         minimize(objective, x_ts + sign * step * v, method=method, fmax=fmax,
                  block=surface.block, masses=masses, max_iterations=max_iterations)
         for sign in (-1.0, 1.0)
     ]
+    if not all(r.energy < e_ts for r in res):
+        return None
     return SaddleMinima(res[0], res[1], step)
 
 
@@ -133,7 +140,7 @@ def store_saddle(
     if not saddle.is_transition_state:
         raise InputError("only a converged saddle with one negative eigenvalue can be stored")
     sides = minima_of_saddle(surface, saddle.positions, saddle.eigenvector, push=push, fmax=fmax)
-    if not (sides.minus.converged and sides.plus.converged):
+    if sides is None or not (sides.minus.converged and sides.plus.converged):
         return None
     ids = []
     for res in (sides.minus, sides.plus):

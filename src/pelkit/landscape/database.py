@@ -411,7 +411,7 @@ def _distance_spectrum(system: System) -> FloatArray:
 
 
 def describe(db: LandscapeDatabase) -> dict:
-    """JSON summary of a database: counts, energies, connections (what ``pelkit db list`` prints)."""
+    """JSON summary of a database: counts, energies, connections (``pelkit db list``)."""
     mins, tss = db.minima(), db.transition_states()
     return {
         "database": str(db.path),

@@ -26,6 +26,7 @@ Carr & Wales, J. Chem. Phys. 123, 234901 (2005)).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,7 +163,9 @@ def network_dict(db: LandscapeDatabase, temperature: float | None = None,
     }
     if temperature is not None:
         data["temperature"] = float(temperature)
-    network_from_dict(data)  # raises InputError if the schema is violated
+    with warnings.catch_warnings():  # e.g. "disconnected components": the reader says it again
+        warnings.simplefilter("ignore")
+        network_from_dict(data)  # raises InputError if the schema is violated
     return data
 
 
@@ -231,7 +234,9 @@ class Regrouped:
                 for (i, j), k in sorted(self.rates.items()) if i < j
             ],
         }
-        network_from_dict(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            network_from_dict(data)
         return data
 
 
