@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import warnings
 from pathlib import Path
 
 import typer
@@ -162,14 +164,23 @@ def db_rates(
 
         from pelkit.errors import InputError
         from pelkit.landscape.rates import committors, network_dict, rate_network
-        from pelkit.theory.master_equation import MasterEquation, network_from_dict
+        from pelkit.theory.master_equation import (
+            MasterEquation,
+            NetworkWarning,
+            network_from_dict,
+        )
 
         if not temperature > 0:
             raise InputError(f"--temperature must be positive, got {temperature}")
-        with _open(database) as db:
+        with _open(database) as db, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NetworkWarning)
             net = rate_network(db, temperature)
             me = MasterEquation(network_from_dict(network_dict(db, temperature)))
+        notes = [str(w.message) for w in caught if issubclass(w.category, NetworkWarning)]
+        for note in notes:
+            sys.stderr.write(f"pelkit: warning: {note}\n")
         result = {
+            "warnings": notes,
             "database": str(database), "temperature": temperature,
             "rates": [{"from": net.ids[a], "to": net.ids[b], "rate": float(np.exp(lr))}
                       for a, b, lr in zip(net.src, net.dst, net.log_rate, strict=True)],
