@@ -19,8 +19,7 @@ energies in eps, lengths in sigma):
   difference of Olsen et al., J. Chem. Phys. 121, 9776 (2004)). Two images x and x + delta v;
   the dimer is rotated to the lowest-curvature direction by Rayleigh-Ritz in span{v, F_rot}
   from gradient differences only (no Hessian), and x is translated so as to invert the force
-  along v and relax it across v (Newton lengths from finite-difference curvatures; see
-  :func:`dimer`).
+  along v, then relaxed across v as in HEF (see :func:`dimer`).
 
 A result is a transition state only if it is converged (max per-particle force below ``fmax``,
 re-checked from the final gradient) **and** the Hessian with the zero modes removed has exactly
@@ -256,6 +255,59 @@ def _lbfgs_direction(g: FloatArray, s_list: list, y_list: list) -> FloatArray:
     return -q
 
 
+def _relax_complement(
+    surface: Surface, x: FloatArray, e: float, g: FloatArray, v: FloatArray, z: FloatArray,
+    lam: float, *, fmax: float, max_step: float, sub_steps: int, memory: int,
+    s_list: list, y_list: list, curvature,  # noqa: ANN001 - (x, g, u) -> u.H u
+) -> tuple[FloatArray, float, FloatArray]:
+    """A few L-BFGS steps minimising U in the complement of v and of the zero modes z, with an
+    energy line search (valid there: the coordinate along v is held). The memory lists are
+    updated in place. Stops when the complement force is below fmax / 2 or, past the inflection
+    (lam < 0), below half the force along v. Returns the new (x, U, gradient)."""
+    block = surface.block
+    gp = _project(g, z)
+    gp -= float(gp @ v) * v
+    for _k in range(sub_steps):
+        f_par_now = abs(float(_project(g, z) @ v))
+        gpn = max_block_norm(gp, block)
+        if gpn < 0.5 * fmax or (lam < 0 and gpn < 0.5 * f_par_now):
+            break
+        d = np.zeros_like(gp)
+        if s_list:
+            d = _lbfgs_direction(gp, s_list, y_list)
+            d = _project(d, z)
+            d -= float(d @ v) * v
+        if not s_list or float(d @ gp) >= 0:
+            # steepest descent with the Newton length from the curvature along it
+            s_list.clear()
+            y_list.clear()
+            u = -gp / float(np.linalg.norm(gp))
+            curv = curvature(x, g, u)
+            d = u * (float(np.linalg.norm(gp)) / curv if curv > 0 else max_step)
+        d = _cap(d, max_step, block)
+        accepted = False
+        for _ls in range(20):
+            x_new = x + d
+            e_new, g_new = surface.gradient(x_new)
+            if e_new <= e + 1e-12 * abs(e) or float(g_new @ d) <= 0.0:
+                accepted = True
+                break
+            d = 0.5 * d
+        if not accepted:
+            break
+        gp_new = _project(g_new, z)
+        gp_new -= float(gp_new @ v) * v
+        s, y = x_new - x, gp_new - gp
+        if float(s @ y) > 1e-300:
+            s_list.append(s)
+            y_list.append(y)
+            if len(s_list) > memory:
+                s_list.pop(0)
+                y_list.pop(0)
+        x, e, g, gp = x_new, e_new, g_new, gp_new
+    return x, e, g
+
+
 def hef(
     surface: Surface,
     x0: ArrayLike,
@@ -330,49 +382,15 @@ def hef(
         x = x + _cap(h * v, max_step, block)
         e, g = surface.gradient(x)
         # minimise in the complement of v and of the zero modes
-        gp = _project(g, z)
-        gp -= float(gp @ v) * v
-        if not s_list or abs(float(v @ v_old)) < 0.9:
+        if abs(float(v @ v_old)) < 0.9:
             s_list.clear()
             y_list.clear()
         v_old = v
-        for _k in range(sub_steps):
-            f_par_now = abs(float(_project(g, z) @ v))
-            gpn = max_block_norm(gp, block)
-            if gpn < 0.5 * fmax or (lam < 0 and gpn < 0.5 * f_par_now):
-                break
-            if s_list:
-                d = _lbfgs_direction(gp, s_list, y_list)
-                d = _project(d, z)
-                d -= float(d @ v) * v
-            if not s_list or float(d @ gp) >= 0:
-                # steepest descent with the Newton length from the curvature along it
-                s_list.clear()
-                y_list.clear()
-                u = -gp / float(np.linalg.norm(gp))
-                curv = float(u @ surface.hessian_vector(x, u))
-                d = u * (float(np.linalg.norm(gp)) / curv if curv > 0 else max_step)
-            d = _cap(d, max_step, block)
-            accepted = False
-            for _ls in range(20):
-                x_new = x + d
-                e_new, g_new = surface.gradient(x_new)
-                if e_new <= e + 1e-12 * abs(e) or float(g_new @ d) <= 0.0:
-                    accepted = True
-                    break
-                d = 0.5 * d
-            if not accepted:
-                break
-            gp_new = _project(g_new, z)
-            gp_new -= float(gp_new @ v) * v
-            s, y = x_new - x, gp_new - gp
-            if float(s @ y) > 1e-300:
-                s_list.append(s)
-                y_list.append(y)
-                if len(s_list) > memory:
-                    s_list.pop(0)
-                    y_list.pop(0)
-            x, e, g, gp = x_new, e_new, g_new, gp_new
+        x, e, g = _relax_complement(
+            surface, x, e, g, v, z, lam, fmax=fmax, max_step=max_step, sub_steps=sub_steps,
+            memory=memory, s_list=s_list, y_list=y_list,
+            curvature=lambda xc, gc, u: float(u @ surface.hessian_vector(xc, u)),
+        )
     else:
         it = max_iterations
     assert v is not None
@@ -393,6 +411,8 @@ def dimer(
     rotations: int = 4,
     rotation_tol: float = 1e-2,
     max_step: float = 0.1,
+    sub_steps: int = 10,
+    memory: int = 5,
     lambda_tol: float = 1e-8,
     max_energy_rise: float | None = None,
     check_index: bool = True,
@@ -402,11 +422,11 @@ def dimer(
 
     Each iteration rotates the dimer (x, x + delta v) towards the lowest-curvature direction by
     Rayleigh-Ritz in span{v, w}, w the normalised rotational force, using forward differences
-    H u ~ (g(x + delta u) - g(x)) / delta; then translates x by the step that reverses the force
-    along v (the Newton / eigenvector-following length of :func:`hef` while the curvature
-    lambda < 0, ``max_step`` uphill while lambda >= 0) plus a steepest-descent step in the
-    complement of v, of Newton length |g_perp| / C_perp with C_perp the finite-difference
-    curvature along g_perp. No Hessian-vector product of the surface is used.
+    H u ~ (g(x + delta u) - g(x)) / delta; then translates x: the step that reverses the force
+    along v (the eigenvector-following length of :func:`hef` while the curvature lambda < 0,
+    ``max_step`` uphill while lambda >= 0), followed by the same L-BFGS relaxation in the
+    complement of v as :func:`hef` (its first Newton length from a finite-difference
+    curvature). No Hessian-vector product of the surface is used, only gradients.
 
     Args:
         surface: the potential energy surface (its ``hvp`` is not used).
@@ -417,7 +437,7 @@ def dimer(
         rotations: most rotations per translation step.
         rotation_tol: stop rotating when the dimer turns by less than this angle (rad).
         max_step: largest per-particle displacement of one translation, sigma.
-        lambda_tol, max_energy_rise, check_index, seed: as in :func:`hef`.
+        sub_steps, memory, lambda_tol, max_energy_rise, check_index, seed: as in :func:`hef`.
     """
     x = _check_common(surface, x0, fmax, max_iterations)
     calls0 = (surface.gradient_calls, surface.hvp_calls)
@@ -434,6 +454,9 @@ def dimer(
     e_start = e
     lam = math.nan
     stop = "max_iterations"
+    s_list: list[FloatArray] = []
+    y_list: list[FloatArray] = []
+    u_old = np.zeros(surface.n)
     it = 0
     for it in range(1, max_iterations + 1):  # noqa: B007 - it is reported after the loop
         if not (math.isfinite(e) and np.all(np.isfinite(g))):
@@ -467,21 +490,22 @@ def dimer(
         if lam < 0 and max_block_norm(g, block) < fmax:
             stop = "converged"
             break
-        gz = _project(g, z)
-        f_par = float(gz @ u)
+        f_par = float(_project(g, z) @ u)
         if lam < 0:
             h = 2.0 * f_par / (abs(lam) * (1.0 + math.sqrt(1.0 + 4.0 * f_par * f_par / lam**2)))
         else:
             h = max_step / max(max_block_norm(u, block), 1e-300) * (1.0 if f_par >= 0 else -1.0)
-        step = h * u
-        gp = gz - f_par * u
-        gpn = float(np.linalg.norm(gp))
-        if gpn > 0:
-            d = -gp / gpn
-            curv = float(d @ directional(x, g, d))
-            step = step + d * (gpn / curv if curv > 0 else max_step)
-        x = x + _cap(step, max_step, block)
+        x = x + _cap(h * u, max_step, block)
         e, g = surface.gradient(x)
+        if abs(float(u @ u_old)) < 0.9:
+            s_list.clear()
+            y_list.clear()
+        u_old = u
+        x, e, g = _relax_complement(
+            surface, x, e, g, u, z, lam, fmax=fmax, max_step=max_step, sub_steps=sub_steps,
+            memory=memory, s_list=s_list, y_list=y_list,
+            curvature=lambda xc, gc, d: float(d @ directional(xc, gc, d)),
+        )
     else:
         it = max_iterations
     return _finish(
