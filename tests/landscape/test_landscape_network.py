@@ -164,6 +164,12 @@ def test_committors_of_a_three_state_chain():
                       np.array(dst), np.log(np.array(list(k.values()))))
     q = committors(net, [10], [12])
     np.testing.assert_allclose(q, [0.0, 5.0 / 8.0, 1.0], atol=1e-14)
+    # a fourth minimum joined to nothing has no committor
+    net.ids.append(13)
+    net.energies = np.zeros(4)
+    net.free_energies = np.zeros(4)
+    q = committors(net, [10], [12])
+    assert np.isnan(q[3]) and q[1] == pytest.approx(5.0 / 8.0)
     with pytest.raises(InputError):
         committors(net, [10], [10])
 

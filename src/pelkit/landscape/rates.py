@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.csgraph  # noqa: F401 - sp.csgraph
 import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 from scipy.special import logsumexp
@@ -173,7 +174,8 @@ def committors(net: RateNetwork, sources: list[int], sinks: list[int]) -> FloatA
     """Committor q_a (n,): probability to reach ``sinks`` before ``sources`` from minimum a.
 
     q = 0 on sources, 1 on sinks, and sum_b k_{a->b} (q_b - q_a) = 0 elsewhere (a linear system
-    on the rate constants; ids are database minimum ids).
+    on the rate constants; ids are database minimum ids). Minima not connected to any source or
+    sink get NaN.
     """
     n = len(net.ids)
     pos = {mid: k for k, mid in enumerate(net.ids)}
@@ -186,7 +188,17 @@ def committors(net: RateNetwork, sources: list[int], sinks: list[int]) -> FloatA
         raise InputError("sources and sinks must be non-empty and disjoint")
     q = np.zeros(n)
     q[list(b_set)] = 1.0
-    free = np.array([k for k in range(n) if k not in a_set and k not in b_set], dtype=int)
+    # minima in components holding no source and no sink have no committor (NaN)
+    ncomp, comp = sp.csgraph.connected_components(
+        sp.csr_matrix((np.ones(net.src.size), (net.src, net.dst)), shape=(n, n)),
+        directed=False,
+    )
+    del ncomp
+    ends = {int(comp[k]) for k in a_set | b_set}
+    orphan = np.array([int(comp[k]) not in ends for k in range(n)])
+    q[orphan] = np.nan
+    free = np.array([k for k in range(n) if k not in a_set and k not in b_set
+                     and not orphan[k]], dtype=int)
     if free.size == 0:
         return q
     k = np.exp(net.log_rate)
@@ -196,7 +208,7 @@ def committors(net: RateNetwork, sources: list[int], sinks: list[int]) -> FloatA
     lhs = gen[free][:, free]
     rhs = -gen[free][:, list(b_set)] @ np.ones(len(b_set))
     q[free] = spla.spsolve(lhs.tocsc(), rhs)
-    return q
+    return q + 0.0  # no negative zeros
 
 
 @dataclass
