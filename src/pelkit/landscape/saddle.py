@@ -547,12 +547,7 @@ def soft_modes(
         vals, vecs = np.linalg.eigh(h)
         return vals[:k], vecs[:, :k]
 
-    def matvec(v: FloatArray) -> FloatArray:
-        v = np.asarray(v, dtype=np.float64).reshape(-1)
-        hp = _project(surface.hessian_vector(x, _project(v, z)), z)
-        return hp + 1e6 * (z @ (z.T @ v))
-
-    op = spla.LinearOperator((surface.n, surface.n), matvec=matvec, dtype=np.float64)
+    op = surface.projected_operator(x, seed)
     rng = np.random.default_rng(seed)
     vals, vecs = spla.eigsh(op, k=k, which="SA", v0=rng.standard_normal(surface.n), tol=1e-8)
     order = np.argsort(vals)

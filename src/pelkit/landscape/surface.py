@@ -199,21 +199,39 @@ class Surface:
         """All eigenvalues of the reduced Hessian (zero modes removed), ascending."""
         return sla.eigvalsh(self.reduced_hessian(x, mass_weighted))
 
+    def projected_operator(self, x: FloatArray, seed: int = 0) -> spla.LinearOperator:
+        """P H P + c Z Z^T as a LinearOperator (n, n): the Cartesian Hessian at x with the zero
+        modes Z lifted to c = 1.5 x (a power-iteration estimate of the largest |eigenvalue|),
+        just above the spectrum, so that the lowest eigenpairs are the physical ones and the
+        Lanczos convergence (which depends on the spread of the spectrum) is not slowed."""
+        z = self.zero_basis(x)
+
+        def phvp(v: FloatArray) -> FloatArray:
+            p = v - z @ (z.T @ v) if z.shape[1] else v
+            hp = self.hessian_vector(x, p)
+            return hp - z @ (z.T @ hp) if z.shape[1] else hp
+
+        rng = np.random.default_rng(seed)
+        w = rng.standard_normal(self.n)
+        norm = 1.0
+        for _ in range(15):
+            w /= np.linalg.norm(w)
+            w = phvp(w)
+            norm = float(np.linalg.norm(w))
+        c = 1.5 * max(norm, 1e-12)
+
+        def matvec(v: FloatArray) -> FloatArray:
+            v = np.asarray(v, dtype=np.float64).reshape(-1)
+            out = phvp(v)
+            return out + c * (z @ (z.T @ v)) if z.shape[1] else out
+
+        return spla.LinearOperator((self.n, self.n), matvec=matvec, dtype=np.float64)
+
     def lowest_eigenvalues(self, x: FloatArray, k: int = 2) -> FloatArray:
         """The k lowest Cartesian eigenvalues with zero modes removed (dense or ARPACK Lanczos)."""
         if self.n <= DENSE_MAX:
             return self.eigenvalues(x, mass_weighted=False)[:k]
-        z = self.zero_basis(x)
-
-        def matvec(v: FloatArray) -> FloatArray:
-            v = np.asarray(v, dtype=np.float64).reshape(-1)
-            p = v - z @ (z.T @ v)
-            hp = self.hessian_vector(x, p)
-            hp = hp - z @ (z.T @ hp)
-            # the zero modes are lifted far above the spectrum of interest
-            return hp + 1e6 * (z @ (z.T @ v))
-
-        op = spla.LinearOperator((self.n, self.n), matvec=matvec, dtype=np.float64)
+        op = self.projected_operator(x)
         rng = np.random.default_rng(0)
         vals = spla.eigsh(op, k=k, which="SA", v0=rng.standard_normal(self.n),
                           return_eigenvectors=False, tol=1e-8)
