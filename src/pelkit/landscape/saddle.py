@@ -318,7 +318,7 @@ def hef(
     max_step: float = 0.1,
     sub_steps: int = 10,
     memory: int = 5,
-    eig_tol: float = 1e-3,
+    eig_tol: float = 1e-2,
     lambda_tol: float = 1e-8,
     max_energy_rise: float | None = None,
     check_index: bool = True,
