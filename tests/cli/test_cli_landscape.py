@@ -60,8 +60,9 @@ def test_db_list_graph_export_and_master_equation(run, tour):
     assert r.exit_code == 0, r.output
     listing = json.loads(r.stdout)
     assert listing["n_minima"] >= 4 and listing["n_transition_states"] >= 1
-    r = run("db", "graph", d / "lj7.sqlite", "--out", d / "dg.png", "--color", "log-product")
-    assert r.exit_code == 0, r.output
+    for color in ("log-product", "participation"):
+        r = run("db", "graph", d / "lj7.sqlite", "--out", d / "dg.png", "--color", color)
+        assert r.exit_code == 0, r.output
     assert (d / "dg.png").stat().st_size > 1000
     r = run("db", "export", d / "lj7.sqlite", "--out", d / "net.json", "-T", 0.3, "--json")
     assert r.exit_code == 0, r.output

@@ -77,6 +77,22 @@ def test_rigid_body_modes_are_zero_modes_of_a_cluster_minimum(lj7):
     assert surf.count_negative(x)[0] == 0
 
 
+def test_softest_mode_participation_against_full_diagonalisation(lj7):
+    from pelkit.modes.localization import participation_ratio
+
+    _, surf, db, _, _, _ = lj7
+    checked = 0
+    for m in db.minima():
+        pr = m.info["softest_participation"]
+        assert 1.0 / 7 <= pr <= 1.0
+        vals, vecs = np.linalg.eigh(surf.hessian(m.positions.reshape(-1)))  # unit masses
+        assert np.all(np.abs(vals[:6]) < 1e-6) and vals[6] > 1e-3  # 6 rigid-body zero modes
+        if vals[7] - vals[6] > 1e-6 * vals[6]:  # a non-degenerate softest mode
+            assert pr == pytest.approx(float(participation_ratio(vecs[:, 6])), rel=1e-6)
+            checked += 1
+    assert checked >= 1
+
+
 def test_database_deduplicates_symmetry_copies_and_resumes(lj7):
     model, surf, db, gmin, bh, _ = lj7
     n_before = db.counts()[0]

@@ -3,7 +3,8 @@
 * ``list``: minima and transition states (energies, barriers, log products of the Hessian
   eigenvalues).
 * ``graph``: the disconnectivity graph (Becker-Karplus) as a PNG, minima coloured by energy,
-  log product of eigenvalues, or the number of transition states of each minimum.
+  log product of eigenvalues, participation ratio of the softest mode, or the number of
+  transition states of each minimum.
 * ``export``: the network JSON read by ``pelkit theory master-equation`` (harmonic
   frequencies), or with ``--regroup B`` the network of groups of minima joined by barriers
   below B at ``--temperature`` (free energies, valid at that temperature only).
@@ -70,7 +71,8 @@ def db_graph(
     out: Path = typer.Option(..., "--out", "-o", help="PNG file to write."),
     levels: int = typer.Option(20, "--levels", help="Number of energy levels."),
     color: str = typer.Option("energy", "--color",
-                              help="Colour minima by: energy, log-product, degree, none."),
+                              help="Colour minima by: energy, log-product, participation, degree, "
+                              "none."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Disconnectivity graph of the database."""
@@ -80,8 +82,9 @@ def db_graph(
         from pelkit.errors import InputError
         from pelkit.plotting.disconnectivity import disconnectivity_tree, plot_disconnectivity
 
-        if color not in ("energy", "log-product", "degree", "none"):
-            raise InputError(f"--color must be energy, log-product, degree or none, got {color!r}")
+        choices = ("energy", "log-product", "participation", "degree", "none")
+        if color not in choices:
+            raise InputError(f"--color must be one of {', '.join(choices)}, got {color!r}")
         with _open(database) as db:
             mins, tss = db.minima(), db.transition_states()
         if not mins:
@@ -98,6 +101,11 @@ def db_graph(
             if any(m.log_product is None for m in mins):
                 raise InputError("some minima have no Hessian eigenvalues (log product)")
             values, label = np.array([m.log_product for m in mins]), "sum ln lambda"
+        elif color == "participation":
+            if any("softest_participation" not in m.info for m in mins):
+                raise InputError("some minima have no softest-mode participation stored")
+            values = np.array([m.info["softest_participation"] for m in mins])
+            label = "participation ratio of the softest mode"
         elif color == "degree":
             values = np.bincount(pairs.reshape(-1), minlength=len(mins)).astype(float)
             label = "transition states per minimum"

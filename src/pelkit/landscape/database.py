@@ -13,10 +13,12 @@ eigenvalues lambda = omega^2 of the mass-weighted Hessian M^-1/2 H M^-1/2 (eps/(
 zero modes removed (3 translations under periodic boundaries: 3N - 3 left at a minimum, 3N - 4
 positive ones at a transition state; 3 translations and 3 rotations for a cluster: 3N - 6 and
 3N - 7), and ``log_product`` = sum ln lambda over them (ln prod omega^2), what harmonic
-transition-state theory needs (:mod:`pelkit.landscape.rates`). ``point_group_order`` is the
-order of the point group of the structure; it is **not computed** (stored as 1 unless a caller
-knows better), so rates are those of distinguishable structures: for symmetric clusters (LJ13's
-icosahedron has order 120) the symmetry factors o_min / o_ts of the rate constants are left out.
+transition-state theory needs (:mod:`pelkit.landscape.rates`). The participation ratio of the
+softest mode of a minimum is kept in its ``info`` (``softest_participation``).
+``point_group_order`` is the order of the point group of the structure; it is **not computed**
+(stored as 1 unless a caller knows better), so rates are those of distinguishable structures:
+for symmetric clusters (LJ13's icosahedron has order 120) the symmetry factors o_min / o_ts of
+the rate constants are left out.
 
 Deduplication (:meth:`LandscapeDatabase.same_structure`): two structures are the same when
 their energies differ by at most ``de`` and
@@ -72,24 +74,33 @@ class HarmonicData:
     """Normal-mode data of a stationary point (mass-weighted, zero modes removed).
 
     eigenvalues: (k,) positive eigenvalues lambda (eps/(sigma^2 m)); log_product: sum ln lambda;
-    n_negative: eigenvalues below -lambda_tol; negative_eigenvalue: the lowest one if negative.
+    n_negative: eigenvalues below -lambda_tol; negative_eigenvalue: the lowest one if negative;
+    softest_participation: participation ratio PR = 1 / (N sum_i |e_i|^4) of the softest
+    positive mode e (mass-weighted, |e| = 1), in [1/N, 1] (small = localized).
     """
 
     eigenvalues: FloatArray
     log_product: float
     n_negative: int
     negative_eigenvalue: float | None
+    softest_participation: float | None = None
 
 
 def harmonic_data(surface, x: FloatArray, lambda_tol: float = 1e-8) -> HarmonicData:  # noqa: ANN001
     """Mass-weighted Hessian eigenvalues at x (n,) on a :class:`~pelkit.landscape.surface.Surface`
     (dense; meant for up to a few thousand coordinates) split into positive and negative ones."""
-    vals = surface.eigenvalues(np.asarray(x, dtype=np.float64), mass_weighted=True)
+    vals, vecs = surface.eigenpairs(np.asarray(x, dtype=np.float64), mass_weighted=True)
     neg = vals[vals < -lambda_tol]
-    pos = vals[vals > lambda_tol]
+    keep = vals > lambda_tol
+    pos = vals[keep]
+    pr = None
+    if pos.size:
+        e = vecs[:, int(np.argmax(keep))].reshape(-1, surface.block)
+        w = np.einsum("ij,ij->i", e, e)
+        pr = float(1.0 / (w.size * np.sum(w * w)))
     return HarmonicData(
         eigenvalues=pos, log_product=float(np.sum(np.log(pos))), n_negative=int(neg.size),
-        negative_eigenvalue=float(neg[0]) if neg.size else None,
+        negative_eigenvalue=float(neg[0]) if neg.size else None, softest_participation=pr,
     )
 
 
@@ -289,6 +300,9 @@ class LandscapeDatabase:
         if found is not None:
             return found
         data = self._harmonic(system, harmonic)
+        info = dict(info or {})
+        if data is not None and data.softest_participation is not None:
+            info.setdefault("softest_participation", data.softest_participation)
         with self.conn:
             cur = self.conn.execute(
                 "INSERT INTO minima (energy, coords, log_product, n_modes, eigenvalues, "
@@ -298,7 +312,7 @@ class LandscapeDatabase:
                     None if data is None else data.log_product,
                     None if data is None else int(data.eigenvalues.size),
                     None if data is None else _blob(data.eigenvalues),
-                    int(point_group_order), max_force, json.dumps(info or {}),
+                    int(point_group_order), max_force, json.dumps(info),
                 ),
             )
         return int(cur.lastrowid)

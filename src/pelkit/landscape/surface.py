@@ -180,6 +180,20 @@ class Surface:
         Mass-weighted H^M = M^-1/2 H M^-1/2 (eps/(sigma^2 m)) by default; the zero modes are
         then the mass-weighted rigid-body motions.
         """
+        return self._reduced(x, mass_weighted)[0]
+
+    def eigenpairs(
+        self, x: FloatArray, mass_weighted: bool = True
+    ) -> tuple[FloatArray, FloatArray]:
+        """All eigenpairs of the reduced Hessian: values (n - k,) ascending and vectors
+        (n, n - k) in the full (mass-weighted when asked) coordinates, orthonormal."""
+        hr, q = self._reduced(x, mass_weighted)
+        vals, vecs = sla.eigh(hr)
+        return vals, vecs if q is None else q @ vecs
+
+    def _reduced(
+        self, x: FloatArray, mass_weighted: bool
+    ) -> tuple[FloatArray, FloatArray | None]:
         h = self.hessian(x)
         assert self.masses is not None
         if mass_weighted:
@@ -190,10 +204,10 @@ class Surface:
             z = z * np.sqrt(self.masses)[:, None]
             z, _ = np.linalg.qr(z)
         if z.shape[1] == 0:
-            return h
+            return h, None
         q = sla.qr(z, mode="full")[0][:, z.shape[1]:]
         hr = q.T @ h @ q
-        return 0.5 * (hr + hr.T)
+        return 0.5 * (hr + hr.T), q
 
     def eigenvalues(self, x: FloatArray, mass_weighted: bool = True) -> FloatArray:
         """All eigenvalues of the reduced Hessian (zero modes removed), ascending."""
