@@ -227,3 +227,12 @@ def test_disconnectivity_tree_of_three_minima(tmp_path):
     assert out.stat().st_size > 1000
     with pytest.raises(InputError):
         disconnectivity_tree([0.0], [[0, 3]], [1.0])
+
+
+def test_saddle_search_reports_a_non_finite_surface_honestly():
+    surf = Surface(lambda x: (float("nan"), np.full(2, np.nan)), n=2, block=2)
+    res = hef(surf, [0.0, 0.0], [1.0, 0.0], check_index=False)
+    assert not res.converged and not res.is_transition_state
+    assert res.stop_reason.startswith("non-finite")
+    with pytest.raises(InputError):
+        hef(surf, [0.0, np.inf])

@@ -393,7 +393,8 @@ def hef(
         )
     else:
         it = max_iterations
-    assert v is not None
+    if v is None:  # stopped before the first eigenpair (non-finite start)
+        v = np.zeros(surface.n)
     return _finish(
         surface, x, v, lam, iterations=it, stop_reason=stop, method="hef", fmax=fmax,
         lambda_tol=lambda_tol, check_index=check_index, calls0=calls0, history=history,
