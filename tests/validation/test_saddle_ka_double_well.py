@@ -5,8 +5,9 @@ and the minimum B reached over a transition state found from A along its softest
 independent check is the climbing-image NEB between A and B (pelkit.landscape.neb, its own
 code path): hybrid eigenvector-following started from the climbing image must converge to a
 first-order saddle whose energy equals the NEB barrier top (to the NEB's force tolerance) and
-whose two sides quench to A and B again (pelkit.landscape.inherent.same_minimum). ``connect``
-must then join A and B in a database through that transition state.
+whose two sides quench to A and B again (pelkit.landscape.inherent.same_minimum); the
+gradient-only dimer from the same image must reach the same saddle. ``connect`` must then join
+A and B in a database through that transition state.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pelkit.landscape.database import LandscapeDatabase
 from pelkit.landscape.inherent import same_minimum
 from pelkit.landscape.neb import neb
 from pelkit.landscape.quench import quench
-from pelkit.landscape.saddle import hef, start_from_mode
+from pelkit.landscape.saddle import dimer, hef, start_from_mode
 from pelkit.landscape.surface import Surface
 from pelkit.models import get_model
 
@@ -41,11 +42,16 @@ def double_well():
     return model, surf, ends[k_a], energies[k_a], ends[1 - k_a], energies[1 - k_a]
 
 
-def test_hef_from_neb_climbing_image(double_well):
+@pytest.fixture(scope="module")
+def band(double_well):
+    _, surf, a, _, b, _ = double_well
+    return neb(surf.gradient, a.positions.reshape(-1), b.positions.reshape(-1), n_images=8,
+               fmax=5e-3, box=surf.box, max_iterations=5000)
+
+
+def test_hef_from_neb_climbing_image(double_well, band):
     _, surf, a, e_a, b, e_b = double_well
     assert not same_minimum(a, e_a, b, e_b)
-    band = neb(surf.gradient, a.positions.reshape(-1), b.positions.reshape(-1), n_images=8,
-               fmax=5e-3, box=surf.box, max_iterations=5000)
     assert band.converged
     k = band.saddle_index
     e_neb = band.energies[k]
@@ -62,6 +68,18 @@ def test_hef_from_neb_climbing_image(double_well):
     assert matches == {"A", "B"}
     # the HEF refinement costs far fewer force calls than the band that located it
     assert ts.force_calls < band.evaluations
+
+
+def test_dimer_agrees_with_hef(double_well, band):
+    """The gradient-only dimer from the climbing image reaches the saddle HEF finds."""
+    _, surf, _, _, _, _ = double_well
+    k = band.saddle_index
+    ref = hef(surf, band.images[k], band.tangents[k], fmax=1e-8, max_iterations=200)
+    dim = dimer(surf, band.images[k], band.tangents[k], fmax=1e-7, max_iterations=500)
+    assert dim.is_transition_state
+    assert dim.energy == pytest.approx(ref.energy, abs=1e-8)
+    assert abs(float(dim.eigenvector @ ref.eigenvector)) == pytest.approx(1.0, abs=1e-3)
+    assert dim.hvp_calls == 0
 
 
 def test_connect_joins_the_two_minima(double_well, tmp_path):

@@ -17,9 +17,10 @@ energies in eps, lengths in sigma):
   step (and any restart) is steepest descent with the Newton length |g|/(u.H u).
 * **Dimer** (Henkelman & Jonsson, J. Chem. Phys. 111, 7010 (1999), with the forward
   difference of Olsen et al., J. Chem. Phys. 121, 9776 (2004)). Two images x and x + delta v;
-  the dimer is rotated to the lowest-curvature direction by Rayleigh-Ritz in span{v, F_rot}
-  from gradient differences only (no Hessian), and x is translated so as to invert the force
-  along v, then relaxed across v as in HEF (see :func:`dimer`).
+  the dimer is rotated to the lowest-curvature direction by Rayleigh-Ritz in the span of v and
+  the successive rotational forces, from gradient differences only (no Hessian), and x is
+  translated so as to invert the force along v, then relaxed across v as in HEF (see
+  :func:`dimer`).
 
 A result is a transition state only if it is converged (max per-particle force below ``fmax``,
 re-checked from the final gradient) **and** the Hessian with the zero modes removed has exactly
@@ -409,7 +410,7 @@ def dimer(
     fmax: float = 1e-7,
     max_iterations: int = 2000,
     delta: float = 1e-4,
-    rotations: int = 4,
+    rotations: int = 20,
     rotation_tol: float = 1e-2,
     max_step: float = 0.1,
     sub_steps: int = 10,
@@ -422,7 +423,9 @@ def dimer(
     """The dimer method from x0 (n,) with first orientation v0 (module doc); gradients only.
 
     Each iteration rotates the dimer (x, x + delta v) towards the lowest-curvature direction by
-    Rayleigh-Ritz in span{v, w}, w the normalised rotational force, using forward differences
+    Rayleigh-Ritz in the span of v and of the rotational forces met so far in this iteration
+    (each orthogonalised against the earlier ones: a subspace rotation, which converges like
+    Lanczos where successive two-dimensional rotations crawl), using forward differences
     H u ~ (g(x + delta u) - g(x)) / delta; then translates x: the step that reverses the force
     along v (the eigenvector-following length of :func:`hef` while the curvature lambda < 0,
     ``max_step`` uphill while lambda >= 0), followed by the same L-BFGS relaxation in the
@@ -435,7 +438,7 @@ def dimer(
         fmax: convergence on the largest per-particle force norm, eps/sigma.
         max_iterations: translation steps.
         delta: dimer length (sigma) of the finite differences.
-        rotations: most rotations per translation step.
+        rotations: most rotation directions (gradient differences) per translation step.
         rotation_tol: stop rotating when the dimer turns by less than this angle (rad).
         max_step: largest per-particle displacement of one translation, sigma.
         sub_steps, memory, lambda_tol, max_energy_rise, check_index, seed: as in :func:`hef`.
@@ -471,21 +474,25 @@ def dimer(
         u /= np.linalg.norm(u)
         hu = _project(directional(x, g, u), z)
         lam = float(u @ hu)
+        basis, images = [u], [hu]
         for _ in range(rotations):
-            w = hu - lam * u
+            w = hu - lam * u  # the rotational force direction
+            for b in basis:  # orthogonal to every direction tried so far
+                w -= float(b @ w) * b
             wn = float(np.linalg.norm(w))
             if wn < 1e-12:
                 break
             w /= wn
-            hw = _project(directional(x, g, w), z)
-            off = 0.5 * (float(w @ hu) + float(u @ hw))
-            vals, vecs = np.linalg.eigh(np.array([[lam, off], [off, float(w @ hw)]]))
+            basis.append(w)
+            images.append(_project(directional(x, g, w), z))
+            v_mat, hv_mat = np.array(basis), np.array(images)
+            t = v_mat @ hv_mat.T
+            vals, vecs = np.linalg.eigh(0.5 * (t + t.T))
             c = vecs[:, 0]
-            angle = math.atan2(abs(c[1]), abs(c[0]))
-            u_new = c[0] * u + c[1] * w
-            hu = (c[0] * hu + c[1] * hw) / np.linalg.norm(u_new)
-            u = u_new / np.linalg.norm(u_new)
-            lam = float(vals[0])
+            u_new = c @ v_mat
+            norm = float(np.linalg.norm(u_new))
+            angle = math.acos(min(1.0, abs(float(u_new @ u)) / norm))
+            u, hu, lam = u_new / norm, (c @ hv_mat) / norm, float(vals[0])
             if angle < rotation_tol:
                 break
         if lam < 0 and max_block_norm(g, block) < fmax:
