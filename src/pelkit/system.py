@@ -1,4 +1,4 @@
-"""Periodic orthorhombic box and the particle system it holds.
+"""Periodic orthorhombic box (or open boundaries) and the particle system it holds.
 
 Conventions (SCIENCE.md section 0): reduced units, positions (N, 3) in sigma, masses in m,
 velocities in sigma/tau. A configuration is stored with *wrapped* positions in [0, L) together with
@@ -37,9 +37,15 @@ def _finite_array(name: str, value: ArrayLike, shape: tuple[int | None, ...]) ->
 
 @dataclass(frozen=True)
 class Box:
-    """Orthorhombic periodic box with side lengths ``lengths`` (3,) in sigma, origin at 0."""
+    """Orthorhombic periodic box with side lengths ``lengths`` (3,) in sigma, origin at 0.
+
+    ``periodic=False`` gives open boundaries (a cluster in vacuum): no minimum image, no wrapping
+    (positions are kept as given, images stay 0), no cutoff check; ``lengths`` is then only a
+    nominal bounding box for files and displays.
+    """
 
     lengths: FloatArray
+    periodic: bool = True
 
     def __post_init__(self) -> None:
         lengths = _finite_array("box lengths", self.lengths, (3,))
@@ -57,14 +63,27 @@ class Box:
         """Box volume L_x L_y L_z in sigma^3."""
         return float(np.prod(self.lengths))
 
+    @classmethod
+    def open(cls, positions: ArrayLike, margin: float = 5.0) -> Box:
+        """Open boundaries; nominal lengths = the extent of ``positions`` (N, 3) + 2 margin."""
+        pos = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
+        span = pos.max(axis=0) - pos.min(axis=0) if pos.size else np.zeros(3)
+        return cls(span + 2.0 * float(margin), periodic=False)
+
     def minimum_image(self, d: ArrayLike) -> FloatArray:
-        """Minimum-image convention d - L round(d / L), for any array of shape (..., 3)."""
+        """Minimum-image convention d - L round(d / L), for any array of shape (..., 3).
+
+        With open boundaries this is the identity (a float64 copy of ``d``)."""
         d = np.asarray(d, dtype=np.float64)
+        if not self.periodic:
+            return d.copy()
         return d - self.lengths * np.round(d / self.lengths)
 
     def wrap(self, positions: ArrayLike) -> tuple[FloatArray, IntArray]:
         """Wrap positions into [0, L); return (wrapped (N,3), image shifts (N,3) applied)."""
         positions = np.asarray(positions, dtype=np.float64)
+        if not self.periodic:
+            return positions.copy(), np.zeros(positions.shape, dtype=np.int64)
         shift = np.floor(positions / self.lengths).astype(np.int64)
         wrapped = positions - shift * self.lengths
         # floating round-off can leave a coordinate exactly equal to L
@@ -74,7 +93,11 @@ class Box:
         return wrapped, shift
 
     def check_cutoff(self, cutoff: float) -> None:
-        """Minimum image is valid only if every cutoff <= min(L)/2 (SCIENCE.md section 0)."""
+        """Minimum image is valid only if every cutoff <= min(L)/2 (SCIENCE.md section 0).
+
+        Open boundaries have no minimum image: nothing to check."""
+        if not self.periodic:
+            return
         if cutoff > 0.5 * float(self.lengths.min()) + 1e-12:
             raise InputError(
                 f"box side {float(self.lengths.min()):.6g} is shorter than twice the largest "
@@ -174,7 +197,7 @@ class System:
         """Deep copy."""
         return System(
             positions=self.positions.copy(),
-            box=Box(self.box.lengths.copy()),
+            box=Box(self.box.lengths.copy(), self.box.periodic),
             species=None if self.species is None else self.species.copy(),
             species_names=tuple(self.species_names),
             diameters=None if self.diameters is None else self.diameters.copy(),

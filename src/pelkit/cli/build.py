@@ -10,7 +10,7 @@ from pelkit.cli.common import check_output, cli_command, emit, json_option, out_
 
 #: Every built-in model (checked against :func:`pelkit.models.model_names` by the tests).
 BUILD_MODELS = (
-    "ka", "ka-force-shift", "ka-smooth", "lj", "soft-sphere", "soft-sphere-12",
+    "ka", "ka-force-shift", "ka-smooth", "lj", "lj-cluster", "soft-sphere", "soft-sphere-12",
     "soft-sphere-6", "swap",
 )
 
@@ -52,7 +52,14 @@ def build(
         diameters = swap_diameters(n, seed=seed)
     elif pot.mixing == "additive":
         diameters = binary_diameters(n, seed=seed)
-    system = random_system(pot, n, rho or 1.0, fractions=fractions, diameters=diameters, seed=seed)
+    if model == "lj-cluster":  # open boundaries: a random cluster in vacuum
+        from pelkit.landscape.basin_hopping import random_cluster
+
+        system = random_cluster(n, seed=seed, density=rho or 0.6)
+    else:
+        system = random_system(
+            pot, n, rho or 1.0, fractions=fractions, diameters=diameters, seed=seed
+        )
     write_system(out, system)
     summary = summarize(pot, system)
     summary.update(out=str(out), seed=seed)

@@ -9,6 +9,11 @@
 
 Positions may be wrapped or unwrapped: every kernel uses minimum image, and the Verlet list is
 rebuilt automatically when a particle has moved more than half the skin.
+
+Open boundaries (``system.box.periodic`` False, clusters in vacuum) reuse the same kernels: they
+are handed a box of side :data:`OPEN_BOX_LENGTH`, on which the kernels' minimum image
+d - L floor(d/L + 1/2) is exactly d for every |d| < L/2, and the Verlet list is built from all
+pairs (no cell grid; O(N^2) per rebuild, meant for clusters of up to a few thousand particles).
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from pelkit.models.base import PairPotential
 from pelkit.system import System
 
 FloatArray = NDArray[np.float64]
+
+OPEN_BOX_LENGTH = 1.0e12
+"""Kernel box side (sigma) used for open boundaries; separations must stay below half of it."""
 
 
 @dataclass
@@ -71,11 +79,17 @@ class Calculator:
         self.params = model.kernel_params(system)
         self.r_cut_max = model.max_cutoff(system.diameters)
         system.box.check_cutoff(self.r_cut_max)
-        self.box = np.ascontiguousarray(system.box.lengths)
+        self.periodic = bool(system.box.periodic)
+        if self.periodic:
+            self.box = np.ascontiguousarray(system.box.lengths)
+            r_cells = self.r_cut_max
+        else:
+            self.box = np.full(3, OPEN_BOX_LENGTH)
+            r_cells = np.inf  # no cell grid: all pairs are candidates
         assert system.masses is not None
         self.masses = system.masses
         self.n = system.n_particles
-        self.verlet = VerletList(self.params, self.box, self.r_cut_max, skin)
+        self.verlet = VerletList(self.params, self.box, r_cells, skin)
         self._forces = np.zeros((self.n, 3))
         if check_overlap:
             self.check_overlap()

@@ -33,7 +33,8 @@ or twice ``radius``. ASE only accepts chemical symbols as species (pelkit's defa
 not one); write with ``species_names=("Ar", "Kr")`` (say) when ASE must read the file.
 
 Header keys. ``Lattice`` (the three cell vectors, row after row; must be orthorhombic), ``pbc``
-(must be ``"T T T"``; absent means periodic when a lattice is given, as in ASE), optional
+(``"T T T"``, or ``"F F F"`` for open boundaries, a cluster in vacuum, where the Lattice is
+optional and only nominal; absent means periodic when a lattice is given, as in ASE), optional
 ``Origin`` (OVITO; subtracted from the positions on reading), and ``species_names`` (pelkit: the
 names of species codes 0, 1, ..., so codes survive a round trip even for species with no particle).
 Scalar entries of ``System.info`` (bool, int, float, str, lists of numbers) are written as further
@@ -212,15 +213,20 @@ def _lattice(pairs: dict[str, str | None], where: str) -> np.ndarray:
     return diag
 
 
-def _check_pbc(pairs: dict[str, str | None], where: str) -> None:
+def _check_pbc(pairs: dict[str, str | None], where: str) -> bool:
+    """True for a periodic box (no pbc key, or all T), False for open boundaries (all F)."""
     raw = _lookup(pairs, "pbc")
     if raw is None:
-        return
+        return True
     flags = raw.split()
     if len(flags) != 3 or any(f not in ("T", "F", "True", "False", "1", "0") for f in flags):
         raise InputError(f"{where}: pbc={raw!r} is not three T/F flags")
-    if any(f in ("F", "False", "0") for f in flags):
-        raise InputError(f"{where}: pbc={raw!r}; pelkit handles only fully periodic boxes")
+    periodic = [f in ("T", "True", "1") for f in flags]
+    if any(periodic) and not all(periodic):
+        raise InputError(
+            f"{where}: pbc={raw!r}; pelkit handles fully periodic or fully open boundaries only"
+        )
+    return all(periodic)
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,8 +272,8 @@ def _species_codes(
 def _build_system(
     pairs: dict[str, str | None], table: np.ndarray, columns: list[_Column], where: str
 ) -> System:
-    lengths = _lattice(pairs, where)
-    _check_pbc(pairs, where)
+    periodic = _check_pbc(pairs, where)
+    lengths = _lattice(pairs, where) if periodic or _lookup(pairs, "lattice") else None
     by_name = {c.name.lower(): c for c in columns}
     values = {c.name.lower(): _column_values(c, table, where) for c in columns}
 
@@ -334,9 +340,13 @@ def _build_system(
         extra[by_name["momenta"].name] = values["momenta"]
     if extra:
         info["columns"] = extra
+    if periodic:
+        box = Box(lengths)
+    else:
+        box = Box.open(pos) if lengths is None else Box(lengths, periodic=False)
     return System(
         positions=pos,
-        box=Box(lengths),
+        box=box,
         species=species,
         species_names=names,
         diameters=diameters,
@@ -552,7 +562,8 @@ def format_extxyz_frame(
     lx, ly, lz = system.box.lengths.tolist()
     lattice = f"{lx!r} 0.0 0.0 0.0 {ly!r} 0.0 0.0 0.0 {lz!r}"
     props = ":".join(f"{name}:{kind}:{width}" for name, kind, width, _ in blocks)
-    header = [f'Lattice="{lattice}"', f"Properties={props}", 'pbc="T T T"']
+    pbc = "T T T" if system.box.periodic else "F F F"
+    header = [f'Lattice="{lattice}"', f"Properties={props}", f'pbc="{pbc}"']
     if system.species is not None:
         header.append(f'species_names="{" ".join(names)}"')
     for key, value in system.info.items():

@@ -6,6 +6,7 @@ also accepts ``path/to/file.py:factory`` or ``package.module:factory`` (a functi
 
     ka, ka-smooth, ka-force-shift        Kob-Andersen 80:20 (seed 004)
     lj                                   monodisperse Lennard-Jones
+    lj-cluster                           full-range Lennard-Jones for clusters (open boundaries)
     soft-sphere, soft-sphere-12, soft-sphere-6   inverse-power soft spheres (seed 002)
     swap                                 polydisperse non-additive swap model (seed 003)
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from pelkit.errors import InputError
 from pelkit.models.base import SCHEMES, KernelParams, PairPotential
-from pelkit.models.ka import kob_andersen, lennard_jones
+from pelkit.models.ka import kob_andersen, lennard_jones, lennard_jones_cluster
 from pelkit.models.soft_sphere import soft_spheres
 from pelkit.models.swap import swap_model
 
@@ -28,6 +29,7 @@ _REGISTRY: dict[str, Callable[[], PairPotential]] = {
     "ka-smooth": lambda: kob_andersen("smooth"),
     "ka-force-shift": lambda: kob_andersen("force-shift"),
     "lj": lambda: lennard_jones(),
+    "lj-cluster": lennard_jones_cluster,
     "soft-sphere": lambda: soft_spheres(12),
     "soft-sphere-12": lambda: soft_spheres(12),
     "soft-sphere-6": lambda: soft_spheres(6),
@@ -89,6 +91,7 @@ __all__ = [
     "get_model",
     "kob_andersen",
     "lennard_jones",
+    "lennard_jones_cluster",
     "model_names",
     "register_model",
     "soft_spheres",

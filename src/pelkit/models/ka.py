@@ -51,3 +51,29 @@ def lennard_jones(
         overlap_x=0.5,
         description=f"Lennard-Jones, cutoff {x_cut} sigma, scheme {scheme}",
     )
+
+
+LJ_CLUSTER_CUTOFF = 1.0e6
+"""Cutoff of ``lj-cluster`` in sigma: |phi| < 4e-36 eps there, far below double precision."""
+
+
+def lennard_jones_cluster(epsilon: float = 1.0, sigma: float = 1.0) -> PairPotential:
+    """Full-range Lennard-Jones for clusters in vacuum (open boundaries), no shift.
+
+    phi(r) = 4 eps [(sigma/r)^12 - (sigma/r)^6] for all r (the cutoff at
+    :data:`LJ_CLUSTER_CUTOFF` sigma changes no energy in double precision). Global minima of
+    these clusters are tabulated by Wales & Doye, J. Phys. Chem. A 101, 5111 (1997). A
+    periodic box is refused (it would need sides of 2e6 sigma).
+    """
+    return PairPotential(
+        name="lj-cluster",
+        terms=LJ_TERMS,
+        x_cut=LJ_CLUSTER_CUTOFF,
+        scheme="none",
+        mixing="species",
+        epsilon=np.array([[epsilon]]),
+        sigma=np.array([[sigma]]),
+        species_names=("A",),
+        overlap_x=0.5,
+        description="Lennard-Jones cluster, full range (no cutoff, no shift), open boundaries",
+    )
