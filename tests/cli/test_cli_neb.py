@@ -15,9 +15,9 @@ from pelkit.cli.tunnel import register as register_tunnel
 from pelkit.dynamics.md import MDSimulation
 from pelkit.engine.calculator import Calculator
 from pelkit.io.formats import write_system
+from pelkit.io.paths import read_path_h5
 from pelkit.landscape.inherent import MinimaRegistry
 from pelkit.landscape.quench import quench
-from pelkit.landscape.tunneling import read_path_h5
 from pelkit.models import get_model
 from pelkit.modes.normal import all_modes
 
