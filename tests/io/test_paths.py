@@ -176,3 +176,14 @@ def test_deprecated_aliases_warn_and_delegate(tmp_path, band):
         assert band.profile().method == band_profile(band).method == "hermite"
     with pytest.warns(DeprecationWarning, match="neb_summary"):
         assert band.summary().keys() == neb_summary(band).keys()
+
+
+def test_moved_study_names_warn():
+    from pelkit.landscape import paths as landscape_paths
+    from pelkit.studies.tls_qlm import paths as study_paths
+
+    for name in ("Segment", "end_continuations", "double_well_quantities"):
+        with pytest.warns(DeprecationWarning, match=f"pelkit.landscape.paths.{name}"):
+            assert getattr(study_paths, name) is getattr(landscape_paths, name)
+    with pytest.raises(AttributeError):
+        study_paths.no_such_name  # noqa: B018

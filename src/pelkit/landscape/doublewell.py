@@ -3,7 +3,8 @@
 Everything follows SCIENCE.md section 4.4 (seed 003, "Double wells and path quantities"):
 
 * mass-weighted arc length  xi_0 = 0,  xi_{k+1} = xi_k + |M^{1/2} (R_{k+1} - R_k)|
-  (minimum image per particle when a periodic box is given), in sqrt(m) sigma;
+  (minimum image per particle when a periodic box is given), in sqrt(m) sigma
+  (:func:`pelkit.landscape.path_geometry.arc_length`, with the other geometry helpers);
 * the profile V(xi): piecewise cubic Hermite interpolation of (xi_k, V_k, dV/dxi_k)
   (``scipy.interpolate.CubicHermiteSpline``) when the tangential derivatives
   dV/dxi = grad_q V . tau_q (q = M^{1/2} R) are known, otherwise a cubic spline through

@@ -42,7 +42,6 @@ See ``docs/physics/landscape.md`` (nudged elastic band).
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -50,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.deprecation import warn_deprecated
 from pelkit.errors import InputError
 from pelkit.landscape.band_lbfgs import band_lbfgs
 from pelkit.landscape.minimize import fire2
@@ -219,21 +219,21 @@ class NEBResult:
         """Deprecated: use :func:`pelkit.landscape.paths.band_profile`."""
         from pelkit.landscape.paths import band_profile
 
-        _deprecated("NEBResult.profile()", "pelkit.landscape.paths.band_profile(result)")
+        warn_deprecated("NEBResult.profile()", "pelkit.landscape.paths.band_profile(result)")
         return band_profile(self)
 
     def analyse(self, **kwargs: Any) -> DoubleWellAnalysis:
         """Deprecated: use :func:`pelkit.landscape.paths.analyse_band`."""
         from pelkit.landscape.paths import analyse_band
 
-        _deprecated("NEBResult.analyse()", "pelkit.landscape.paths.analyse_band(result)")
+        warn_deprecated("NEBResult.analyse()", "pelkit.landscape.paths.analyse_band(result)")
         return analyse_band(self, **kwargs)
 
     def summary(self) -> dict[str, Any]:
         """Deprecated: use :func:`pelkit.landscape.paths.neb_summary`."""
         from pelkit.landscape.paths import neb_summary
 
-        _deprecated("NEBResult.summary()", "pelkit.landscape.paths.neb_summary(result)")
+        warn_deprecated("NEBResult.summary()", "pelkit.landscape.paths.neb_summary(result)")
         return neb_summary(self)
 
     def write_path(
@@ -246,13 +246,9 @@ class NEBResult:
         """Deprecated: use :func:`pelkit.io.paths.write_neb_path`."""
         from pelkit.io.paths import write_neb_path
 
-        _deprecated("NEBResult.write_path()", "pelkit.io.paths.write_neb_path(filename, result)")
+        warn_deprecated("NEBResult.write_path()",
+                        "pelkit.io.paths.write_neb_path(filename, result)")
         write_neb_path(filename, self, omega_a=omega_a, omega_b=omega_b)
-
-
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
-                  DeprecationWarning, stacklevel=3)
 
 
 def _stage(climbing: bool, tol: float, res: Any) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import constants
 from scipy.linalg import eigh_tridiagonal
 
+from pelkit.deprecation import moved_names
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
@@ -558,22 +559,10 @@ def path_tunnel_splitting(
     return result
 
 
-_MOVED_TO_IO = ("PATH_FORMAT", "PATH_FORMAT_VERSION", "PathData", "write_path_h5",
-                "read_path_h5", "tunnel_from_path_file")
-
-
-def __getattr__(name: str) -> Any:
-    """Deprecated aliases of the path-file I/O, now in :mod:`pelkit.io.paths`."""
-    if name in _MOVED_TO_IO:
-        import warnings
-
-        from pelkit.io import paths as io_paths
-
-        warnings.warn(
-            f"pelkit.landscape.tunneling.{name} is deprecated and will be removed in the next "
-            f"release; use pelkit.io.paths.{name}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(io_paths, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# deprecated aliases of the path-file I/O, now in pelkit.io.paths
+__getattr__ = moved_names(
+    __name__,
+    ("PATH_FORMAT", "PATH_FORMAT_VERSION", "PathData", "write_path_h5", "read_path_h5",
+     "tunnel_from_path_file"),
+    "pelkit.io.paths",
+)

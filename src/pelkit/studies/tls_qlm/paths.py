@@ -20,12 +20,10 @@ here as deprecated aliases for one release.
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
+from pelkit.deprecation import moved_names, warn_deprecated
 from pelkit.landscape import paths as landscape_paths
 from pelkit.landscape.neb import NEBResult
 from pelkit.landscape.paths import BandEnergy, NEBSettings, PairPaths, connect_minima, neb_in_box
@@ -100,12 +98,8 @@ def neb_between(
 ) -> dict:
     """Deprecated: use :func:`pelkit.landscape.paths.neb_between` (and
     :func:`pelkit.io.paths.write_path_between` for ``out``). Returns the JSON summary."""
-    warnings.warn(
-        "pelkit.studies.tls_qlm.paths.neb_between is deprecated and will be removed in the next "
-        "release; use pelkit.landscape.paths.neb_between (and pelkit.io.paths.write_path_between)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
+    warn_deprecated("pelkit.studies.tls_qlm.paths.neb_between",
+                    "pelkit.landscape.paths.neb_between (and pelkit.io.paths.write_path_between)")
     from pelkit.io.paths import write_path_between
 
     settings = NEBSettings(n_images=n_images, spring_constant=spring_constant, fmax=fmax,
@@ -122,17 +116,7 @@ def neb_between(
     return summary
 
 
-_MOVED = ("Segment", "end_continuations", "double_well_quantities")
-
-
-def __getattr__(name: str) -> Any:
-    """Deprecated aliases of the names moved to :mod:`pelkit.landscape.paths`."""
-    if name in _MOVED:
-        warnings.warn(
-            f"pelkit.studies.tls_qlm.paths.{name} is deprecated and will be removed in the next "
-            f"release; use pelkit.landscape.paths.{name}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(landscape_paths, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# deprecated aliases of the names moved to pelkit.landscape.paths
+__getattr__ = moved_names(
+    __name__, ("Segment", "end_continuations", "double_well_quantities"), "pelkit.landscape.paths"
+)
