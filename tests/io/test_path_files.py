@@ -18,13 +18,10 @@ from pelkit.landscape.doublewell import path_profile
 from pelkit.landscape.tunneling import tunnel_splitting, unit_system
 
 
-def quartic_path(n_images: int = 41, a: float = 1.0, b: float = 1.0, tilt: float = 0.0):
-    """Images of V(x) = a (x^2 - b^2)^2 + tilt x between its two minima (exact V, dV)."""
-    roots = np.sort(np.roots([4 * a, 0.0, -4 * a * b * b, tilt]).real)
-    x = np.linspace(roots[0], roots[2], n_images)
-    v = a * (x * x - b * b) ** 2 + tilt * x
-    dv = 4 * a * x * (x * x - b * b) + tilt
-    return x - x[0], v, dv
+def quartic_path(n_images: int = 41):
+    """Images of the symmetric double well V(x) = (x^2 - 1)^2 from x = -1 to 1: (xi, V, dV/dxi)."""
+    x = np.linspace(-1.0, 1.0, n_images)
+    return x + 1.0, (x * x - 1.0) ** 2, 4.0 * x * (x * x - 1.0)
 
 
 # ---------------------------------------------------------------------------------------- files
