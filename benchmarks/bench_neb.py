@@ -39,10 +39,10 @@ from pelkit.dynamics.swap_mc import run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.landscape.inherent import same_minimum
 from pelkit.landscape.neb import neb
+from pelkit.landscape.paths import BandEnergy, analyse_band
 from pelkit.landscape.quench import quench
 from pelkit.models import get_model
 from pelkit.modes.normal import lowest_modes
-from pelkit.studies.tls_qlm.paths import BandEnergy
 from pelkit.studies.tls_qlm.threads import limit_blas_threads
 
 HERE = Path(__file__).resolve().parent
@@ -94,7 +94,7 @@ def converge(model, a, b, images: int, method: str):  # noqa: ANN001
               box=a.box.lengths, masses=a.masses, fmax=1e-6, climb=True,
               max_iterations=100_000, method=method)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    an = res.analyse()
+    an = analyse_band(res)
     return wall, cpu, res, an
 
 

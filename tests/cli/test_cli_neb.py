@@ -15,9 +15,9 @@ from pelkit.cli.tunnel import register as register_tunnel
 from pelkit.dynamics.md import MDSimulation
 from pelkit.engine.calculator import Calculator
 from pelkit.io.formats import write_system
+from pelkit.io.paths import read_path_h5
 from pelkit.landscape.inherent import MinimaRegistry
 from pelkit.landscape.quench import quench
-from pelkit.landscape.tunneling import read_path_h5
 from pelkit.models import get_model
 from pelkit.modes.normal import all_modes
 
@@ -162,3 +162,18 @@ def test_bad_inputs_are_one_line_errors(app, runner, minima, tmp_path):
         assert r.exit_code == 2, (args, r.output)
         assert text in r.stderr, (args, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_deprecated_study_neb_between_matches_the_command(result, minima, tmp_path):
+    """The old entry point (tls-qlm study) warns and gives what ``pelkit neb`` gives."""
+    from pelkit.studies.tls_qlm.paths import neb_between
+
+    data, path = result
+    _, _, systems, _ = minima
+    out = tmp_path / "old.h5"
+    with pytest.warns(DeprecationWarning, match="pelkit.landscape.paths.neb_between"):
+        old = neb_between(get_model("swap"), systems[0], systems[1], n_images=10, out=str(out))
+    for key in ("barrier", "asymmetry", "e_s", "omega_a", "omega_b", "iterations", "converged"):
+        assert old[key] == data[key], key
+    assert old["out"] == str(out)
+    np.testing.assert_array_equal(read_path_h5(out).images, read_path_h5(path).images)

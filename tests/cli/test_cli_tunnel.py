@@ -10,8 +10,9 @@ import typer
 from typer.testing import CliRunner
 
 from pelkit.cli.tunnel import register
+from pelkit.io.paths import write_path_h5
 from pelkit.landscape.doublewell import path_profile
-from pelkit.landscape.tunneling import tunnel_splitting, write_path_h5
+from pelkit.landscape.tunneling import tunnel_splitting
 
 K_B = 1.380649e-23
 AMU = 1.66053906660e-27

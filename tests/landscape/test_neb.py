@@ -8,6 +8,7 @@ import pytest
 from pelkit.errors import InputError
 from pelkit.landscape.neb import improved_tangents, interpolate_band, neb, neb_forces
 from pelkit.landscape.objective import max_block_norm
+from pelkit.landscape.paths import analyse_band, band_profile
 
 
 def valley(p):
@@ -147,8 +148,8 @@ def test_ci_neb_converges_to_the_valley_saddle():
     np.testing.assert_array_equal(res.images[-1], b)
     assert res.xi[0] == 0.0 and np.all(np.diff(res.xi) > 0)
     assert abs(res.dv_dxi[res.climbing_index]) < 1e-6
-    assert res.profile().method == "hermite"
-    analysis = res.analyse()
+    assert band_profile(res).method == "hermite"
+    analysis = analyse_band(res)
     assert analysis.is_double_well and analysis.saddle_index == res.climbing_index
 
 
@@ -204,7 +205,7 @@ def test_periodic_band_crosses_the_boundary():
     ci = res.climbing_index
     assert res.images[ci][0] == pytest.approx(5 * L / 6, abs=1e-6)
     assert res.energies[ci] == pytest.approx(1.0, abs=1e-12)
-    assert res.analyse(remove_mean=False).is_double_well
+    assert analyse_band(res, remove_mean=False).is_double_well
 
 
 def test_input_errors():
@@ -220,12 +221,13 @@ def test_input_errors():
 
 
 def test_band_written_as_path_file_feeds_the_tunnelling(tmp_path):
-    from pelkit.landscape.tunneling import read_path_h5, tunnel_from_path_file, unit_system
+    from pelkit.io.paths import read_path_h5, tunnel_from_path_file, write_neb_path
+    from pelkit.landscape.tunneling import unit_system
 
     a, b = valley_minima()
     res = neb(valley, a, b, n_images=11, block=2, spring_constant=5.0, dt=0.01)
     f = tmp_path / "band.h5"
-    res.write_path(f, omega_a=2.0, omega_b=2.1)
+    write_neb_path(f, res, omega_a=2.0, omega_b=2.1)
     data = read_path_h5(f)
     np.testing.assert_array_equal(data.images, res.images)
     np.testing.assert_array_equal(data.xi, res.xi)

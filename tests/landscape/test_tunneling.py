@@ -1,8 +1,7 @@
-"""Unit tests of pelkit.landscape.tunneling: units, FD solver pieces, path files."""
+"""Unit tests of pelkit.landscape.tunneling: units, FD solver pieces (path files: tests/io)."""
 
 from __future__ import annotations
 
-import h5py
 import numpy as np
 import pytest
 
@@ -16,11 +15,8 @@ from pelkit.landscape.tunneling import (
     grid_levels,
     hbar_tilde_from_si,
     kelvin_in_epsilon,
-    read_path_h5,
-    tunnel_from_path_file,
     tunnel_splitting,
     unit_system,
-    write_path_h5,
 )
 
 K_B = 1.380649e-23
@@ -166,95 +162,3 @@ def test_levels_are_measured_from_lower_well():
     assert 0.0 < res.levels[0] < 1.0
     assert res.splitting == pytest.approx(res.levels[1] - res.levels[0])
     assert res.converged and res.relative_change < 1e-4
-
-
-# ---------------------------------------------------------------------------------------- files
-
-
-def test_path_file_round_trip(tmp_path):
-    xi, v, dv = quartic_path(31)
-    f = tmp_path / "path.h5"
-    write_path_h5(f, energy=v, xi=xi, dv_dxi=dv, omega_a=2.8, omega_b=2.9, attrs={"seed": 7})
-    data = read_path_h5(f)
-    np.testing.assert_array_equal(data.xi, xi)
-    np.testing.assert_array_equal(data.energy, v)
-    np.testing.assert_array_equal(data.dv_dxi, dv)
-    assert (data.omega_a, data.omega_b, data.attrs["seed"]) == (2.8, 2.9, 7)
-    assert data.attrs["format"] == "pelkit-neb-path"
-    assert data.profile().method == "hermite"
-
-
-def test_path_file_from_images_and_masses(tmp_path):
-    """xi is computed from images (minimum image, masses) when the file has no /xi."""
-    rng = np.random.default_rng(3)
-    n_part, box = 4, np.array([5.0, 5.0, 5.0])
-    start = rng.uniform(0, 5, (n_part, 3))
-    step = rng.normal(scale=0.01, size=(n_part, 3))
-    images = np.array([(start + k * step) % box for k in range(7)]).reshape(7, -1)
-    masses = np.array([1.0, 2.0, 1.0, 3.0])
-    energy = np.sin(np.linspace(0, np.pi, 7)) ** 2
-    f = tmp_path / "p.h5"
-    with h5py.File(f, "w") as h:
-        h["energy"] = energy
-        h["images"] = images
-        h["masses"] = masses
-        h["box"] = box
-        h.attrs["block"] = 3
-    data = read_path_h5(f)
-    expected = np.sqrt(np.sum(np.repeat(masses, 3) * step.ravel() ** 2))
-    np.testing.assert_allclose(np.diff(data.xi), expected, rtol=1e-10)
-    assert data.dv_dxi is None and data.profile().method == "spline"
-
-
-def test_bad_path_files(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        read_path_h5(tmp_path / "missing.h5")
-    junk = tmp_path / "junk.h5"
-    junk.write_text("not hdf5")
-    with pytest.raises(InputError, match="HDF5"):
-        read_path_h5(junk)
-    no_energy = tmp_path / "noe.h5"
-    with h5py.File(no_energy, "w") as h:
-        h["xi"] = np.arange(5.0)
-    with pytest.raises(InputError, match="energy"):
-        read_path_h5(no_energy)
-    bad_xi = tmp_path / "badxi.h5"
-    with h5py.File(bad_xi, "w") as h:
-        h["xi"] = np.array([0.0, 1.0, 1.0, 2.0])
-        h["energy"] = np.zeros(4)
-    with pytest.raises(InputError, match="increasing"):
-        read_path_h5(bad_xi)
-    other = tmp_path / "other.h5"
-    with h5py.File(other, "w") as h:
-        h.attrs["format"] = "something-else"
-        h["xi"] = np.arange(4.0)
-        h["energy"] = np.zeros(4)
-    with pytest.raises(InputError, match="format"):
-        read_path_h5(other)
-    with pytest.raises(InputError):
-        write_path_h5(tmp_path / "x.h5", energy=np.zeros(4))
-
-
-def test_file_pipeline_refuses_non_double_well(tmp_path):
-    x = np.linspace(-1.5, 1.5, 31)  # three minima along the path: not a simple double well
-    v = np.cos(2 * np.pi * x / 1.5) * -1.0
-    f = tmp_path / "triple.h5"
-    write_path_h5(f, energy=v, xi=x - x[0], dv_dxi=2 * np.pi / 1.5 * np.sin(2 * np.pi * x / 1.5))
-    units = unit_system("custom", hbar_tilde=0.1)
-    with pytest.raises(InputError, match="not a simple double well"):
-        tunnel_from_path_file(f, units)
-    res, _ = tunnel_from_path_file(f, units, require_double_well=False)
-    assert res.shape is not None and not res.shape.is_double_well
-
-
-def test_file_pipeline_matches_direct_call(tmp_path):
-    xi, v, dv = quartic_path(41)
-    f = tmp_path / "dw.h5"
-    write_path_h5(f, energy=v, xi=xi, dv_dxi=dv, omega_a=np.sqrt(8.0), omega_b=np.sqrt(8.0))
-    units = unit_system("argon-seed003", hbar_tilde=0.3)
-    res, _ = tunnel_from_path_file(f, units)
-    direct = tunnel_splitting(path_profile(xi, v, dv), 0.3, omega_a=np.sqrt(8.0),
-                              omega_b=np.sqrt(8.0))
-    assert res.splitting == direct.splitting
-    assert res.omega_source == "given"
-    assert units.is_active(res.splitting) == (res.splitting <= 0.0015)

@@ -9,11 +9,12 @@ import pytest
 from pelkit.build import swap_system
 from pelkit.engine.calculator import Calculator
 from pelkit.landscape.inherent import same_minimum
+from pelkit.landscape.paths import double_well_quantities
 from pelkit.landscape.quench import quench
 from pelkit.models import get_model
 from pelkit.modes.normal import all_modes
 from pelkit.studies.tls_qlm.config import NEBConfig, default_units
-from pelkit.studies.tls_qlm.paths import connect_pair, double_well_quantities
+from pelkit.studies.tls_qlm.paths import connect_pair
 
 
 @pytest.fixture(scope="module")

@@ -221,8 +221,8 @@ def test_user_unit_mapping(tmp_path):
 def test_band_energy_matches_a_fresh_calculator():
     from pelkit.build import swap_system
     from pelkit.engine.calculator import Calculator
+    from pelkit.landscape.paths import BandEnergy
     from pelkit.models import get_model
-    from pelkit.studies.tls_qlm.paths import BandEnergy
 
     model = get_model("swap")
     system = swap_system(80, seed=4)

@@ -19,6 +19,7 @@ import pytest
 from scipy.optimize import minimize
 
 from pelkit.landscape.neb import neb
+from pelkit.landscape.paths import analyse_band
 
 MB_A = np.array([-200.0, -100.0, -170.0, 15.0])
 MB_a = np.array([-1.0, -1.0, -6.5, 0.7])
@@ -88,7 +89,7 @@ def test_mueller_brown_saddles(mb_points, pair, saddle, masses):
     np.testing.assert_allclose(s, saddles[saddle], atol=1e-7)
     e_ref = mueller_brown(saddles[saddle])[0]
     assert res.energies[res.climbing_index] == pytest.approx(e_ref, abs=1e-9)
-    analysis = res.analyse()
+    analysis = analyse_band(res)
     assert analysis.is_double_well
     assert analysis.e_s == pytest.approx(e_ref, abs=1e-9)
     e_a, e_b = mueller_brown(minima[pair[0]])[0], mueller_brown(minima[pair[1]])[0]
@@ -103,7 +104,7 @@ def test_mueller_brown_band_through_intermediate_minimum(mb_points):
     assert res.converged
     # the climbing image sits on the higher of the two saddles
     np.testing.assert_allclose(res.images[res.climbing_index], saddles[0], atol=1e-7)
-    analysis = res.analyse()
+    analysis = analyse_band(res)
     assert not analysis.is_double_well
     assert len(analysis.shape.interior_minima) == 1
     k = analysis.shape.interior_minima[0].image
@@ -112,7 +113,7 @@ def test_mueller_brown_band_through_intermediate_minimum(mb_points):
     for a, b in ((0, 2), (2, 1)):
         sub = neb(mueller_brown, minima[a], minima[b], n_images=7, block=2,
                   spring_constant=10.0, dt=1e-3)
-        assert sub.converged and sub.analyse().is_double_well
+        assert sub.converged and analyse_band(sub).is_double_well
 
 
 def valley(p):
@@ -132,7 +133,7 @@ def test_symmetric_double_well_saddle_and_tangent_frequency():
         assert res.converged
         np.testing.assert_allclose(res.images[res.climbing_index], [0.0, 0.0], atol=1e-7)
         assert res.energies[res.climbing_index] == pytest.approx(1.0, abs=1e-12)
-        an = res.analyse(hessian_a=hess_a)
+        an = analyse_band(res, hessian_a=hess_a)
         assert an.is_double_well and an.barrier == pytest.approx(1.0, abs=1e-12)
         assert an.asymmetry == 0.0
         errors.append(abs(an.omega_a_hessian**2 - softest) / softest)
@@ -224,7 +225,7 @@ def glass_pair():
 
 
 def test_lbfgs_and_fire2_find_the_same_glass_double_well(glass_pair):
-    from pelkit.studies.tls_qlm.paths import BandEnergy
+    from pelkit.landscape.paths import BandEnergy
 
     model, a, b = glass_pair
     runs = []
@@ -234,7 +235,7 @@ def test_lbfgs_and_fire2_find_the_same_glass_double_well(glass_pair):
                         max_iterations=40_000))
     fire, fast = runs
     assert fire.converged and fast.converged
-    an_f, an_l = fire.analyse(), fast.analyse()
+    an_f, an_l = analyse_band(fire), analyse_band(fast)
     assert an_l.barrier == pytest.approx(an_f.barrier, abs=1e-8)
     assert an_l.asymmetry == pytest.approx(an_f.asymmetry, abs=1e-10)
     _same_band(fire, fast, atol=1e-4)

@@ -1,4 +1,7 @@
-"""``pelkit neb A B --model NAME``: climbing-image NEB between two minima (SCIENCE.md 4.3-4.4).
+"""``pelkit neb A B --model NAME``: climbing-image NEB between two minima.
+
+The work is done by :func:`pelkit.landscape.paths.neb_between` (Henkelman, Uberuaga & Jonsson,
+J. Chem. Phys. 113, 9901 (2000)); the path file is written by :mod:`pelkit.io.paths`.
 
 A and B are configuration files of the same particles (same N, box, species or diameters).
 End points must be minima: an end point whose largest per-particle force exceeds
@@ -52,19 +55,26 @@ def neb_command(
 ) -> None:
     """Minimum-energy path between two minima: barrier, asymmetry, double-well test."""
     try:
-        from pelkit.studies.tls_qlm.paths import neb_between
+        from pelkit.io.paths import write_path_between
+        from pelkit.landscape.paths import NEBSettings, neb_between
 
         check_output(out, suffixes=(".h5",))
+        settings = NEBSettings(
+            n_images=images, spring_constant=spring, fmax=fmax, climb=climb,
+            max_iterations=max_iterations, method=method, initial_path=initial_path,
+        )
         pot, system_a = load_model_system(a, model, species_map=species_map)
         _, system_b = load_model_system(b, model, species_map=species_map)
-        result = neb_between(
-            pot, system_a, system_b, n_images=images, climb=climb,
-            spring_constant=spring, fmax=fmax, max_iterations=max_iterations,
-            endpoint_fmax=endpoint_fmax, quench_ends=quench_ends, out=out, method=method,
-            initial_path=initial_path,
+        path = neb_between(
+            pot, system_a, system_b, settings=settings, endpoint_fmax=endpoint_fmax,
+            quench_ends=quench_ends,
         )
+        if out is not None:
+            write_path_between(out, path)
     except Exception as exc:  # noqa: BLE001
         guard(exc)
+    result = path.summary()
+    result["out"] = None if out is None else str(out)
     result.update(a=str(a), b=str(b), model=model)
     verdict = (
         "a double well" if result["is_double_well"]

@@ -1,6 +1,6 @@
 """``pelkit tunnel PATH.h5 --units NAME``: tunnel splitting of a double-well path (SCIENCE.md 4.5).
 
-The path file layout is documented in :mod:`pelkit.landscape.tunneling`. Units (SCIENCE.md 4.6):
+The path file layout is documented in :mod:`pelkit.io.paths`. Units (SCIENCE.md 4.6):
 ``--units argon-seed003`` or ``nip-seed003`` with ``--hbar H`` (the seed's thresholds 0.0015 and
 0.0002 epsilon), or ``--units custom`` with either ``--hbar`` or ``--epsilon-J/--sigma-m/--mass-kg``
 and optionally ``--threshold`` (epsilon) or ``--tq-kelvin``.
@@ -44,7 +44,8 @@ def tunnel(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Tunnel splitting E_t = E_1 - E_0 along a double-well path, and whether the TLS is active."""
-    from pelkit.landscape.tunneling import tunnel_from_path_file, unit_system
+    from pelkit.io.paths import tunnel_from_path_file
+    from pelkit.landscape.tunneling import unit_system
 
     system = unit_system(
         units,

@@ -3,7 +3,8 @@
 Everything follows SCIENCE.md section 4.4 (seed 003, "Double wells and path quantities"):
 
 * mass-weighted arc length  xi_0 = 0,  xi_{k+1} = xi_k + |M^{1/2} (R_{k+1} - R_k)|
-  (minimum image per particle when a periodic box is given), in sqrt(m) sigma;
+  (minimum image per particle when a periodic box is given), in sqrt(m) sigma
+  (:func:`pelkit.landscape.path_geometry.arc_length`, with the other geometry helpers);
 * the profile V(xi): piecewise cubic Hermite interpolation of (xi_k, V_k, dV/dxi_k)
   (``scipy.interpolate.CubicHermiteSpline``) when the tangential derivatives
   dV/dxi = grad_q V . tau_q (q = M^{1/2} R) are known, otherwise a cubic spline through
@@ -34,97 +35,18 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicHermiteSpline, CubicSpline
 
 from pelkit.errors import InputError
+from pelkit.landscape.path_geometry import (  # noqa: F401 - arc_length re-exported
+    arc_length,
+    check_box,
+    coordinate_masses,
+    minimum_image,
+    remove_drift,
+)
 
 FloatArray = NDArray[np.float64]
 
 DEFAULT_WIGGLE_TOL = 1e-8
 """Extrema of V(xi) shallower than this (epsilon, absolute) are ignored [REC, SCIENCE.md 4.4]."""
-
-
-# --------------------------------------------------------------------------------------------
-# geometry helpers: masses, minimum image, mass-weighted norms
-# --------------------------------------------------------------------------------------------
-
-
-def coordinate_masses(masses: ArrayLike | None, n: int, block: int) -> FloatArray:
-    """Masses per flat coordinate (n,) from None (all 1), per-particle (n/block,) or (n,) input."""
-    if block < 1 or n % block != 0:
-        raise InputError(f"{n} coordinates cannot be split into blocks of {block}")
-    if masses is None:
-        return np.ones(n)
-    m = np.asarray(masses, dtype=np.float64).ravel()
-    if m.size == n // block and m.size != n:
-        m = np.repeat(m, block)
-    elif m.size == n // block:  # block == 1
-        pass
-    elif m.size != n:
-        raise InputError(
-            f"masses have {m.size} entries, expected {n // block} (per particle) or {n}"
-        )
-    if not np.all(np.isfinite(m)) or np.any(m <= 0.0):
-        raise InputError("masses must be finite and positive")
-    return m
-
-
-def check_box(box: ArrayLike | None, block: int) -> FloatArray | None:
-    """Validate periodic box lengths (block,) in sigma; None means no periodicity."""
-    if box is None:
-        return None
-    lengths = np.asarray(box, dtype=np.float64).ravel()
-    if lengths.size != block:
-        raise InputError(f"box must have {block} lengths (one per coordinate of a block)")
-    if not np.all(np.isfinite(lengths)) or np.any(lengths <= 0.0):
-        raise InputError("box lengths must be finite and positive")
-    return lengths
-
-
-def minimum_image(d: ArrayLike, box: FloatArray | None, block: int) -> FloatArray:
-    """Minimum-image displacement d - L round(d / L) per block; d has shape (..., n)."""
-    d = np.asarray(d, dtype=np.float64)
-    if box is None:
-        return d.copy()
-    shaped = d.reshape(*d.shape[:-1], -1, block)
-    shaped = shaped - box * np.round(shaped / box)
-    return shaped.reshape(d.shape)
-
-
-def remove_drift(d: FloatArray, m: FloatArray, block: int) -> FloatArray:
-    """Subtract the mass-weighted mean displacement sum_j m_j d_j / sum_j m_j per axis.
-
-    ``d`` and ``m`` are flat (n,) per-coordinate arrays; returns a new (n,) array
-    (SCIENCE.md section 2.2, step 2).
-    """
-    dd = d.reshape(-1, block)
-    mm = m.reshape(-1, block)
-    mean = np.sum(mm * dd, axis=0) / np.sum(mm, axis=0)
-    return (dd - mean).ravel()
-
-
-def arc_length(
-    images: ArrayLike,
-    masses: ArrayLike | None = None,
-    box: ArrayLike | None = None,
-    block: int = 3,
-) -> FloatArray:
-    """Mass-weighted arc length along a band (SCIENCE.md 4.4).
-
-    Args:
-        images: (M, n) configurations R_0 .. R_{M-1} in sigma.
-        masses: per coordinate (n,) or per particle (n/block,) masses in m; None = all 1.
-        box: periodic lengths (block,) in sigma, or None.
-        block: coordinates per particle.
-
-    Returns:
-        xi (M,) in sqrt(m) sigma with xi_0 = 0 and
-        xi_{k+1} = xi_k + |M^{1/2} minimum_image(R_{k+1} - R_k)|.
-    """
-    R = np.asarray(images, dtype=np.float64)
-    if R.ndim != 2 or R.shape[0] < 2:
-        raise InputError(f"images must have shape (M, n) with M >= 2, got {R.shape}")
-    m = coordinate_masses(masses, R.shape[1], block)
-    lengths = check_box(box, block)
-    steps = minimum_image(np.diff(R, axis=0), lengths, block) * np.sqrt(m)
-    return np.concatenate(([0.0], np.cumsum(np.linalg.norm(steps, axis=1))))
 
 
 # --------------------------------------------------------------------------------------------

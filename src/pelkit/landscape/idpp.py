@@ -24,8 +24,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from pelkit.errors import InputError
 from pelkit.landscape.band_lbfgs import band_lbfgs
-from pelkit.landscape.doublewell import check_box, coordinate_masses
 from pelkit.landscape.objective import max_block_norm
+from pelkit.landscape.path_geometry import check_box, coordinate_masses
 
 FloatArray = NDArray[np.float64]
 

@@ -1,19 +1,17 @@
 """Climbing-image nudged elastic band (CI-NEB) on a generic single-configuration objective.
 
-SCIENCE.md section 4.3 (seed 003):
-
 * band R_0 = A, ..., R_{M-1} = B with fixed end points; M (``n_images``) counts the end points;
-* initial path: linear interpolation of the minimum-image displacement r_AB;
-* improved tangent (Henkelman & Jonsson, JCP 113, 9978 (2000)): tau_i = R_{i+1} - R_i if
-  V_{i+1} > V_i > V_{i-1}, R_i - R_{i-1} if V_{i+1} < V_i < V_{i-1}; otherwise the
-  energy-weighted mix with dV_max = max(|V_{i+1} - V_i|, |V_{i-1} - V_i|), dV_min the min:
-  (R_{i+1} - R_i) dV_max + (R_i - R_{i-1}) dV_min if V_{i+1} > V_{i-1}, else
-  (R_{i+1} - R_i) dV_min + (R_i - R_{i-1}) dV_max; normalised;
-* NEB force F_i = -grad V_i + (grad V_i . tau^) tau^ + k (|R_{i+1} - R_i| - |R_i - R_{i-1}|) tau^;
-* climbing image (Henkelman, Uberuaga & Jonsson, JCP 113, 9901 (2000)): the highest interior
-  image feels -grad V + 2 (grad V . tau^) tau^ and no spring; switched on after a loose
-  convergence to ``climb_fmax`` [REC];
-* everything in the mass-weighted metric q = M^{1/2} R (Cartesian for equal masses) [REC]: the
+* initial path: linear interpolation of the minimum-image displacement r_AB
+  (:func:`pelkit.landscape.path_geometry.interpolate_band`);
+* improved tangent of Henkelman & Jonsson, J. Chem. Phys. 113, 9978 (2000)
+  (:func:`pelkit.landscape.path_geometry.improved_tangents`);
+* NEB force F_i = -grad V_i + (grad V_i . tau^) tau^ + k (|R_{i+1} - R_i| - |R_i - R_{i-1}|) tau^
+  (Jonsson, Mills & Jacobsen, in "Classical and Quantum Dynamics in Condensed Phase
+  Simulations", World Scientific (1998));
+* climbing image (Henkelman, Uberuaga & Jonsson, J. Chem. Phys. 113, 9901 (2000)): the highest
+  interior image feels -grad V + 2 (grad V . tau^) tau^ and no spring; switched on after a loose
+  convergence to ``climb_fmax``;
+* everything in the mass-weighted metric q = M^{1/2} R (Cartesian for equal masses): the
   tangent, the projections and the spring lengths are taken in q, and the force applied to the
   Cartesian coordinates is F_R = M^{1/2} F_q;
 * relaxation of all interior images together, the band being one objective (sum of interior
@@ -22,18 +20,23 @@ SCIENCE.md section 4.3 (seed 003):
     radius (:func:`pelkit.landscape.band_lbfgs.band_lbfgs`; Sheppard, Terrell & Henkelman,
     J. Chem. Phys. 128, 134106 (2008)); if it stalls or runs out of its share of the budget,
     FIRE 2.0 continues from its best band (recorded in ``history["fallback"]``);
-  - ``method="fire2"``: FIRE 2.0 (``pelkit.landscape.minimize.fire2``) with per-coordinate
-    masses m, which is FIRE on q with unit masses;
+  - ``method="fire2"``: FIRE 2.0 (``pelkit.landscape.minimize.fire2``; Guenole et al., Comput.
+    Mater. Sci. 175, 109584 (2020)) with per-coordinate masses m, which is FIRE on q with unit
+    masses;
 * initial band: the straight line (``initial_path="linear"``) or the image-dependent pair
   potential path (``"idpp"``, :func:`pelkit.landscape.idpp.idpp_band`; Smidstrup et al.,
   J. Chem. Phys. 140, 214106 (2014)), for particle systems;
 * converged when the largest per-particle NEB force over the interior images is below ``fmax``
-  (1e-6 [REC]), re-checked on the returned band.
+  (1e-6), re-checked on the returned band.
 
 The spring constant k is in epsilon / (m sigma^2) (epsilon / sigma^2 for unit masses).
 For periodic particle systems (``box`` given) the images are kept unwrapped relative to A
 (R_{M-1} = A + r_AB, which may differ from the given B by lattice vectors); the energy function
 must accept unwrapped positions.
+
+:class:`NEBResult` is data only; its analysis (profile V(xi), double-well quantities, JSON
+summary) is in :mod:`pelkit.landscape.paths` and its path file in :mod:`pelkit.io.paths`.
+See ``docs/physics/landscape.md`` (nudged elastic band).
 """
 
 from __future__ import annotations
@@ -41,108 +44,65 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.deprecation import warn_deprecated
 from pelkit.errors import InputError
 from pelkit.landscape.band_lbfgs import band_lbfgs
-from pelkit.landscape.doublewell import (
-    DEFAULT_WIGGLE_TOL,
-    DoubleWellAnalysis,
-    PathProfile,
-    analyse_path,
+from pelkit.landscape.minimize import fire2
+from pelkit.landscape.objective import max_block_norm
+from pelkit.landscape.path_geometry import (  # noqa: F401 - interpolate_band re-exported
     arc_length,
     check_box,
     coordinate_masses,
-    minimum_image,
-    path_profile,
-    remove_drift,
+    improved_tangents,
+    interpolate_band,
 )
-from pelkit.landscape.minimize import fire2
-from pelkit.landscape.objective import max_block_norm
+
+if TYPE_CHECKING:
+    from pelkit.landscape.doublewell import DoubleWellAnalysis, PathProfile
 
 FloatArray = NDArray[np.float64]
 EnergyGradient = Callable[[FloatArray], tuple[float, FloatArray]]
 
 DEFAULT_N_IMAGES = 40
-"""Images including the end points; the seed's value (SCIENCE.md 4.3)."""
+"""Images including the end points (the band size of the double-well survey)."""
+
+NEB_METHODS = ("lbfgs", "fire2")
+INITIAL_PATHS = ("linear", "idpp")
 
 
-def interpolate_band(
-    x_a: ArrayLike,
-    x_b: ArrayLike,
-    n_images: int,
+def check_neb_settings(
     *,
-    box: ArrayLike | None = None,
-    block: int = 3,
-    masses: ArrayLike | None = None,
-    remove_mean: bool = False,
-) -> FloatArray:
-    """Linear band R_k = A + (k / (M - 1)) r_AB, k = 0..M-1 (SCIENCE.md 4.3).
+    n_images: int | None = None,
+    spring_constant: float = 1.0,
+    fmax: float = 1e-6,
+    climb_fmax: float = 1e-2,
+    max_iterations: int | None = None,
+    method: str = "lbfgs",
+    initial_path: str = "linear",
+) -> None:
+    """Raise :class:`InputError` (one line naming the setting) for an invalid NEB setting.
 
-    r_AB = minimum_image(B - A) per particle (plain B - A without a box); with ``remove_mean``
-    the mass-weighted mean displacement is subtracted first (no rigid drift along the band).
-    Returns (M, n).
+    ``n_images`` and ``max_iterations`` are checked only when given.
     """
-    a = np.asarray(x_a, dtype=np.float64).ravel()
-    b = np.asarray(x_b, dtype=np.float64).ravel()
-    if a.shape != b.shape:
-        raise InputError(f"A and B have different sizes ({a.size} and {b.size})")
-    if n_images < 3:
+    if n_images is not None and n_images < 3:
         raise InputError(f"a band needs at least 3 images (end points included), got {n_images}")
-    m = coordinate_masses(masses, a.size, block)
-    d = minimum_image(b - a, check_box(box, block), block)
-    if remove_mean:
-        d = remove_drift(d, m, block)
-    s = np.linspace(0.0, 1.0, n_images)[:, None]
-    band = a[None, :] + s * d[None, :]
-    if box is None and not remove_mean:
-        band[-1] = b  # exactly B (a + (b - a) can differ from b in the last bit)
-    return band
-
-
-def improved_tangents(
-    images: FloatArray,
-    energies: FloatArray,
-    sqrt_m: FloatArray,
-    box: FloatArray | None,
-    block: int,
-) -> tuple[FloatArray, FloatArray]:
-    """Unit tangents tau^_q (M, n) of Henkelman & Jonsson (2000) in the mass-weighted metric.
-
-    Interior images use the improved tangent (module docstring; where V_{i-1} = V_i = V_{i+1}
-    the bisector of the two unit segments); the end points use the one-sided differences
-    q_1 - q_0 and q_{M-1} - q_{M-2}. Also returns the mass-weighted
-    segment vectors dq (M - 1, n), dq_k = M^{1/2} minimum_image(R_{k+1} - R_k).
-    """
-    dq = minimum_image(np.diff(images, axis=0), box, block) * sqrt_m
-    M = images.shape[0]
-    tau = np.empty_like(images)
-    tau[0] = dq[0]
-    tau[-1] = dq[-1]
-    for i in range(1, M - 1):
-        fwd, bwd = dq[i], dq[i - 1]
-        v_prev, v, v_next = energies[i - 1], energies[i], energies[i + 1]
-        if v_next > v > v_prev:
-            t = fwd
-        elif v_next < v < v_prev:
-            t = bwd
-        else:
-            d_next, d_prev = abs(v_next - v), abs(v_prev - v)
-            d_max, d_min = max(d_next, d_prev), min(d_next, d_prev)
-            if d_max == 0.0:  # flat: equal energies, use the bisector of the two segments
-                t = fwd / np.linalg.norm(fwd) + bwd / np.linalg.norm(bwd)
-            elif v_next > v_prev:
-                t = fwd * d_max + bwd * d_min
-            else:
-                t = fwd * d_min + bwd * d_max
-        tau[i] = t
-    norms = np.linalg.norm(tau, axis=1)
-    if np.any(norms == 0.0):
-        raise InputError("two neighbouring images coincide: the band tangent is undefined")
-    return tau / norms[:, None], dq
+    if not (np.isfinite(fmax) and fmax > 0.0):
+        raise InputError(f"fmax must be positive, got {fmax}")
+    if not (np.isfinite(climb_fmax) and climb_fmax > 0.0):
+        raise InputError(f"climb_fmax must be positive, got {climb_fmax}")
+    if not (np.isfinite(spring_constant) and spring_constant > 0.0):
+        raise InputError(f"the spring constant must be positive, got {spring_constant}")
+    if max_iterations is not None and max_iterations < 1:
+        raise InputError(f"max_iterations must be at least 1, got {max_iterations}")
+    if method not in NEB_METHODS:
+        raise InputError(f"unknown NEB optimiser method {method!r}; choose lbfgs or fire2")
+    if initial_path not in INITIAL_PATHS:
+        raise InputError(f"unknown initial_path {initial_path!r}; choose linear or idpp")
 
 
 def neb_forces(
@@ -156,7 +116,7 @@ def neb_forces(
     block: int,
     climbing_index: int | None,
 ) -> tuple[FloatArray, FloatArray]:
-    """NEB forces on the interior images (SCIENCE.md 4.3).
+    """NEB forces on the interior images (module docstring).
 
     Args:
         images: (M, n) band in sigma; energies (M,) in epsilon; gradients (M, n) dV/dR.
@@ -184,7 +144,7 @@ def neb_forces(
 
 @dataclass
 class NEBResult:
-    """A relaxed band (SCIENCE.md 4.3).
+    """A relaxed band: data only (analysis in :mod:`pelkit.landscape.paths`).
 
     Attributes:
         images: (M, n) band in sigma, images[0] = A, images[-1] = A + r_AB.
@@ -256,48 +216,25 @@ class NEBResult:
         return 1 + int(np.argmax(self.energies[1:-1]))
 
     def profile(self) -> PathProfile:
-        """V(xi) by cubic Hermite interpolation of (xi_k, V_k, dV/dxi_k) (SCIENCE.md 4.4)."""
-        return path_profile(self.xi, self.energies, self.dv_dxi)
+        """Deprecated: use :func:`pelkit.landscape.paths.band_profile`."""
+        from pelkit.landscape.paths import band_profile
+
+        warn_deprecated("NEBResult.profile()", "pelkit.landscape.paths.band_profile(result)")
+        return band_profile(self)
 
     def analyse(self, **kwargs: Any) -> DoubleWellAnalysis:
-        """:func:`pelkit.landscape.doublewell.analyse_path` on this band.
+        """Deprecated: use :func:`pelkit.landscape.paths.analyse_band`."""
+        from pelkit.landscape.paths import analyse_band
 
-        Keyword arguments (hessian_a, hvp_a, hessian_b, hvp_b, wiggle_tol, remove_mean) are
-        passed on.
-        """
-        kwargs.setdefault("wiggle_tol", DEFAULT_WIGGLE_TOL)
-        return analyse_path(
-            self.images,
-            self.energies,
-            dv_dxi=self.dv_dxi,
-            masses=self.masses,
-            box=self.box,
-            block=self.block,
-            saddle_index=self.saddle_index,
-            **kwargs,
-        )
+        warn_deprecated("NEBResult.analyse()", "pelkit.landscape.paths.analyse_band(result)")
+        return analyse_band(self, **kwargs)
 
     def summary(self) -> dict[str, Any]:
-        """Scalars of the run (for JSON)."""
-        return {
-            "converged": self.converged,
-            "max_force": self.max_force,
-            "iterations": self.iterations,
-            "evaluations": self.evaluations,
-            "climbing": self.climbing,
-            "climbing_index": self.climbing_index,
-            "climb_iteration": self.climb_iteration,
-            "stop_reason": self.stop_reason,
-            "n_images": self.n_images,
-            "spring_constant": self.spring_constant,
-            "fmax": self.fmax,
-            "climb_fmax": self.climb_fmax,
-            "method": self.method,
-            "initial_path": self.initial_path,
-            "climbing_force": self.climbing_force,
-            "energies": self.energies,
-            "xi": self.xi,
-        }
+        """Deprecated: use :func:`pelkit.landscape.paths.neb_summary`."""
+        from pelkit.landscape.paths import neb_summary
+
+        warn_deprecated("NEBResult.summary()", "pelkit.landscape.paths.neb_summary(result)")
+        return neb_summary(self)
 
     def write_path(
         self,
@@ -306,29 +243,12 @@ class NEBResult:
         omega_a: float | None = None,
         omega_b: float | None = None,
     ) -> None:
-        """Write the band as a path file (see :mod:`pelkit.landscape.tunneling`)."""
-        from pelkit.landscape.tunneling import write_path_h5
+        """Deprecated: use :func:`pelkit.io.paths.write_neb_path`."""
+        from pelkit.io.paths import write_neb_path
 
-        write_path_h5(
-            filename,
-            energy=self.energies,
-            xi=self.xi,
-            dv_dxi=self.dv_dxi,
-            images=self.images,
-            masses=self.masses,
-            box=self.box,
-            block=self.block,
-            omega_a=omega_a,
-            omega_b=omega_b,
-            attrs={
-                "climbing_index": -1 if self.climbing_index is None else self.climbing_index,
-                "converged": self.converged,
-                "max_force": self.max_force,
-                "n_images": self.n_images,
-                "spring_constant": self.spring_constant,
-                "fmax": self.fmax,
-            },
-        )
+        warn_deprecated("NEBResult.write_path()",
+                        "pelkit.io.paths.write_neb_path(filename, result)")
+        write_neb_path(filename, self, omega_a=omega_a, omega_b=omega_b)
 
 
 def _stage(climbing: bool, tol: float, res: Any) -> dict[str, Any]:
@@ -368,14 +288,14 @@ def neb(
     lbfgs_max_step: float = 0.05,
     lbfgs_memory: int = 20,
 ) -> NEBResult:
-    """Relax a (climbing-image) nudged elastic band between A and B (SCIENCE.md 4.3).
+    """Relax a (climbing-image) nudged elastic band between A and B (module docstring).
 
     Args:
         energy_gradient: x (n,) -> (V in epsilon, dV/dx (n,) in epsilon / sigma) for one
             configuration (unwrapped positions allowed when ``box`` is given).
         x_a, x_b: end points (n,) in sigma (minima, ideally converged to ~1e-10).
-        n_images: M, images including both end points (seed: 40).
-        spring_constant: k in epsilon / (m sigma^2) (1 [REC]).
+        n_images: M, images including both end points (40).
+        spring_constant: k in epsilon / (m sigma^2) (1).
         fmax: convergence on the largest per-particle NEB force of interior images (1e-6).
         climb: switch the climbing image on after loose convergence.
         climb_fmax: the loose tolerance at which the climbing image is switched on; if the first
@@ -399,14 +319,9 @@ def neb(
     Returns:
         :class:`NEBResult`; ``converged`` is honest (re-checked on the returned band).
     """
-    if not (np.isfinite(fmax) and fmax > 0.0):
-        raise InputError(f"fmax must be positive, got {fmax}")
-    if not (np.isfinite(spring_constant) and spring_constant > 0.0):
-        raise InputError(f"the spring constant must be positive, got {spring_constant}")
-    if method not in ("lbfgs", "fire2"):
-        raise InputError(f"unknown NEB optimiser {method!r}; choose lbfgs or fire2")
-    if initial_path not in ("linear", "idpp"):
-        raise InputError(f"unknown initial path {initial_path!r}; choose linear or idpp")
+    check_neb_settings(spring_constant=spring_constant, fmax=fmax,
+                       climb_fmax=climb_fmax if climb else 1e-2, method=method,
+                       initial_path=initial_path)
     lengths = check_box(box, block)
     if remove_mean is None:
         remove_mean = lengths is not None

@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.errors import InputError
-from pelkit.landscape.doublewell import check_box, coordinate_masses, minimum_image
 from pelkit.landscape.neb import DEFAULT_N_IMAGES, EnergyGradient, NEBResult, neb
+from pelkit.landscape.path_geometry import check_box, coordinate_masses, minimum_image
 
 FloatArray = NDArray[np.float64]
 

@@ -18,25 +18,13 @@ plus the threshold T_Q / epsilon below which a TLS is "active". The seed's thres
 as the documented presets "argon-seed003" (0.0015 epsilon) and "nip-seed003" (0.0002 epsilon);
 the seed does not give the hbar~ of its mappings, so the user must supply it.
 
-Path files (HDF5, format "pelkit-neb-path", version 1), written by :func:`write_path_h5` and read
-by :func:`read_path_h5`:
-
-    /energy     (M,)   float64  image energies V_k, epsilon (total energies)       required
-    /xi         (M,)   float64  mass-weighted arc length, sqrt(m) sigma           required
-                                 unless /images is present (then computed from it)
-    /dV_dxi     (M,)   float64  tangential derivative dV/dxi                       optional
-    /images     (M, n) float64  band configurations, sigma                         optional
-    /masses     (n,) or (n/block,) float64  masses in m                            optional
-    /box        (block,) float64  periodic box lengths, sigma                      optional
-    attributes: format = "pelkit-neb-path", version = 1, block (int, with /images),
-                omega_a, omega_b (omega_tan at A and B in 1/tau, e.g. from the Hessian),
-                climbing_index, converged, max_force, n_images                     optional
+Path files (HDF5, format "pelkit-neb-path") are read and written by :mod:`pelkit.io.paths`;
+:func:`path_tunnel_splitting` is the splitting of a path's profile with the double-well check.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -46,22 +34,18 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import constants
 from scipy.linalg import eigh_tridiagonal
 
+from pelkit.deprecation import moved_names
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
     PathProfile,
     ProfileShape,
-    arc_length,
     classify_profile,
-    path_profile,
     signed_frequency,
 )
 
 FloatArray = NDArray[np.float64]
 Potential = Callable[[FloatArray], FloatArray]
-
-PATH_FORMAT = "pelkit-neb-path"
-PATH_FORMAT_VERSION = 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -547,182 +531,8 @@ def tunnel_splitting(
     )
 
 
-# --------------------------------------------------------------------------------------------
-# path files
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class PathData:
-    """Contents of a path file (see the module docstring for the layout).
-
-    Attributes:
-        xi: (M,) arc length, sqrt(m) sigma.
-        energy: (M,) energies, epsilon.
-        dv_dxi: (M,) or None.
-        images: (M, n) or None.
-        masses: (n,) or (n/block,) or None.
-        box: (block,) or None.
-        block: coordinates per particle (None without images).
-        omega_a, omega_b: stored frequencies at the ends, 1/tau, or None.
-        attrs: every other attribute of the file.
-    """
-
-    xi: FloatArray
-    energy: FloatArray
-    dv_dxi: FloatArray | None = None
-    images: FloatArray | None = None
-    masses: FloatArray | None = None
-    box: FloatArray | None = None
-    block: int | None = None
-    omega_a: float | None = None
-    omega_b: float | None = None
-    attrs: dict[str, Any] = field(default_factory=dict)
-
-    def profile(self) -> PathProfile:
-        """V(xi): Hermite with the stored slopes, else the clamped spline."""
-        return path_profile(self.xi, self.energy, self.dv_dxi)
-
-
-def write_path_h5(
-    filename: str | os.PathLike[str],
-    *,
-    energy: ArrayLike,
-    xi: ArrayLike | None = None,
-    dv_dxi: ArrayLike | None = None,
-    images: ArrayLike | None = None,
-    masses: ArrayLike | None = None,
-    box: ArrayLike | None = None,
-    block: int | None = None,
-    omega_a: float | None = None,
-    omega_b: float | None = None,
-    attrs: dict[str, Any] | None = None,
-) -> None:
-    """Write a path file (format "pelkit-neb-path" v1; layout in the module docstring).
-
-    ``xi`` is computed from ``images`` (with ``masses``, ``box``, ``block``) when left out.
-    The file is written to a temporary name and renamed (atomic).
-    """
-    import h5py
-
-    e = np.asarray(energy, dtype=np.float64).ravel()
-    if images is not None:
-        R = np.asarray(images, dtype=np.float64)
-        if R.ndim != 2 or R.shape[0] != e.size:
-            raise InputError("images must be (M, n) with one row per energy")
-        if block is None:
-            raise InputError("block (coordinates per particle) is required with images")
-        if xi is None:
-            xi = arc_length(R, masses, box, block)
-    elif xi is None:
-        raise InputError("a path file needs xi or images")
-    x = np.asarray(xi, dtype=np.float64).ravel()
-    path_profile(x, e, dv_dxi)  # validates shapes, finiteness and monotonic xi
-    tmp = f"{os.fspath(filename)}.tmp{os.getpid()}"
-    with h5py.File(tmp, "w") as f:
-        f.attrs["format"] = PATH_FORMAT
-        f.attrs["version"] = PATH_FORMAT_VERSION
-        f.create_dataset("energy", data=e)
-        f.create_dataset("xi", data=x)
-        if dv_dxi is not None:
-            f.create_dataset("dV_dxi", data=np.asarray(dv_dxi, dtype=np.float64).ravel())
-        if images is not None:
-            f.create_dataset("images", data=np.asarray(images, dtype=np.float64))
-            f.attrs["block"] = int(block)  # type: ignore[arg-type]
-        if masses is not None:
-            f.create_dataset("masses", data=np.asarray(masses, dtype=np.float64).ravel())
-        if box is not None:
-            f.create_dataset("box", data=np.asarray(box, dtype=np.float64).ravel())
-        if omega_a is not None:
-            f.attrs["omega_a"] = float(omega_a)
-        if omega_b is not None:
-            f.attrs["omega_b"] = float(omega_b)
-        for key, value in (attrs or {}).items():
-            f.attrs[key] = value
-    os.replace(tmp, filename)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
-
-
-def read_path_h5(filename: str | os.PathLike[str]) -> PathData:
-    """Read a path file written by :func:`write_path_h5` (or any file with that layout).
-
-    Raises :class:`InputError` for a file that is not HDF5, lacks ``energy`` or both ``xi`` and
-    ``images``, or holds inconsistent shapes; FileNotFoundError for a missing file.
-    """
-    import h5py
-
-    name = os.fspath(filename)
-    if not os.path.exists(name):
-        raise FileNotFoundError(2, "No such file", name)
-    try:
-        f = h5py.File(name, "r")
-    except OSError as exc:
-        raise InputError(f"{name} is not a readable HDF5 file ({exc})") from None
-    with f:
-        attrs = {k: _plain(v) for k, v in f.attrs.items()}
-        fmt = attrs.get("format")
-        if fmt is not None and fmt != PATH_FORMAT:
-            raise InputError(f"{name} has format {fmt!r}, expected {PATH_FORMAT!r}")
-
-        def get(key: str) -> FloatArray | None:
-            if key not in f:
-                return None
-            obj = f[key]
-            if not isinstance(obj, h5py.Dataset):
-                raise InputError(f"{name}: /{key} is not a dataset")
-            return np.asarray(obj[()], dtype=np.float64)
-
-        energy = get("energy")
-        if energy is None:
-            raise InputError(f"{name} has no /energy dataset")
-        xi, images, masses, box = get("xi"), get("images"), get("masses"), get("box")
-        dv = get("dV_dxi")
-    energy = energy.ravel()
-    block = attrs.get("block")
-    if images is not None:
-        if images.ndim != 2 or images.shape[0] != energy.size:
-            raise InputError(f"{name}: /images must be (M, n) with M = {energy.size}")
-        if block is None:
-            raise InputError(f"{name}: /images needs the 'block' attribute")
-        block = int(block)
-    if xi is None:
-        if images is None:
-            raise InputError(f"{name} has neither /xi nor /images")
-        xi = arc_length(images, masses, box, block)  # type: ignore[arg-type]
-    xi = xi.ravel()
-    if xi.size != energy.size:
-        raise InputError(f"{name}: /xi has {xi.size} values but /energy has {energy.size}")
-    if energy.size < 3:
-        raise InputError(f"{name}: a path needs at least 3 images")
-    omega_a = attrs.pop("omega_a", None)
-    omega_b = attrs.pop("omega_b", None)
-    data = PathData(
-        xi=xi,
-        energy=energy,
-        dv_dxi=None if dv is None else dv.ravel(),
-        images=images,
-        masses=masses,
-        box=box,
-        block=None if block is None else int(block),
-        omega_a=None if omega_a is None else float(omega_a),
-        omega_b=None if omega_b is None else float(omega_b),
-        attrs=attrs,
-    )
-    data.profile()  # validate
-    return data
-
-
-def tunnel_from_path_file(
-    filename: str | os.PathLike[str],
+def path_tunnel_splitting(
+    profile: PathProfile,
     units: UnitSystem,
     *,
     omega_a: float | None = None,
@@ -731,22 +541,28 @@ def tunnel_from_path_file(
     rtol: float = 1e-4,
     wiggle_tol: float = DEFAULT_WIGGLE_TOL,
     require_double_well: bool = True,
-) -> tuple[TunnelResult, PathData]:
-    """Read a path file, check the double well and compute the splitting.
+) -> TunnelResult:
+    """Check that V(xi) is a simple double well, then :func:`tunnel_splitting` in ``units``.
 
-    ``omega_a``/``omega_b`` override the stored values; otherwise stored values are used, and
-    the profile curvature where none is stored. Raises InputError when the profile is not a
-    simple double well and ``require_double_well`` is set.
+    ``omega_a``/``omega_b`` (1/tau) set the harmonic walls; None = the profile curvature at
+    that end. Raises InputError when the profile is not a simple double well and
+    ``require_double_well`` is set. The result's ``shape`` holds the double-well decision.
     """
-    data = read_path_h5(filename)
-    profile = data.profile()
     shape = classify_profile(profile, wiggle_tol)
     if require_double_well and not shape.is_double_well:
         raise InputError(f"the path is not a simple double well: {shape.reason}")
-    wa = omega_a if omega_a is not None else data.omega_a
-    wb = omega_b if omega_b is not None else data.omega_b
     result = tunnel_splitting(
-        profile, units.hbar_tilde, omega_a=wa, omega_b=wb, n_levels=n_levels, rtol=rtol
+        profile, units.hbar_tilde, omega_a=omega_a, omega_b=omega_b, n_levels=n_levels,
+        rtol=rtol,
     )
     result.shape = shape
-    return result, data
+    return result
+
+
+# deprecated aliases of the path-file I/O, now in pelkit.io.paths
+__getattr__ = moved_names(
+    __name__,
+    ("PATH_FORMAT", "PATH_FORMAT_VERSION", "PathData", "write_path_h5", "read_path_h5",
+     "tunnel_from_path_file"),
+    "pelkit.io.paths",
+)

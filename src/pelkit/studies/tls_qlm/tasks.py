@@ -30,6 +30,7 @@ import numpy as np
 
 from pelkit.build import random_system
 from pelkit.engine.calculator import Calculator
+from pelkit.landscape.paths import BandEnergy, analyse_band, double_well_quantities
 from pelkit.landscape.quench import quench
 from pelkit.models import get_model
 from pelkit.models.swap import SWAP_DENSITY, swap_diameters
@@ -42,7 +43,7 @@ from pelkit.studies.tls_qlm.mode_analysis import (
     modes_at_minimum,
     nonlinear_analysis,
 )
-from pelkit.studies.tls_qlm.paths import BandEnergy, connect_pair, double_well_quantities, run_neb
+from pelkit.studies.tls_qlm.paths import connect_pair, run_neb
 from pelkit.studies.tls_qlm.prep import prepare_glass
 from pelkit.studies.tls_qlm.threads import limit_blas_threads
 from pelkit.system import Box, System
@@ -282,7 +283,7 @@ def scan_task(
             energy = BandEnergy(model, system, m + 2)
             res = run_neb(energy, np.asarray(x_a), np.asarray(x_b), system, cfg.neb,
                            n_images=m, max_iterations=cfg.neb.scan_max_iterations)
-            an = res.analyse(wiggle_tol=cfg.neb.wiggle_tol)
+            an = analyse_band(res, wiggle_tol=cfg.neb.wiggle_tol)
             ov = field_overlaps(mm, an.fields)
             c_all.append(ov["c_tan"])
             conv.append(res.converged)

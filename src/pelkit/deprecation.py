@@ -1,0 +1,41 @@
+"""Deprecated aliases: one warning text and one module ``__getattr__`` for moved names.
+
+Old names are kept for one release after a move or rename; using them emits a
+:class:`DeprecationWarning` that names the replacement.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def warn_deprecated(old: str, new: str, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new`` (removed in the next release).
+
+    ``stacklevel`` 3 points at the caller of the function that calls this one.
+    """
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release; use {new}",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def moved_names(module: str, names: Iterable[str], target: str) -> Callable[[str], Any]:
+    """A module-level ``__getattr__`` serving ``names`` of ``module`` from module ``target``.
+
+    ``target`` is imported only when one of the names is used, so the old module does not
+    depend on the new one at import time; each use warns (:func:`warn_deprecated`).
+    """
+    moved = frozenset(names)
+
+    def __getattr__(name: str) -> Any:
+        if name not in moved:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        warn_deprecated(f"{module}.{name}", f"{target}.{name}")
+        return getattr(importlib.import_module(target), name)
+
+    return __getattr__
