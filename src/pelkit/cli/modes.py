@@ -29,7 +29,7 @@ def modes(
         from pelkit.models import get_model
         from pelkit.models.base import match_species
         from pelkit.modes.inm import unstable_fraction
-        from pelkit.modes.normal import all_modes, lowest_modes
+        from pelkit.modes.normal import DIRECT_MAX, all_modes, lowest_modes
 
         if (lowest is None) == (not all_):
             raise InputError("give exactly one of --lowest K or --all")
@@ -43,7 +43,11 @@ def modes(
         else:
             if not 1 <= lowest <= 3 * n - 3:
                 raise InputError(f"--lowest must lie in 1..{3 * n - 3}, got {lowest}")
-            result = lowest_modes(calc.hessian(sparse=True), system.masses, lowest)
+            # method "auto": sparse shift-invert when small, else Lanczos on the matrix-free
+            # pair-block operator (a quarter of the CSR memory)
+            small = 3 * n <= DIRECT_MAX
+            h = calc.hessian(sparse=True) if small else calc.hessian_operator()
+            result = lowest_modes(h, system.masses, lowest)
         _, forces = calc.energy_forces()
         summary = {
             "n_particles": n,

@@ -118,7 +118,7 @@ def quench(
     path: Path = typer.Argument(..., help="Configuration to quench (all frames of a "
                                 "multi-frame .xyz, .h5 or .dump file, in one batch)."),
     model: str = typer.Option(..., "--model", "-m", help="Model name."),
-    method: str = typer.Option("fire2", "--method", help="fire2, fire, lbfgs, cg or sd."),
+    method: str = typer.Option("lbfgs", "--method", help="lbfgs, fire2, fire, cg or sd."),
     fmax: float = typer.Option(1e-10, "--fmax", help="Max per-particle force at convergence."),
     out: Path = typer.Option(None, "--out", help="Write the minimum here."),
     scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
