@@ -16,7 +16,7 @@ method:
     needs pyamg) preconditioner, auto (what ``pelkit modes --lowest`` runs);
   * with ``--full``: ``all_modes`` (dense ``eigh``) for N <= 2000.
 Each path runs in a forked child process; peak memory = the child's peak resident size
-(``ru_maxrss``) minus the parent's resident size at the fork: the Hessian build plus the solve
+(``ru_maxrss``) minus its resident size when it started: the Hessian build plus the solve
 (the script re-executes itself with MALLOC_MMAP_THRESHOLD_=131072 so that freed arrays leave the
 resident set and cannot hide a later allocation).
 The k eigenvalues of every path are compared with the first one (max relative difference).
@@ -65,19 +65,20 @@ def rss_bytes() -> int:
 
 
 def _child(fn, conn) -> None:
+    base = rss_bytes()
     t0 = time.perf_counter()
     out = fn()
     elapsed = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
     conn.send((elapsed, peak, out))
     conn.close()
 
 
 def in_child(fn):
-    """Run fn() in a forked process: (wall time, peak RSS of the child in bytes, result).
+    """Run fn() in a forked process: (wall time, peak RSS increase of the child in bytes, result).
 
     A fresh process, so memory freed by earlier paths (kept by the allocator) cannot hide this
-    path's peak; the caller subtracts the parent's resident size at the fork.
+    path's peak: the child's peak resident size minus its resident size when it started.
     """
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
@@ -89,15 +90,14 @@ def in_child(fn):
 
 
 def timed(fn, repeats: int):
-    """(median wall time, peak RSS increase over the parent in bytes, last result)."""
+    """(median wall time, peak RSS increase in bytes, last result), each call in a child."""
     times = []
     out = None
     peak = 0
     for _ in range(repeats):
-        base = rss_bytes()
         elapsed, child_peak, out = in_child(fn)
         times.append(elapsed)
-        peak = max(peak, child_peak - base)
+        peak = max(peak, child_peak)
     return statistics.median(times), peak, out
 
 
