@@ -69,8 +69,7 @@ def test_quench_of_all_frames_of_a_trajectory(tmp_path, start):
 
 
 def test_unconverged_batch_exits_1_and_says_so(tmp_path, start):
-    res = run("quench", str(start), "-m", "ka", "--device", "cpu", "--method", "fire2",
-              "--fmax", "1e-30", "--json")
+    res = run("quench", str(start), "-m", "ka", "--device", "cpu", "--fmax", "1e-30", "--json")
     assert res.exit_code == 1
     assert json.loads(res.stdout)["n_converged"] == 0
 

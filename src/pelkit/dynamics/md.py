@@ -17,7 +17,8 @@ about half the time of one on randomly ordered particles (benchmarks/RESULTS.md)
 ``order`` maps internal to user indices: snapshots, trajectories and ``sim.system`` are always in
 the user's order. Renumbering only changes the order of floating-point sums (energies agree to
 rounding, trajectories within the chaotic growth of rounding differences), and the stochastic
-thermostats draw their per-particle noise in internal order. Default: on for N >= REORDER_MIN (30000).
+thermostats draw their per-particle noise in internal order. Default: on for N >= REORDER_MIN
+(30000).
 
 Units: time in tau = sigma sqrt(m/eps); temperature in eps/k_B; pressure in eps/sigma^3
 (P = rho T + W/V with T from the kinetic energy over 3N - 3 degrees of freedom).
