@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from pelkit.dynamics.integrators import LANGEVIN, NOSE_HOOVER, THERMOSTATS, kinetic2, nhc_energy
 from pelkit.dynamics.integrators import run_chunk as _run_chunk
 from pelkit.engine.calculator import Calculator
+from pelkit.engine.neighbors import cell_order
 from pelkit.engine.pair import LANES
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
@@ -213,12 +214,8 @@ class MDSimulation:
     # ---------------------------------------------------------------- cache order
     def _cell_permutation(self) -> NDArray[np.int64]:
         """Internal indices sorted by the cell (side >= the list range) holding each particle."""
-        lengths = self.system.box.lengths
         side = self.calc.verlet.r_cut_max + self.calc.verlet.skin
-        cells = np.maximum((lengths / side).astype(np.int64), 1)
-        c = np.floor(self.pos / lengths * cells).astype(np.int64) % cells
-        key = (c[:, 0] * cells[1] + c[:, 1]) * cells[2] + c[:, 2]
-        return np.argsort(key, kind="stable")
+        return cell_order(self.pos, self.system.box.lengths, side)
 
     def _renumber(self, perm: NDArray[np.int64]) -> None:
         """Apply the internal renumbering k <- perm[k] to the state (forces are permuted, not

@@ -96,7 +96,7 @@ def mass_weighted_hessian(hessian: HessianLike, masses: ArrayLike) -> HessianLik
         )
     w = np.repeat(1.0 / np.sqrt(m), 3)
     if isinstance(hessian, PairBlockHessian):
-        return PairBlockHessian(m.size, hessian.pi, hessian.pj, hessian.blocks, hessian.scale * w)
+        return hessian.with_scale(hessian.scale * w)
     if _is_operator(hessian):
         op = hessian
 
