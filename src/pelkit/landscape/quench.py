@@ -116,12 +116,14 @@ def quench(
 def _compiled_lbfgs(
     model: PairPotential, system: System, fmax: float, max_iterations: int, max_step: float
 ) -> QuenchResult:
-    """One system through the compiled L-BFGS of the batched quench (one replica, one thread);
+    """One system through the compiled L-BFGS of the batched quench (one replica);
     energy, max force and ``converged`` are recomputed from the final forces there."""
     from pelkit.landscape.batched_quench import quench_batch
 
+    # threads=None: one replica runs on one thread anyway, and Numba's thread count (a
+    # per-thread setting) is left as the caller had it
     res = quench_batch(model, [system], method="lbfgs", fmax=fmax,
-                       max_iterations=max_iterations, threads=1, max_step=max_step)
+                       max_iterations=max_iterations, threads=None, max_step=max_step)
     positions = res.positions[0]
     result = MinimizeResult(
         positions=positions.reshape(-1).copy(),
