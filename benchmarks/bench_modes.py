@@ -1,18 +1,24 @@
-"""Time of the lowest 20 non-zero normal modes of a KA inherent structure (issue 3 "Measure";
-DESIGN.md targets: N = 1000 under 1 s, N = 10^4 with sparse shift-invert under 30 s).
+"""Time and peak memory of the lowest 20 non-zero normal modes of KA inherent structures
+(issue 14 item 1; DESIGN.md targets: 0.3 s at N = 10^3, 5 s at 10^4, 60 s at 10^5).
 
-Run:  .venv/bin/python benchmarks/bench_modes.py [--sizes 1000 10000] [--k 20] [--repeats 3]
-      [--full] [--fmax 1e-10]
+Run:  .venv/bin/python benchmarks/bench_modes.py [--sizes 1000 10000 100000] [--k 20]
+      [--repeats 3] [--full] [--fmax 1e-10] [--cache DIR] [--large-paths ...]
 
 Model ``ka-smooth`` (phi, phi', phi'' continuous at the cutoff), so that the Hessian of a quenched
 minimum is positive semi-definite with exactly 3 zero modes. Each configuration is a relaxed random
 KA packing (rho = 1.2) quenched with pelkit L-BFGS to max force ``--fmax`` (not timed). Timed
-(median of ``--repeats``, wall clock):
-  * Hessian build: ``Calculator.hessian()`` dense (N <= 2000) and ``hessian(sparse=True)``;
-  * ``lowest_modes(H, masses, k, method=...)`` for each available method on the dense matrix
-    (shift-invert: Cholesky + ARPACK) and on the sparse one (shift-invert: SuperLU + ARPACK;
-    Lanczos: ARPACK on the translation-free restriction; "auto"); the total = build + solve;
-  * with ``--full``: ``all_modes`` (dense ``eigh`` of the full 3N x 3N matrix) for N <= 2000.
+(median of ``--repeats``, wall clock; 1 repeat for N > 2000), each a *path* = Hessian form x
+method:
+  * forms: ``dense`` (``Calculator.hessian()``, N <= 2000), ``sparse`` (CSR,
+    ``hessian(sparse=True)``), ``operator`` (matrix-free pair blocks, ``hessian_operator()``);
+  * methods of ``lowest_modes``: shift-invert (Cholesky / SuperLU + ARPACK), lanczos (ARPACK on
+    the translation-free restriction), lobpcg with the block-Jacobi ("jacobi") or AMG ("amg",
+    needs pyamg) preconditioner, auto (what ``pelkit modes --lowest`` runs);
+  * with ``--full``: ``all_modes`` (dense ``eigh``) for N <= 2000.
+Each path runs in a forked child process; peak memory = the child's peak resident size
+(``ru_maxrss``) minus its resident size when it started: the Hessian build plus the solve
+(the script re-executes itself with MALLOC_MMAP_THRESHOLD_=131072 so that freed arrays leave the
+resident set and cannot hide a later allocation).
 The k eigenvalues of every path are compared with the first one (max relative difference).
 
 Output: a markdown table on stdout and in ``benchmarks/results_modes.md`` (``--out``).
@@ -21,8 +27,9 @@ Output: a markdown table on stdout and in ``benchmarks/results_modes.md`` (``--o
 from __future__ import annotations
 
 import argparse
-import inspect
+import multiprocessing
 import os
+import resource
 import statistics
 import sys
 import time
@@ -40,34 +47,79 @@ from pelkit.engine.calculator import Calculator  # noqa: E402
 from pelkit.io.formats import read_system, write_system  # noqa: E402
 from pelkit.landscape.quench import quench  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
-from pelkit.modes.normal import all_modes, lowest_modes  # noqa: E402
+from pelkit.modes.lobpcg import have_pyamg  # noqa: E402
+from pelkit.modes.normal import DIRECT_MAX, all_modes, lowest_modes  # noqa: E402
 from pelkit.system import System  # noqa: E402
 
-TARGETS = {1000: 1.0, 10000: 30.0}
+TARGETS = {1000: 0.3, 10000: 5.0, 100000: 60.0}
 DENSE_MAX = 2000
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_bytes() -> int:
+    """Resident-set size of this process, bytes (Linux /proc)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE
+
+
+def _child(fn, conn) -> None:
+    base = rss_bytes()
+    t0 = time.perf_counter()
+    out = fn()
+    elapsed = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+    conn.send((elapsed, peak, out))
+    conn.close()
+
+
+def in_child(fn):
+    """Run fn() in a forked process: (wall time, peak RSS increase of the child in bytes, result).
+
+    A fresh process, so memory freed by earlier paths (kept by the allocator) cannot hide this
+    path's peak: the child's peak resident size minus its resident size when it started.
+    """
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(fn, send))
+    proc.start()
+    elapsed, peak, out = recv.recv()
+    proc.join()
+    return elapsed, peak, out
+
+
 def timed(fn, repeats: int):
-    """(median wall time, last result) over ``repeats`` calls."""
+    """(median wall time, peak RSS increase in bytes, last result), each call in a child."""
     times = []
     out = None
+    peak = 0
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        elapsed, child_peak, out = in_child(fn)
+        times.append(elapsed)
+        peak = max(peak, child_peak)
+    return statistics.median(times), peak, out
 
 
-def methods_available() -> list[str]:
-    params = inspect.signature(lowest_modes).parameters
-    if "method" not in params:
-        return ["(default)"]
-    return ["shift-invert", "lanczos", "auto"]
+SMALL_PATHS = ["dense:shift-invert", "sparse:shift-invert", "sparse:lanczos", "operator:lanczos",
+               "operator:lobpcg-jacobi", "sparse:lobpcg-amg", "cli:auto"]
+LARGE_PATHS = ["sparse:lanczos", "operator:lanczos"]
 
 
-def solve(h, masses, k: int, method: str):
-    if method == "(default)":
-        return lowest_modes(h, masses, k)
+def run_path(calc, masses, k: int, path: str):
+    """Build the Hessian in the path's form and solve; returns the Modes."""
+    form, method = path.split(":")
+    n3 = 3 * masses.size
+    if form == "cli":  # what `pelkit modes --lowest` does
+        h = calc.hessian(sparse=True) if n3 <= DIRECT_MAX else calc.hessian_operator()
+    elif form == "dense":
+        h = calc.hessian()
+    elif form == "sparse":
+        h = calc.hessian(sparse=True)
+    else:
+        h = calc.hessian_operator()
+    if method.startswith("lobpcg"):
+        return lowest_modes(h, masses, k, method="lobpcg", preconditioner=method.split("-")[1])
     return lowest_modes(h, masses, k, method=method)
 
 
@@ -88,56 +140,55 @@ def quenched_minimum(n: int, model, fmax: float, cache: Path | None) -> System:
     return res.system
 
 
-def bench_size(n: int, model, methods: list[str], args: argparse.Namespace) -> list[str]:
+def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
     """Quench one KA configuration of N = n and time every path; returns table rows."""
     minimum = quenched_minimum(n, model, args.fmax, args.cache)
     calc = Calculator(model, minimum)
     masses = minimum.masses
     calc.energy_forces()
-    paths = []
     reps = args.repeats if n <= DENSE_MAX else 1
-    if n <= DENSE_MAX:
-        t_dense, h_dense = timed(calc.hessian, reps)
-        for method in methods:
-            if method == "lanczos":
-                continue
-            t_solve, modes = timed(lambda m=method: solve(h_dense, masses, args.k, m), reps)
-            paths.append((f"dense H, {method}", t_dense, t_solve, modes))
-        if args.full:
-            t_full, full = timed(lambda: all_modes(h_dense, masses), 1)
-            paths.append(("dense H, all_modes (eigh)", t_dense, t_full,
-                          full.select(np.arange(args.k))))
-    t_sparse, h_sparse = timed(lambda: calc.hessian(sparse=True), reps)
-    large = args.large_methods if (n > DENSE_MAX and args.large_methods) else methods
-    for method in large:
-        t_solve, modes = timed(lambda m=method: solve(h_sparse, masses, args.k, m), reps)
-        paths.append((f"sparse H, {method}", t_sparse, t_solve, modes))
-    ref = paths[0][3].eigenvalues[: args.k]
+    paths = list(SMALL_PATHS if n <= DENSE_MAX else args.large_paths)
+    if not have_pyamg():
+        paths = [p for p in paths if not p.endswith("amg")]
+    results = []
+    for path in paths:
+        t, peak, modes = timed(lambda p=path: run_path(calc, masses, args.k, p), reps)
+        results.append((path, t, peak, modes))
+        print(f"N={n} {path}: {t:.3g} s, peak +{peak / 2**20:.0f} MiB", flush=True)
+    if args.full and n <= DENSE_MAX:
+        t, peak, full = timed(lambda: all_modes(calc.hessian(), masses), 1)
+        results.append(("dense:all_modes (eigh)", t, peak, full.select(np.arange(args.k))))
+    ref = results[0][3].eigenvalues[: args.k]
     target = TARGETS.get(n)
     rows = []
-    for name, t_build, t_solve, modes in paths:
+    for name, t, peak, modes in results:
         lam = modes.eigenvalues[: args.k]
         diff = float(np.max(np.abs(lam - ref) / np.abs(ref)))
-        total = t_build + t_solve
         info = modes.info.get("method", "")
-        ratio = f"{total / target:.2f}" if target else "n/a"
-        row = (f"| {n} | {name} | {t_build:.3g} | {t_solve:.3g} | {total:.3g} "
-               f"| {target if target else 'n/a'} | {ratio} | {lam[0]:.6g} | {lam[-1]:.6g} "
-               f"| {diff:.1e} | {info} |")
+        if "iterations" in modes.info:
+            info += f", {modes.info['iterations']} it"
+        ratio = f"{t / target:.2f}" if target else "n/a"
+        row = (f"| {n} | {name} | {t:.3g} | {peak / 2**20:.0f} | {target if target else 'n/a'} "
+               f"| {ratio} | {lam[0]:.6g} | {lam[-1]:.6g} | {diff:.1e} | {info} |")
         rows.append(row)
         print(row, flush=True)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") is None:
+        # large arrays in their own mappings, returned to the system when freed: the resident
+        # size of a forked child then rises with what the child itself allocates
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = "131072"
+        os.execv(sys.executable, [sys.executable, *sys.argv])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--fmax", type=float, default=1e-10)
     parser.add_argument("--full", action="store_true", help="also time the full dense eigh")
-    parser.add_argument("--large-methods", nargs="+", default=None,
-                        help="methods for N > 2000 (default: all available)")
+    parser.add_argument("--large-paths", nargs="+", default=LARGE_PATHS,
+                        help="form:method paths for N > 2000")
     parser.add_argument("--cache", type=Path, default=None,
                         help="directory to keep the quenched minima between runs")
     parser.add_argument("--out", type=Path, default=HERE / "results_modes.md")
@@ -145,10 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     load_start = load_line()
     print(f"# load at start: {load_start}", flush=True)
     model = get_model("ka-smooth")
-    methods = methods_available()
     rows = []
     for n in args.sizes:
-        rows += bench_size(n, model, methods, args)
+        rows += bench_size(n, model, args)
     lines = [
         "# Lowest non-zero normal modes of KA inherent structures (ka-smooth)",
         "",
@@ -159,9 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.fmax:g}); median of {args.repeats} repeats (1 for N > {DENSE_MAX}); "
         "see the docstring of benchmarks/bench_modes.py",
         "",
-        "| N | path | Hessian build (s) | eigen-solve (s) | total (s) | target (s) "
-        "| total / target | lambda_1 | lambda_k | max rel. diff vs first path | info |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| N | form:method | build + solve (s) | peak RSS increase (MiB) | target (s) "
+        "| time / target | lambda_1 | lambda_k | max rel. diff vs first path | info |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"- `uptime` at end: {load_line()}",

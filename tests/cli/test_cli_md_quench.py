@@ -142,6 +142,7 @@ def test_quench_progress_line(cli, ka_file, monkeypatch):
     import pelkit.cli.simulate as sim
 
     monkeypatch.setattr(sim.QuenchProgress, "__init__", _fast_progress_init)
+    monkeypatch.setattr(sim, "PROGRESS_MIN_PARTICLES", 1)  # the line is for large N only
     res = cli("quench", ka_file, "-m", "ka", "--fmax", "1e-6", "--max-iterations", "50")
     assert "quench: iteration" in res.stderr and "eps/sigma" in res.stderr
 

@@ -22,7 +22,7 @@ def connect_command(
     b: Path = typer.Argument(..., help="Configuration of minimum B (same particles)."),
     model: str = typer.Option(..., "--model", "-m", help="Model name."),
     db: Path = typer.Option(..., "--db", help="Landscape database (SQLite) to extend."),
-    images: int = typer.Option(12, "--images", "-n", help="NEB images, end points included."),
+    images: int = typer.Option(12, "--images", help="NEB images, end points included."),
     max_attempts: int = typer.Option(10, "--max-attempts", help="NEB + saddle rounds."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:

@@ -184,7 +184,7 @@ def modes(
         from pelkit.engine.calculator import Calculator
         from pelkit.errors import InputError
         from pelkit.modes.inm import unstable_fraction
-        from pelkit.modes.normal import LAMBDA_TOL, all_modes, lowest_modes
+        from pelkit.modes.normal import DIRECT_MAX, LAMBDA_TOL, all_modes, lowest_modes
 
         dense = all_ or classify
         if lowest is not None and dense:
@@ -222,7 +222,11 @@ def modes(
             for name, kk in (("--nonlinear", nonlinear), ("--quartic", quartic)):
                 if kk is not None and kk > k:
                     raise InputError(f"{name} {kk} needs at least {kk} modes; --lowest gives {k}")
-            result = lowest_modes(calc.hessian(sparse=True), system.masses, k)
+            # method "auto": sparse shift-invert when small, else Lanczos on the matrix-free
+            # pair-block operator (a quarter of the CSR memory)
+            small = 3 * n <= DIRECT_MAX
+            h = calc.hessian(sparse=True) if small else calc.hessian_operator()
+            result = lowest_modes(h, system.masses, k)
         _, forces = calc.energy_forces()
         max_force = float((forces**2).sum(axis=1).max() ** 0.5)
         summary: dict[str, Any] = {

@@ -237,6 +237,10 @@ def _md_batch(path: Path, model: str, scheme: str | None, replicas: int | None,
         fail(f"{len(summary['failures'])} replica(s) blew up (see the warnings above)", 1)
 
 
+#: from this many particles on, ``pelkit quench`` shows a progress line (Python L-BFGS)
+PROGRESS_MIN_PARTICLES = 20_000
+
+
 class QuenchProgress:
     """A progress line on stderr for a long minimisation: every ``every`` seconds (after the
     first ``every``), the iteration and the largest per-particle force reached."""
@@ -277,7 +281,7 @@ def quench(
     path: Path = config_argument("Configuration to quench (all frames of a multi-frame .xyz, "
                                  ".h5 or .dump file, in one batch)."),
     model: str = model_option(),
-    method: str = typer.Option("fire2", "--method", help="fire2, fire, lbfgs, cg or sd."),
+    method: str = typer.Option("lbfgs", "--method", help="lbfgs, fire2, fire, cg or sd."),
     fmax: float = fmax_option(1e-10),
     max_iterations: int = max_iterations_option(
         200_000, "Stop after this many minimizer iterations (then: not converged, exit 1)."
@@ -316,10 +320,15 @@ def quench(
             fail(f"{bad} of {summary['frames']} frames did not reach --fmax {fmax:.3g} eps/sigma"
                  + (f"; minima written to {summary['out']}" if out is not None else ""), 1)
         return
-    watcher = QuenchProgress(fmax, enabled=not (quiet or as_json))
+    # a progress line for long minimisations (large N): it needs the Python minimizers'
+    # per-iteration callback; below that size the compiled L-BFGS (the library default, seconds)
+    # runs without one, so the CLI and quench() give the same minimum
+    show = not (quiet or as_json) and frames[0].n_particles >= PROGRESS_MIN_PARTICLES
+    watcher = QuenchProgress(fmax, enabled=show)
     try:
+        extra = {"callback": watcher} if show else {}
         result = run_quench(pot, frames[0], method=method, fmax=fmax,
-                            max_iterations=max_iterations, callback=watcher)
+                            max_iterations=max_iterations, **extra)
     finally:
         watcher.close()
     summary = result.summary()

@@ -25,7 +25,8 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.engine.hessian import coo_from_blocks, dense_from_blocks, hessian_vector, pair_blocks
-from pelkit.engine.neighbors import VerletList
+from pelkit.engine.hessian_operator import PairBlockHessian
+from pelkit.engine.neighbors import VerletList, cell_order
 from pelkit.engine.pair import energy_forces_virial, min_pair_distance_ratio, pair_energies
 from pelkit.engine.third_order import third_order_vv
 from pelkit.errors import InputError
@@ -190,6 +191,17 @@ class Calculator:
             h *= s[:, None]
             h *= s[None, :]
         return h
+
+    def hessian_operator(
+        self, positions: ArrayLike | None = None, mass_weighted: bool = False
+    ) -> PairBlockHessian:
+        """H (or H^M) as a matrix-free LinearOperator (3N, 3N) over the pair blocks
+        (:mod:`pelkit.engine.hessian_operator`; about a quarter of the CSR matrix's memory)."""
+        pos = self._positions(positions)
+        pi, pj, blocks = pair_blocks(*self._args(pos))
+        scale = self._mass_scale() if mass_weighted else None
+        order = cell_order(pos, self.box, self.verlet.r_cut_max)
+        return PairBlockHessian(self.n, pi, pj, blocks, scale, order)
 
     def hessian_vector(
         self, v: ArrayLike, positions: ArrayLike | None = None, mass_weighted: bool = False

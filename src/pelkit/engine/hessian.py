@@ -155,3 +155,39 @@ def hessian_vector(
             out[3 * j + 1] -= ty
             out[3 * j + 2] -= tz
     return out
+
+
+@njit(cache=True, nogil=True)
+def blocks_matmat(pi, pj, blocks, scale, x, out):
+    """out = S H S x for a block of vectors, from the pair blocks alone (no assembled matrix).
+
+    H = sum_pairs (e_i - e_j)(e_i - e_j)^T (x) K_ij, so with u = x_i - x_j (each 3-vector scaled
+    by ``scale``): (H x)_i += K u, (H x)_j -= K u. Each block K is read once for all columns.
+
+    Args:
+        pi, pj: (M,) pair indices; blocks: (M, 3, 3) symmetric K_ij in eps/sigma^2.
+        scale: (3N,) diagonal S (1/sqrt(m) per coordinate for H^M, ones for H).
+        x: (3N, b) input columns; out: (3N, b) output, overwritten.
+    """
+    nb = x.shape[1]
+    n3 = x.shape[0]
+    xs = np.empty((n3, nb))
+    for r in range(n3):
+        for c in range(nb):
+            xs[r, c] = scale[r] * x[r, c]
+            out[r, c] = 0.0
+    u = np.empty(3)
+    for m in range(pi.shape[0]):
+        i = 3 * pi[m]
+        j = 3 * pj[m]
+        for c in range(nb):
+            u[0] = xs[i, c] - xs[j, c]
+            u[1] = xs[i + 1, c] - xs[j + 1, c]
+            u[2] = xs[i + 2, c] - xs[j + 2, c]
+            for a in range(3):
+                t = blocks[m, a, 0] * u[0] + blocks[m, a, 1] * u[1] + blocks[m, a, 2] * u[2]
+                out[i + a, c] += t
+                out[j + a, c] -= t
+    for r in range(n3):
+        for c in range(nb):
+            out[r, c] *= scale[r]

@@ -298,3 +298,23 @@ class VerletList:
             return np.zeros((0, 2), dtype=np.int64)
         mask = np.arange(self.neighbors.shape[1])[None, :] < self.counts[:, None]
         return np.stack([rows, self.neighbors[mask].astype(np.int64)], axis=1)
+
+
+def cell_order(positions: NDArray[np.float64], lengths: NDArray[np.float64],
+               side: float) -> NDArray[np.int64]:
+    """Particle indices sorted by the cell (side >= ``side``, sigma) holding each particle.
+
+    The cells of an orthorhombic periodic box, numbered x-major; the sort is stable. Numbering
+    particles in this order puts neighbours close in memory (better cache use at large N).
+
+    Args:
+        positions: (N, 3) positions, sigma; lengths: (3,) box lengths; side: smallest cell side.
+
+    Returns:
+        (N,) int64 permutation p: the particle at new index k is old particle p[k].
+    """
+    lengths = np.asarray(lengths, dtype=np.float64)
+    cells = np.maximum((lengths / side).astype(np.int64), 1)
+    c = np.floor(np.asarray(positions) / lengths * cells).astype(np.int64) % cells
+    key = (c[:, 0] * cells[1] + c[:, 1]) * cells[2] + c[:, 2]
+    return np.argsort(key, kind="stable")

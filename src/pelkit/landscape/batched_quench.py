@@ -257,7 +257,7 @@ def _finish_stragglers(
             pos[r]
         )
         q = quench(model, start, method="lbfgs", fmax=fmax, max_iterations=left,
-                   max_step=max_step)
+                   max_step=max_step, compiled=False)
         mres = q.minimize
         pos[r] = mres.positions.reshape(-1, 3)
         energies[r] = mres.energy

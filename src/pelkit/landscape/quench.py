@@ -1,5 +1,6 @@
 """Quench a configuration of a model to its inherent structure (a local minimum of U).
 
+    result = quench(model, system, fmax=1e-10)          # L-BFGS compiled end to end
     result = quench(model, system, method="fire2", fmax=1e-10)
     result.system          # the minimum (positions wrapped, images kept consistent)
     result.energy_per_particle, result.minimize.converged, result.minimize.max_force
@@ -7,6 +8,13 @@
 Convergence is the largest per-particle force norm below ``fmax`` (SCIENCE.md section 2.3),
 re-checked on the returned configuration by the minimizer. Masses enter where the method uses
 them (FIRE dynamics, the steepest-descent flow of seed 001 eq 2.1).
+
+The default, method "lbfgs" with ``compiled=True``, runs the L-BFGS of
+:mod:`pelkit.landscape.compiled` (two-loop recursion, line search and neighbour-list updates all
+in one Numba call, no BLAS and no Python per iteration; the same steps as
+:func:`pelkit.landscape.lbfgs.lbfgs`). If its line search stalls, the Python L-BFGS continues from
+there with its FIRE 2.0 fallback (method "lbfgs+single-lbfgs..."). ``compiled=False``, a
+``callback`` or a FIRE ``dt`` select the Python L-BFGS.
 """
 
 from __future__ import annotations
@@ -61,10 +69,11 @@ class QuenchResult:
 def quench(
     model: PairPotential,
     system: System,
-    method: str = "fire2",
+    method: str = "lbfgs",
     fmax: float = 1e-10,
     calculator: Calculator | None = None,
     max_iterations: int = 200_000,
+    compiled: bool = True,
     **kwargs,
 ) -> QuenchResult:
     """Minimize the energy of ``system`` under ``model``.
@@ -72,12 +81,15 @@ def quench(
     Args:
         model: the pair potential.
         system: starting configuration (not modified).
-        method: one of :data:`METHODS` ("fire2" default, "fire", "lbfgs", "cg", "sd").
+        method: one of :data:`METHODS` ("lbfgs" default, "fire2", "fire", "cg", "sd").
         fmax: tolerance on max_i |F_i| in eps/sigma.
         calculator: reuse an existing :class:`Calculator` for this system (saves set-up).
         max_iterations: iteration limit.
+        compiled: for "lbfgs", run the compiled L-BFGS (module docstring).
         **kwargs: passed to :func:`pelkit.landscape.minimize.minimize` (max_step, dt, ...).
     """
+    if method == "lbfgs" and compiled and set(kwargs) <= {"max_step"}:
+        return _compiled_lbfgs(model, system, fmax, max_iterations, kwargs.get("max_step", 0.1))
     calc = calculator if calculator is not None else Calculator(model, system)
     assert system.masses is not None
     masses = np.repeat(system.masses, 3)
@@ -94,6 +106,38 @@ def quench(
         **kwargs,
     )
     minimum = system.with_positions(result.positions.reshape(-1, 3))
+    minimum.velocities = None
+    minimum.info = dict(
+        system.info, quench_method=result.method, quench_fmax=fmax, energy=result.energy
+    )
+    return QuenchResult(minimize=result, system=minimum)
+
+
+def _compiled_lbfgs(
+    model: PairPotential, system: System, fmax: float, max_iterations: int, max_step: float
+) -> QuenchResult:
+    """One system through the compiled L-BFGS of the batched quench (one replica);
+    energy, max force and ``converged`` are recomputed from the final forces there."""
+    from pelkit.landscape.batched_quench import quench_batch
+
+    # threads=None: one replica runs on one thread anyway, and Numba's thread count (a
+    # per-thread setting) is left as the caller had it
+    res = quench_batch(model, [system], method="lbfgs", fmax=fmax,
+                       max_iterations=max_iterations, threads=None, max_step=max_step)
+    positions = res.positions[0]
+    result = MinimizeResult(
+        positions=positions.reshape(-1).copy(),
+        energy=float(res.energies[0]),
+        max_force=float(res.max_force[0]),
+        iterations=int(res.iterations[0]),
+        evaluations=int(res.evaluations[0]),
+        converged=bool(res.converged[0]),
+        stop_reason=res.stop_reason[0],
+        method=res.method[0],
+        fmax=float(fmax),
+        history={"compiled": True},
+    )
+    minimum = system.with_positions(positions)
     minimum.velocities = None
     minimum.info = dict(
         system.info, quench_method=result.method, quench_fmax=fmax, energy=result.energy

@@ -28,7 +28,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
+from pelkit.modes.lobpcg import lobpcg_lowest
 from pelkit.modes.localization import participation_number
 
 FloatArray = NDArray[np.float64]
@@ -43,6 +45,10 @@ TRANSLATION_OVERLAP = 0.99
 
 class ZeroModeError(InputError):
     """The Hessian does not have exactly the 3 translational zero modes of a periodic system."""
+
+
+class ModeConvergenceError(RuntimeError):
+    """An iterative eigensolver stopped before its residuals met the tolerance."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -89,6 +95,8 @@ def mass_weighted_hessian(hessian: HessianLike, masses: ArrayLike) -> HessianLik
             f"{m.size} particles"
         )
     w = np.repeat(1.0 / np.sqrt(m), 3)
+    if isinstance(hessian, PairBlockHessian):
+        return hessian.with_scale(hessian.scale * w)
     if _is_operator(hessian):
         op = hessian
 
@@ -591,13 +599,14 @@ def lowest_modes(
     masses: ArrayLike,
     k: int,
     sigma: float | None = None,
-    method: Literal["auto", "shift-invert", "lanczos"] = "auto",
+    method: Literal["auto", "shift-invert", "lanczos", "lobpcg"] = "auto",
     tol: float = 0.0,
     seed: int = 0,
     maxiter: int | None = None,
     ncv: int | None = None,
     zero_tol: float = 1e-10,
     translation_tol: float = 1e-8,
+    preconditioner: str = "auto",
 ) -> Modes:
     """The k lowest non-zero modes of H^M (SCIENCE.md section 3.1), translations projected out.
 
@@ -618,9 +627,20 @@ def lowest_modes(
     (:class:`TranslationComplement`).  Needs only products H v; works unchanged for INM (the most
     negative modes come first).
 
+    ``method="lobpcg"``: preconditioned block iteration (:mod:`pelkit.modes.lobpcg`) with the
+    translations as exact constraints; ``preconditioner`` "auto", "amg" (optional pyamg),
+    "jacobi" or "none".  Converged when every residual |H^M e - lambda e| <= ``tol`` (default
+    1e-12 ||H^M||), else :class:`ModeConvergenceError`.
+
     ``method="auto"``: shift-invert for dense matrices and for sparse ones with 3N <= DIRECT_MAX;
     Lanczos for larger sparse matrices (sparse LU fill-in on periodic 3-D Hessians makes the
-    factorisation the bottleneck there) and for LinearOperators.
+    factorisation the bottleneck there: a KA glass couples ~60 neighbours per particle, so even a
+    nested-dissection Cholesky has dense separators of thousands of rows at N = 10^4) and for
+    LinearOperators.  LOBPCG is never chosen automatically: on KA inherent structures it needs
+    more Hessian products than Lanczos with either preconditioner (benchmarks/RESULTS.md).
+    Sparse matrices are multiplied in 3x3 block (BSR) form; the matrix-free
+    :class:`pelkit.engine.hessian_operator.PairBlockHessian` (``Calculator.hessian_operator``)
+    needs about a quarter of the CSR memory and is what large systems should pass.
 
     Extra zero modes (|lambda| <= zero_tol ||H^M||) raise :class:`ZeroModeError` when they fall
     among the k modes returned (always the case at a minimum).
@@ -631,22 +651,27 @@ def lowest_modes(
         masses: (N,) masses.
         k: number of modes, 1 <= k <= 3N - 3 (near 3N - 3 the dense path is used).
         sigma: optional shift in epsilon/(sigma^2 m), below the lowest eigenvalue (shift-invert).
-        method: "auto", "shift-invert" or "lanczos", see above.
-        tol: ARPACK relative tolerance (0 = machine precision).
+        method: "auto", "shift-invert", "lanczos" or "lobpcg", see above.
+        tol: ARPACK relative tolerance (0 = machine precision); for LOBPCG the absolute residual
+            tolerance (0 = 1e-12 ||H^M||).
         seed: seed of the Lanczos start vector (reproducible results).
         maxiter: ARPACK iteration limit (default scipy's).
         ncv: ARPACK basis size (default: max(2k + 1, 20) shift-invert, max(3k, 60) Lanczos).
         zero_tol, translation_tol: as in :func:`all_modes`.
+        preconditioner: LOBPCG only, see above.
 
     Returns:
-        :class:`Modes` with k modes, ascending; ``info`` records method and shift.
+        :class:`Modes` with k modes, ascending; ``info`` records method and shift (LOBPCG: the
+        preconditioner, iterations and largest residual).
     """
     m = check_masses(masses)
     n = 3 * m.size
     if not isinstance(k, int | np.integer) or k < 1 or k > n - 3:
         raise InputError(f"k must be an integer in [1, {n - 3}], got {k!r}")
-    if method not in ("auto", "shift-invert", "lanczos"):
-        raise InputError(f"method must be 'auto', 'shift-invert' or 'lanczos', got {method!r}")
+    if method not in ("auto", "shift-invert", "lanczos", "lobpcg"):
+        raise InputError(
+            f"method must be 'auto', 'shift-invert', 'lanczos' or 'lobpcg', got {method!r}"
+        )
     if method == "shift-invert" and _is_operator(hessian):
         raise InputError("shift-invert needs a matrix (dense or sparse), not a LinearOperator")
     hm = mass_weighted_hessian(hessian, m)
@@ -666,7 +691,21 @@ def lowest_modes(
     comp = TranslationComplement(m)
     rng = np.random.default_rng(seed)
     info: dict[str, Any] = {"translation_residual": residual, "seed": seed}
-    if method == "lanczos":
+    if method == "lobpcg":
+        lam, vec, lob_info = lobpcg_lowest(
+            hm, translation_basis(m), int(k), scale, preconditioner=preconditioner, tol=tol,
+            seed=seed, maxiter=maxiter,
+        )
+        info.update(lob_info)
+        if lob_info["max_residual"] > lob_info["tol"]:
+            raise ModeConvergenceError(
+                f"LOBPCG did not converge in {lob_info['iterations']} iterations: largest "
+                f"residual {lob_info['max_residual']:.3g} > tol {lob_info['tol']:.3g} "
+                "(use method='lanczos')"
+            )
+    elif method == "lanczos":
+        if sp.issparse(hm):
+            hm = sp.bsr_matrix(hm, blocksize=(3, 3))  # 3x3 blocks: fewer index loads
         op = comp.restrict_operator(hm)
         v0 = rng.normal(size=n - 3)
         ncv_l = ncv if ncv is not None else min(n - 3, max(3 * k, 60))
