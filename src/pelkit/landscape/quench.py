@@ -19,7 +19,7 @@ from pelkit.engine.calculator import Calculator
 from pelkit.landscape.minimize import METHODS, minimize
 from pelkit.landscape.objective import MinimizeResult
 from pelkit.models.base import PairPotential
-from pelkit.system import System
+from pelkit.system import System, as_system
 
 __all__ = ["METHODS", "QuenchResult", "quench"]
 
@@ -78,6 +78,7 @@ def quench(
         max_iterations: iteration limit.
         **kwargs: passed to :func:`pelkit.landscape.minimize.minimize` (max_step, dt, ...).
     """
+    system = as_system(system)
     calc = calculator if calculator is not None else Calculator(model, system)
     assert system.masses is not None
     masses = np.repeat(system.masses, 3)

@@ -261,6 +261,19 @@ class PairPotential:
         }
 
 
+def _placeholders_to_model_names(names: list[str], model_names: tuple[str, ...]) -> list[str]:
+    """Element symbols that pelkit writes for species without chemical names (code k as the
+    element of atomic number k + 1, :mod:`pelkit.io.elements`), read back from a file that
+    lost the names (CIF, POSCAR, ...), are mapped to the model's names: ``H`` -> code 0, ``He``
+    -> code 1, ... Only when no name is the model's own and every one is such a placeholder."""
+    from pelkit.io.elements import CHEMICAL_SYMBOLS
+
+    placeholders = CHEMICAL_SYMBOLS[: len(model_names)]
+    if any(n in model_names for n in names) or not all(n in placeholders for n in names):
+        return names
+    return [model_names[placeholders.index(n)] for n in names]
+
+
 def match_species(model: PairPotential, system):  # noqa: ANN001, ANN201 - System in, System out
     """Return ``system`` with species codes renumbered to the model's ``species_names``.
 
@@ -278,6 +291,7 @@ def match_species(model: PairPotential, system):  # noqa: ANN001, ANN201 - Syste
             return system
         raise InputError(f"model {model.name!r} needs species labels {model.species_names}")
     names = [system.species_names[int(c)] for c in range(len(system.species_names))]
+    names = _placeholders_to_model_names(names, model.species_names)
     mapping = np.empty(len(names), dtype=np.int64)
     for code, name in enumerate(names):
         if name in model.species_names:
