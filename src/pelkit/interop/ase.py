@@ -243,22 +243,26 @@ class PelkitCalculator(_AseCalculator):
         properties: Sequence[str] = ("energy",),
         system_changes: Sequence[str] = tuple(all_changes),
     ) -> None:
-        """Evaluate energy, per-atom energies, forces and stress of ``atoms`` (ASE's protocol)."""
+        """Evaluate energy and forces of ``atoms``, and the per-atom energies and the stress
+        when asked for (ASE's protocol). When only positions changed, the pelkit calculator and
+        its Verlet list are reused without converting the Atoms again."""
         super().calculate(atoms, properties, system_changes)
-        engine, positions = self._engine_for(self.atoms)
+        if self._engine is not None and set(system_changes) <= {"positions"}:
+            engine = self._engine
+            positions = np.array(self.atoms.positions, dtype=np.float64)
+            if self.check_overlap:
+                engine.check_overlap(positions)
+        else:
+            engine, positions = self._engine_for(self.atoms)
         ev = engine.evaluate(positions)
-        volume = float(np.prod(engine.box))
-        w = engine.virial_tensor(positions)
-        stress = -w / volume
-        self.results = {
-            "energy": ev.energy,
-            "free_energy": ev.energy,
-            "forces": ev.forces,
-            "energies": engine.per_particle_energies(positions),
-            "stress": np.array(
+        self.results = {"energy": ev.energy, "free_energy": ev.energy, "forces": ev.forces}
+        if "energies" in properties:
+            self.results["energies"] = engine.per_particle_energies(positions)
+        if "stress" in properties:
+            stress = -engine.virial_tensor(positions) / float(np.prod(engine.box))
+            self.results["stress"] = np.array(
                 [stress[0, 0], stress[1, 1], stress[2, 2], stress[1, 2], stress[0, 2], stress[0, 1]]
-            ),
-        }
+            )
 
     def get_hessian(self, atoms: ase.Atoms | None = None) -> FloatArray:
         """The analytic Hessian d^2U/dr dr (3N, 3N) in eps/sigma^2 (not mass-weighted)."""
