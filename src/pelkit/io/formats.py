@@ -5,7 +5,7 @@ format          extensions                    read / write    module
 ==============  ============================  ==============  ===================================
 ``extxyz``      ``.xyz``, ``.extxyz``         both            :mod:`pelkit.io.extxyz`
 ``lammps-data`` ``.data``, ``.lmp``           both            :mod:`pelkit.io.lammps`
-``lammps-dump`` ``.dump``, ``.lammpstrj``     read            :mod:`pelkit.io.lammps`
+``lammps-dump`` ``.dump``, ``.lammpstrj``     both            :mod:`pelkit.io.lammps_dump`
 ``h5md``        ``.h5``, ``.h5md``            both            :mod:`pelkit.io.h5md`
 ``ase``         any other (ASE guesses)       both            :mod:`pelkit.interop.ase`
 ==============  ============================  ==============  ===================================
@@ -33,7 +33,7 @@ __all__ = ["EXTENSIONS", "FORMATS", "detect_format", "read_system", "write_syste
 FORMATS: dict[str, dict[str, Any]] = {
     "extxyz": {"extensions": (".xyz", ".extxyz"), "write": True},
     "lammps-data": {"extensions": (".data", ".lmp"), "write": True},
-    "lammps-dump": {"extensions": (".dump", ".lammpstrj"), "write": False},
+    "lammps-dump": {"extensions": (".dump", ".lammpstrj"), "write": True},
     "h5md": {"extensions": (".h5", ".h5md"), "write": True},
     "ase": {"extensions": (), "write": True},
 }
@@ -137,6 +137,10 @@ def write_system(path: str | os.PathLike, system: System, fmt: str | None = None
         from pelkit.io.lammps import write_lammps_data
 
         write_lammps_data(path, system)
+    elif name == "lammps-dump":
+        from pelkit.io.lammps_dump import write_lammps_dump
+
+        write_lammps_dump(path, system)
     else:
         from pelkit.io.h5md import TrajectoryWriter
 
