@@ -32,10 +32,10 @@ change, because MDAnalysis reads only that form; pelkit checks on reading that t
 change (and also reads files with a fixed ``edges`` dataset).
 
 Datasets are chunked and resizable along the frame axis. The writer buffers rows in memory and
-writes and flushes them every ``flush_every`` frames (default 10; 1 = every frame), so a run that is killed leaves a file that
-opens and reads up to the last flush. The reader uses, for every
-element, the shortest of its ``step``/``time``/``value`` lengths, so a frame caught half-written
-is ignored.
+writes and flushes them every ``flush_every`` frames (default 10; 1 = every frame), so a run that
+is killed leaves a file that opens and reads up to the last flush. The reader uses, for every
+element, the shortest of its ``step``/``time``/``value`` lengths, so a frame caught half-written is
+ignored.
 """
 
 from __future__ import annotations
