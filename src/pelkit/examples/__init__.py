@@ -1,15 +1,12 @@
 """Example input files shipped inside the package (so they exist after ``pip install``).
 
-==========================  ==================================================================
-file                        content
-==========================  ==================================================================
-``ka_155.xyz``              a relaxed random Kob-Andersen 80:20 packing, N = 155, rho = 1.2
-                            (``pelkit build ka --n 155 --seed 1``), extended XYZ
-``network_three_minima.json``  a three-minimum network for ``pelkit theory master-equation``
-==========================  ==================================================================
+* ``ka_155.xyz``: a relaxed random Kob-Andersen 80:20 packing, N = 155, rho = 1.2
+  (``pelkit build ka --n 155 --seed 1``), extended XYZ;
+* ``network_three_minima.json``: a network of three minima for
+  ``pelkit theory master-equation``.
 
     from pelkit.examples import example_path
-    pelkit energy $(python -c "from pelkit.examples import example_path as p; print(p('ka_155.xyz'))")
+    example_path("ka_155.xyz")     # e.g. for: pelkit energy PATH --model ka
 """
 
 from __future__ import annotations
