@@ -97,8 +97,9 @@ class BatchedMDResult:
             squared displacement per species from the positions at the start of the run
             (single time origin, sigma^2).
         conserved_drift_per_particle: (M,) last minus first logged conserved energy per particle.
-        failures: replicas that blew up. seeds (M,), thermostat, device, threads, wall_time (s),
-        neighbor_builds (M,).
+        failures: replicas that blew up.
+        seeds, thermostat, device, threads, wall_time, neighbor_builds: the run's settings,
+            seeds (M,), wall time (s) and Verlet-list rebuilds (M,).
     """
 
     steps: int

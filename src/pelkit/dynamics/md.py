@@ -71,7 +71,8 @@ class MDResult:
         log: per logged step arrays: step, time, temperature, potential_energy_per_particle,
             kinetic_energy_per_particle, conserved_energy_per_particle, pressure.
         conserved_drift_per_particle: last minus first logged conserved energy per particle.
-        thermostat, seed, wall_time (s), neighbor_builds.
+        thermostat, seed, wall_time, neighbor_builds: the run's settings, its wall time (s) and
+            the number of Verlet-list rebuilds.
     """
 
     steps: int
