@@ -117,7 +117,7 @@ def test_errors_are_one_line_exit_2(app, tmp_path):
     try:
         import ase  # noqa: F401
 
-        unknown = "ASE cannot write"
+        unknown = "ASE cannot write it"
     except ImportError:
         unknown = "supported:"
     one_line_error(run(app, str(tmp_path / "ok.xyz"), str(tmp_path / "o.qqq")), unknown)

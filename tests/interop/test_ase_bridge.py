@@ -170,7 +170,7 @@ def test_any_ase_format_through_read_system(tmp_path):
     )
     poscar = read_system(tmp_path / "POSCAR")
     assert poscar.species_names == ("Ar",) and poscar.n_particles == 2
-    with pytest.raises(InputError, match="ASE cannot read"):
+    with pytest.raises(InputError, match="ASE cannot read it"):
         (tmp_path / "junk.qqq").write_text("nothing\n")
         read_system(tmp_path / "junk.qqq")
     with pytest.raises(InputError, match="file not found"):

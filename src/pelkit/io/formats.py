@@ -169,7 +169,9 @@ def _read_with_ase(path: str | os.PathLike, frame: int) -> System:
     try:
         atoms = ase_io.read(source, index=frame)
     except Exception as exc:  # noqa: BLE001 - ASE raises many kinds; all mean "cannot read"
-        raise InputError(f"ASE cannot read {source}: {exc}") from None
+        raise InputError(
+            f"{source}: no pelkit format for this extension, and ASE cannot read it ({exc})"
+        ) from None
     return from_ase(atoms)
 
 
@@ -181,4 +183,7 @@ def _write_with_ase(path: str | os.PathLike, system: System) -> None:
     try:
         ase_io.write(os.fspath(path), to_ase(system))
     except Exception as exc:  # noqa: BLE001 - ASE raises many kinds; all mean "cannot write"
-        raise InputError(f"ASE cannot write {os.fspath(path)}: {exc}") from None
+        raise InputError(
+            f"{os.fspath(path)}: no pelkit format for this extension, and ASE cannot write it "
+            f"({exc})"
+        ) from None

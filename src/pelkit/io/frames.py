@@ -83,7 +83,10 @@ def _read_all_with_ase(path: str | os.PathLike) -> list[System]:
     try:
         images = ase.io.read(os.fspath(path), index=":")
     except Exception as exc:  # noqa: BLE001 - ASE raises many kinds; all mean "cannot read"
-        raise InputError(f"ASE cannot read {os.fspath(path)}: {exc}") from None
+        raise InputError(
+            f"{os.fspath(path)}: no pelkit format for this extension, and ASE cannot read it "
+            f"({exc})"
+        ) from None
     return [from_ase(atoms) for atoms in images]
 
 
