@@ -124,6 +124,10 @@ def test_api_accepts_atoms():
     assert e_atoms == e_sys and f_atoms.tobytes() == f_sys.tobytes()
     q = quench(model, atoms, method="lbfgs", fmax=1e-8)
     assert q.minimize.converged
+    from pelkit.landscape.batched_quench import quench_batch
+
+    batch = quench_batch(model, [atoms, system], method="lbfgs", fmax=1e-8)
+    assert batch.energies_per_particle[0] == batch.energies_per_particle[1]
 
 
 def test_cli_build_output_opens_in_ase(tmp_path):

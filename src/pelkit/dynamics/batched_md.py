@@ -36,7 +36,7 @@ from pelkit.dynamics.md import ENERGY_LIMIT_PER_PARTICLE, maxwell_boltzmann
 from pelkit.engine.batched import BatchedCalculator, ReplicaBatch
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
-from pelkit.system import System
+from pelkit.system import System, as_system
 
 FloatArray = NDArray[np.float64]
 DEVICES = ("cpu", "gpu", "auto")
@@ -222,6 +222,8 @@ class BatchedMD:
             )
         if not (np.isfinite(dt) and dt > 0):
             raise InputError(f"time step must be positive, got {dt}")
+        if not isinstance(systems, ReplicaBatch):  # ase.Atoms are accepted too
+            systems = [as_system(s) for s in systems]
         batch = systems if isinstance(systems, ReplicaBatch) else ReplicaBatch.from_systems(
             model, systems
         )
