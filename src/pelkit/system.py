@@ -7,7 +7,9 @@ integer image counts so that unwrapped positions ``r + images * L`` are always a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -207,6 +209,19 @@ class System:
             info=dict(self.info),
         )
 
+    @classmethod
+    def from_ase(cls, atoms: Any, species_names: Sequence[str] | None = None) -> System:
+        """A System from an ``ase.Atoms`` (see :func:`pelkit.interop.ase.from_ase`)."""
+        from pelkit.interop.ase import from_ase
+
+        return from_ase(atoms, species_names=species_names)
+
+    def to_ase(self) -> Any:
+        """This configuration as an ``ase.Atoms`` (see :func:`pelkit.interop.ase.to_ase`)."""
+        from pelkit.interop.ase import to_ase
+
+        return to_ase(self)
+
     def with_positions(self, positions: ArrayLike) -> System:
         """A copy with new (unwrapped or wrapped) positions; images are recomputed from them.
 
@@ -224,3 +239,21 @@ class System:
         assert new.images is not None
         new.images = new.images + shift
         return new
+
+
+def as_system(configuration: object) -> System:
+    """``configuration`` as a :class:`System`: a System is returned as it is, an ``ase.Atoms``
+    is converted by :func:`pelkit.interop.ase.from_ase` (needs the ``ase`` extra).
+
+    Public functions that take a configuration call this, so they accept ASE's Atoms too.
+    """
+    if isinstance(configuration, System):
+        return configuration
+    module = type(configuration).__module__
+    if module == "ase" or module.startswith("ase."):
+        from pelkit.interop.ase import from_ase
+
+        return from_ase(configuration)
+    raise InputError(
+        f"expected a pelkit System or an ase.Atoms, got {type(configuration).__name__}"
+    )

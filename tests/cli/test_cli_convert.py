@@ -113,12 +113,18 @@ def one_line_error(res, fragment: str) -> None:
 def test_errors_are_one_line_exit_2(app, tmp_path):
     write_extxyz(tmp_path / "ok.xyz", sample())
     one_line_error(run(app, str(tmp_path / "nope.xyz"), str(tmp_path / "o.data")), "not found")
-    one_line_error(run(app, str(tmp_path / "ok.xyz"), str(tmp_path / "o.pdb")), "supported:")
+    # an extension pelkit does not know goes to ASE when it is installed (which knows no .qqq)
+    try:
+        import ase  # noqa: F401
+
+        unknown = "ASE cannot write it"
+    except ImportError:
+        unknown = "supported:"
+    one_line_error(run(app, str(tmp_path / "ok.xyz"), str(tmp_path / "o.qqq")), unknown)
     one_line_error(
         run(app, str(tmp_path / "ok.xyz"), str(tmp_path / "o.x"), "--out-format", "pdb"),
         "unknown format 'pdb'",
     )
-    one_line_error(run(app, str(tmp_path / "ok.xyz"), str(tmp_path / "o.dump")), "only be read")
     (tmp_path / "bad.xyz").write_text("2\nProperties=species:S:1:pos:R:3\nA 0 0 0\nA 1 1 1\n")
     one_line_error(run(app, str(tmp_path / "bad.xyz"), str(tmp_path / "o.data")), "no Lattice")
     one_line_error(run(app, str(tmp_path), str(tmp_path / "o.data"), "--in-format", "xyz"),

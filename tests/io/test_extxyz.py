@@ -119,14 +119,19 @@ def test_header_and_columns(tmp_path):
     assert lines[0] == "6"
     header = lines[1]
     assert 'Lattice="4.0 0.0 0.0 0.0 5.0 0.0 0.0 0.0 6.5"' in header
-    assert "Properties=species:S:1:pos:R:3:velo:R:3:image:I:3 " in header
+    # species holds element symbols (A -> H, B -> He) for ASE, the names are in pelkit_species
+    props = "Properties=species:S:1:pos:R:3:pelkit_species:S:1:masses:R:1:velo:R:3:image:I:3 "
+    assert props in header
     assert 'pbc="T T T"' in header
     assert 'species_names="A B"' in header
     assert len(lines) == 2 + 6
-    assert all(len(line.split()) == 1 + 3 + 3 + 3 for line in lines[2:])
-    # masses are written only when they differ from 1
-    heavy = System(system.positions, system.box, species=system.species, masses=np.full(6, 2.0))
-    assert "masses:R:1" in format_extxyz_frame(heavy)
+    assert all(len(line.split()) == 1 + 3 + 1 + 1 + 3 + 3 for line in lines[2:])
+    for line, code in zip(lines[2:], system.species, strict=True):
+        assert line.split()[0] == ("H", "He")[code]
+        assert line.split()[4] == ("A", "B")[code]
+    # names that are element symbols are written as they are, without pelkit_species
+    symbols = format_extxyz_frame(system, species_names=("Ar", "Kr")).splitlines()[1]
+    assert "Properties=species:S:1:pos:R:3:masses:R:1:velo" in symbols
 
 
 def test_info_round_trip(tmp_path):

@@ -81,7 +81,13 @@ def test_h5md_layout(tmp_path):
         box = f["particles/all/box"]
         assert box.attrs["dimension"] == 3
         assert [b.decode() for b in box.attrs["boundary"]] == ["periodic"] * 3
-        assert np.array_equal(box["edges"][()], [3.0, 3.5, 4.0])
+        # the fixed box as an H5MD time-dependent element (the form MDAnalysis reads)
+        assert np.array_equal(box["edges/value"][()], [[3.0, 3.5, 4.0]] * 3)
+        assert box["edges/step"][()].tolist() == [0, 1, 2]
+        assert box["edges/value"].attrs["unit"] == "Angstrom"  # standing for sigma
+        assert f["particles/all/position/value"].attrs["unit"] == "Angstrom"
+        assert f["particles/all/position/time"].attrs["unit"] == "ps"  # standing for tau
+        assert f["parameters"].attrs["length_unit"] == "sigma"
         value = f["particles/all/position/value"]
         assert value.shape == (3, 7, 3) and value.dtype == np.float64
         assert value.maxshape == (None, 7, 3) and value.chunks == (2, 7, 3)
@@ -217,3 +223,29 @@ def test_bad_input(tmp_path):
         read_trajectory(tmp_path / "empty.h5")
     with pytest.raises(InputError, match="no observable"):
         read_observable(path, "nothing")
+
+
+def test_fixed_edges_dataset_and_changing_box(tmp_path):
+    """Files with the H5MD fixed-box form (an edges dataset) still read; a box that changes
+    between frames is refused."""
+    frames = make_frames(2)
+    path = tmp_path / "old.h5"
+    with TrajectoryWriter(path, frames[0]) as writer:
+        for i, system in enumerate(frames):
+            writer.append(system, step=i)
+    expected = read_trajectory(path)
+    with h5py.File(path, "r+") as f:
+        del f["particles/all/box/edges"]
+        f["particles/all/box"].create_dataset("edges", data=[3.0, 3.5, 4.0])
+    assert np.array_equal(read_trajectory(path).positions, expected.positions)
+    with TrajectoryWriter(path, frames[0], mode="a") as writer:  # resume the old form
+        writer.append(frames[1], step=5)
+    assert read_trajectory(path).n_frames == 3
+    changing = tmp_path / "changing.h5"
+    with TrajectoryWriter(changing, frames[0]) as writer:
+        for i, system in enumerate(frames):
+            writer.append(system, step=i)
+    with h5py.File(changing, "r+") as f:
+        f["particles/all/box/edges/value"][1, 0] = 3.1
+    with pytest.raises(InputError, match="box changes in time"):
+        read_trajectory(changing)

@@ -36,7 +36,7 @@ from pelkit.dynamics.md import ENERGY_LIMIT_PER_PARTICLE, maxwell_boltzmann
 from pelkit.engine.batched import BatchedCalculator, ReplicaBatch
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
-from pelkit.system import System
+from pelkit.system import System, as_system
 
 FloatArray = NDArray[np.float64]
 DEVICES = ("cpu", "gpu", "auto")
@@ -97,8 +97,9 @@ class BatchedMDResult:
             squared displacement per species from the positions at the start of the run
             (single time origin, sigma^2).
         conserved_drift_per_particle: (M,) last minus first logged conserved energy per particle.
-        failures: replicas that blew up. seeds (M,), thermostat, device, threads, wall_time (s),
-        neighbor_builds (M,).
+        failures: replicas that blew up.
+        seeds, thermostat, device, threads, wall_time, neighbor_builds: the run's settings,
+            seeds (M,), wall time (s) and Verlet-list rebuilds (M,).
     """
 
     steps: int
@@ -221,6 +222,8 @@ class BatchedMD:
             )
         if not (np.isfinite(dt) and dt > 0):
             raise InputError(f"time step must be positive, got {dt}")
+        if not isinstance(systems, ReplicaBatch):  # ase.Atoms are accepted too
+            systems = [as_system(s) for s in systems]
         batch = systems if isinstance(systems, ReplicaBatch) else ReplicaBatch.from_systems(
             model, systems
         )

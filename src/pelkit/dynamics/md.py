@@ -42,7 +42,7 @@ from pelkit.engine.neighbors import cell_order
 from pelkit.engine.pair import LANES
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
-from pelkit.system import System
+from pelkit.system import System, as_system
 
 ENERGY_LIMIT_PER_PARTICLE = 1e6
 REORDER_MIN = 30_000
@@ -256,7 +256,7 @@ class MDSimulation:
         if thermostat != "nve" and temperature <= 0:
             raise InputError("a thermostat needs a positive temperature")
         self.model = model
-        self.system = system.copy()
+        self.system = as_system(system).copy()
         self.skin = float(skin)
         self.calc = Calculator(model, self.system, skin=skin)
         self.temperature = float(temperature)

@@ -604,8 +604,10 @@ class HybridResult:
     """Outcome of :func:`run_hybrid` (arrays have one entry per cycle).
 
     Attributes:
-        cycles, md_steps_per_cycle, sweeps_per_cycle, temperature (eps), seed, thermostat,
-        dt (tau), velocities ("keep" or "redraw"), p_swap, delta_max.
+        cycles, md_steps_per_cycle, sweeps_per_cycle, temperature, seed, thermostat: the
+            settings (temperature in eps).
+        dt, velocities, p_swap, delta_max: time step (tau), velocity handling ("keep" or
+            "redraw") and the swap-move parameters.
         energy_per_particle: (cycles,) mean U/N over the cycle's MC sweeps (eps).
         final_energy_per_particle: (cycles,) U/N at the end of each cycle.
         md_mean_energy_per_particle, md_mean_temperature: (cycles,) MD averages.

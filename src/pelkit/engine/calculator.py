@@ -28,10 +28,11 @@ from pelkit.engine.hessian import coo_from_blocks, dense_from_blocks, hessian_ve
 from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.engine.neighbors import VerletList, cell_order
 from pelkit.engine.pair import energy_forces_virial, min_pair_distance_ratio, pair_energies
+from pelkit.engine.stress import virial_tensor
 from pelkit.engine.third_order import third_order_vv
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
-from pelkit.system import System
+from pelkit.system import System, as_system
 
 FloatArray = NDArray[np.float64]
 
@@ -73,6 +74,7 @@ class Calculator:
     def __init__(
         self, model: PairPotential, system: System, skin: float = 0.3, check_overlap: bool = True
     ) -> None:
+        system = as_system(system)
         if not (np.isfinite(skin) and skin >= 0.0):
             raise InputError(f"the Verlet skin must be a finite length >= 0, got {skin}")
         self.model = model
@@ -224,9 +226,16 @@ class Calculator:
             raise InputError(f"vector has {v.size} entries, expected {3 * self.n}")
         return third_order_vv(*self._args(pos), v)
 
+    def virial_tensor(self, positions: ArrayLike | None = None) -> FloatArray:
+        """W_ab = sum_{i<j} r_ij,a f_ij,b (3, 3) in eps; the stress is -W / V
+        (:mod:`pelkit.engine.stress`)."""
+        pos = self._positions(positions)
+        return virial_tensor(*self._args(pos))
+
 
 def summarize(model: PairPotential, system: System) -> dict:
     """Energy summary of one configuration (what ``pelkit energy --json`` prints)."""
+    system = as_system(system)
     calc = Calculator(model, system)
     ev = calc.evaluate()
     n = system.n_particles

@@ -12,25 +12,31 @@ Columns written by :func:`write_extxyz`, in this order:
 ====================  ==============  =========================================================
 column                type            meaning
 ====================  ==============  =========================================================
-``species``           ``S:1``         species name of each particle (``System.species_names``)
+``species``           ``S:1``         chemical symbol of each particle (see below)
 ``pos``               ``R:3``         wrapped positions in [0, L), sigma
+``pelkit_species``    ``S:1``         pelkit species name (only when names are not symbols)
 ``diameter``          ``R:1``         particle diameters sigma_i (diameter models only)
-``masses``            ``R:1``         masses in m (only when some mass differs from 1)
+``masses``            ``R:1``         masses in m (always, so ASE does not use element masses)
 ``velo``              ``R:3``         velocities in sigma/tau (when the system has them)
 ``momenta``           ``R:3``         m v, only on request (``momenta=True``), for ASE
 ``image``             ``I:3``         image counts n; unwrapped position = pos + n L
 extra names           ``R:k``/``I:k``  extra per-particle columns (e.g. displacement fields)
 ====================  ==============  =========================================================
 
+Species. ASE accepts only chemical symbols in ``species``. When every species name is an element
+symbol (say ``("Ar", "Kr")``) the names are written there as they are. Otherwise (pelkit's
+``A``, ``B``, ...) ``species`` holds the placeholder element of atomic number code + 1 (``H``,
+``He``, ...; :mod:`pelkit.io.elements`), which keeps the species apart in ASE and OVITO, and the
+names go in ``pelkit_species``; pelkit reads its labels from that column when it is present.
+
 Naming conventions. ``pos``, ``species``, ``masses`` and ``momenta`` are ASE's own names (ASE maps
 them onto ``Atoms.positions``, symbols, masses and momenta). ASE has no velocity column (it stores
 momenta), so velocities use ``velo``, the libAtoms/QUIP and OVITO name; ASE keeps it as
-``atoms.arrays["velo"]``. On reading, velocities are taken from ``velo`` (aliases ``vel``,
-``velocity``, ``velocities``), else from ``momenta`` divided by the ``masses`` column (without
-one, ASE would use element masses: the velocities are then left unset and the momenta kept in
-``info["columns"]["momenta"]``); masses from ``masses`` or ``mass``; diameters from ``diameter``
-or twice ``radius``. ASE only accepts chemical symbols as species (pelkit's default ``A`` is
-not one); write with ``species_names=("Ar", "Kr")`` (say) when ASE must read the file.
+``atoms.arrays["velo"]`` (and ``pelkit_species``, ``image`` likewise). On reading, velocities are
+taken from ``velo`` (aliases ``vel``, ``velocity``, ``velocities``), else from ``momenta`` divided
+by the ``masses`` column (without one, ASE would use element masses: the velocities are then left
+unset and the momenta kept in ``info["columns"]["momenta"]``); masses from ``masses`` or
+``mass``; diameters from ``diameter`` or twice ``radius``.
 
 Header keys. ``Lattice`` (the three cell vectors, row after row; must be orthorhombic), ``pbc``
 (``"T T T"``, or ``"F F F"`` for open boundaries, a cluster in vacuum, where the Lattice is
@@ -62,6 +68,7 @@ from numpy.typing import ArrayLike
 
 from pelkit.errors import InputError
 from pelkit.io._text import open_text, parse_floats, parse_ints, row_strings
+from pelkit.io.elements import placeholder_symbols
 from pelkit.system import Box, System
 
 __all__ = [
@@ -87,6 +94,7 @@ _STANDARD_COLUMNS = {
     "momenta",
     "image",
     "z",
+    "pelkit_species",
 }
 _VELOCITY_NAMES = ("velo", "vel", "velocity", "velocities")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -319,7 +327,9 @@ def _build_system(
     images = take("image", "I", 3)
 
     labels: np.ndarray
-    if "species" in by_name:
+    if "pelkit_species" in by_name:
+        labels = np.asarray(take("pelkit_species", "S", 1))
+    elif "species" in by_name:
         if by_name["species"].kind != "S" or by_name["species"].width != 1:
             raise InputError(f"{where}: column 'species' must be S:1")
         labels = values["species"]
@@ -522,7 +532,8 @@ def format_extxyz_frame(
             e.g. a displacement field (N, 3) for OVITO.
         momenta: also write ``momenta:R:3`` = m v so ASE's ``get_velocities()`` sees them.
         species_names: names written instead of ``system.species_names`` (same length), e.g.
-            chemical symbols for ASE.
+            chemical symbols (then written as the ``species`` column, with no
+            ``pelkit_species``).
     """
     n = system.n_particles
     names = tuple(system.species_names if species_names is None else species_names)
@@ -532,18 +543,25 @@ def format_extxyz_frame(
         )
     for name in names:
         _check_label(name)
-    if system.species is None:
-        labels = np.full(n, names[0])
-    else:
-        labels = np.asarray(names, dtype=object)[system.species]
+    symbols = placeholder_symbols(names)
+    codes = np.zeros(n, dtype=np.int64) if system.species is None else system.species
     blocks: list[tuple[str, str, int, list[str]]] = [
-        ("species", "S", 1, [str(s) for s in labels.tolist()]),
+        ("species", "S", 1, [symbols[c] for c in codes.tolist()]),
         ("pos", "R", 3, row_strings(system.positions, "f")),
     ]
+    if symbols != names:
+        blocks.append(("pelkit_species", "S", 1, [names[c] for c in codes.tolist()]))
     if system.diameters is not None:
         blocks.append(("diameter", "R", 1, row_strings(system.diameters, "f")))
     assert system.masses is not None and system.images is not None
-    if np.any(system.masses != 1.0):
+    # momenta kept from a file without masses (no velocities): unit masses here are unknown
+    # masses, and writing them would turn those momenta into velocities on reading
+    unknown_masses = (
+        system.velocities is None
+        and any(str(k).lower() == "momenta" for k in (extra or {}))
+        and bool(np.all(system.masses == 1.0))
+    )
+    if not unknown_masses:
         blocks.append(("masses", "R", 1, row_strings(system.masses, "f")))
     if system.velocities is not None:
         blocks.append(("velo", "R", 3, row_strings(system.velocities, "f")))

@@ -5,9 +5,15 @@ format          extensions                    read / write    module
 ==============  ============================  ==============  ===================================
 ``extxyz``      ``.xyz``, ``.extxyz``         both            :mod:`pelkit.io.extxyz`
 ``lammps-data`` ``.data``, ``.lmp``           both            :mod:`pelkit.io.lammps`
-``lammps-dump`` ``.dump``, ``.lammpstrj``     read            :mod:`pelkit.io.lammps`
+``lammps-dump`` ``.dump``, ``.lammpstrj``     both            :mod:`pelkit.io.lammps_dump`
 ``h5md``        ``.h5``, ``.h5md``            both            :mod:`pelkit.io.h5md`
+``ase``         any other (ASE guesses)       both            :mod:`pelkit.interop.ase`
 ==============  ============================  ==============  ===================================
+
+With the ``ase`` extra installed, a file whose extension pelkit does not know (CIF, POSCAR, PDB,
+ASE trajectories, ...) is read and written through ``ase.io`` and converted with
+:func:`pelkit.interop.ase.from_ase` / :func:`~pelkit.interop.ase.to_ase` (orthorhombic periodic
+cells only). Without ASE such a file gives an error that names the extra.
 
 Multi-frame files (extxyz trajectories, dumps, H5MD) give the frame ``frame`` (default -1, the
 last, as ASE does); writing H5MD stores the system as a one-frame trajectory at step 0.
@@ -27,8 +33,9 @@ __all__ = ["EXTENSIONS", "FORMATS", "detect_format", "read_system", "write_syste
 FORMATS: dict[str, dict[str, Any]] = {
     "extxyz": {"extensions": (".xyz", ".extxyz"), "write": True},
     "lammps-data": {"extensions": (".data", ".lmp"), "write": True},
-    "lammps-dump": {"extensions": (".dump", ".lammpstrj"), "write": False},
+    "lammps-dump": {"extensions": (".dump", ".lammpstrj"), "write": True},
     "h5md": {"extensions": (".h5", ".h5md"), "write": True},
+    "ase": {"extensions": (), "write": True},
 }
 EXTENSIONS: dict[str, str] = {
     ext: name for name, spec in FORMATS.items() for ext in spec["extensions"]
@@ -38,7 +45,19 @@ _ALIASES = {"xyz": "extxyz", "lammps": "lammps-data", "data": "lammps-data", "lm
 
 
 def _supported() -> str:
-    return ", ".join(f"{name} ({' '.join(spec['extensions'])})" for name, spec in FORMATS.items())
+    return ", ".join(
+        f"{name} ({' '.join(spec['extensions'])})"
+        for name, spec in FORMATS.items()
+        if spec["extensions"]
+    )
+
+
+def _have_ase() -> bool:
+    try:
+        import ase.io  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
@@ -53,9 +72,12 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
         return key
     suffix = Path(path).suffix.lower()
     if suffix not in EXTENSIONS:
+        if _have_ase():
+            return "ase"
         raise InputError(
             f"cannot tell the format of {os.fspath(path)!r} from its extension; "
-            f"supported: {_supported()} (or give the format explicitly)"
+            f"supported: {_supported()} (or give the format explicitly; install the 'ase' "
+            "extra to read and write every format ASE knows)"
         )
     return EXTENSIONS[suffix]
 
@@ -66,6 +88,8 @@ def read_system(path: str | os.PathLike, fmt: str | None = None, *, frame: int =
     ``frame`` selects the frame of multi-frame files (0-based, negative from the end).
     """
     name = detect_format(path, fmt)
+    if name == "ase":
+        return _read_with_ase(path, frame)
     if name == "extxyz":
         from pelkit.io.extxyz import read_extxyz
 
@@ -103,7 +127,9 @@ def write_system(path: str | os.PathLike, system: System, fmt: str | None = None
     if not FORMATS[name]["write"]:
         writable = ", ".join(n for n, spec in FORMATS.items() if spec["write"])
         raise InputError(f"format {name!r} can only be read; write one of: {writable}")
-    if name == "extxyz":
+    if name == "ase":
+        _write_with_ase(path, system)
+    elif name == "extxyz":
         from pelkit.io.extxyz import write_extxyz
 
         write_extxyz(path, system, extra=system.info.get("columns"))
@@ -111,8 +137,53 @@ def write_system(path: str | os.PathLike, system: System, fmt: str | None = None
         from pelkit.io.lammps import write_lammps_data
 
         write_lammps_data(path, system)
+    elif name == "lammps-dump":
+        from pelkit.io.lammps_dump import write_lammps_dump
+
+        write_lammps_dump(path, system)
     else:
         from pelkit.io.h5md import TrajectoryWriter
 
         with TrajectoryWriter(path, system, velocities=system.velocities is not None) as writer:
             writer.append(system, step=0, time=0.0)
+
+
+def _ase_module() -> Any:
+    if not _have_ase():
+        raise InputError("format 'ase' needs ASE: install the 'ase' extra (pip install ase)")
+    import ase.io
+
+    return ase.io
+
+
+def _read_with_ase(path: str | os.PathLike, frame: int) -> System:
+    """Frame ``frame`` of any file ASE reads, as a System."""
+    ase_io = _ase_module()
+    from pelkit.interop.ase import from_ase
+
+    source = os.fspath(path)
+    if not os.path.exists(source):
+        raise InputError(f"file not found: {source}")
+    if os.path.isdir(source):
+        raise InputError(f"is a directory, not a file: {source}")
+    try:
+        atoms = ase_io.read(source, index=frame)
+    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds; all mean "cannot read"
+        raise InputError(
+            f"{source}: no pelkit format for this extension, and ASE cannot read it ({exc})"
+        ) from None
+    return from_ase(atoms)
+
+
+def _write_with_ase(path: str | os.PathLike, system: System) -> None:
+    """Write ``system`` with ``ase.io.write`` (format from the file name, as ASE guesses it)."""
+    ase_io = _ase_module()
+    from pelkit.interop.ase import to_ase
+
+    try:
+        ase_io.write(os.fspath(path), to_ase(system))
+    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds; all mean "cannot write"
+        raise InputError(
+            f"{os.fspath(path)}: no pelkit format for this extension, and ASE cannot write it "
+            f"({exc})"
+        ) from None

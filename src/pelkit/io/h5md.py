@@ -7,7 +7,8 @@ File layout (H5MD 1.1, de Buyl et al., Comput. Phys. Commun. 185, 1546 (2014))::
         creator                attrs name = "pelkit", version
     /particles/all
         box                    attrs dimension = 3, boundary = ["periodic"] * 3
-            edges              (3,) float64, box side lengths L in sigma (fixed box)
+            edges/{step,time,value}      value (n_frames, 3) float64, box side lengths L in
+                                         sigma (the fixed box, repeated with every frame)
         position/{step,time,value}   value (n_frames, N, 3) float64, wrapped positions in sigma
         image/{step,time,value}      value (n_frames, N, 3) int64 image counts
         velocity/{step,time,value}   value (n_frames, N, 3) float64 in sigma/tau (optional)
@@ -15,17 +16,28 @@ File layout (H5MD 1.1, de Buyl et al., Comput. Phys. Commun. 185, 1546 (2014))::
         mass                   (N,) float64 masses in m (fixed)
         diameter               (N,) float64 diameters sigma_i (fixed; diameter models only)
     /observables/<name>/{step,time,value}   value (n,) float64 scalar per written step
-    /parameters                attrs species_names, pelkit_version, has_species
+    /parameters                attrs species_names, pelkit_version, has_species, length_unit,
+                               time_unit
         pelkit_md_state        (written by pelkit.dynamics.md) the exact state at the last
                                step, for continuing the run (``pelkit md --append``)
 
 Unwrapped positions are ``position + image * edges``. Every time-dependent element has its own
-``step`` (int64) and ``time`` (float64, tau) datasets. Datasets are chunked and resizable along
-the frame axis. The writer buffers rows in memory and writes and flushes them every
-``flush_every`` frames (default 10; 1 = every frame), so a run that is killed leaves a file that
-opens and reads up to the last flush. The reader uses, for every
-element, the shortest of its ``step``/``time``/``value`` lengths, so a frame caught half-written
-is ignored.
+``step`` (int64) and ``time`` (float64, tau) datasets.
+
+Units. Values are in reduced Lennard-Jones units. H5MD's ``unit`` attributes name physical units,
+and MDAnalysis's H5MD reader (Gowers et al., Proc. 15th Python in Science Conf., 2016) accepts
+only the ones it knows, so the attributes say ``Angstrom`` (lengths), ``ps`` (times) and
+``Angstrom ps-1`` (velocities): read them as sigma, tau and sigma/tau (MDAnalysis's own units, so
+it converts nothing). ``/parameters`` records this as ``length_unit = "sigma"``,
+``time_unit = "tau"``. The box edges are stored per frame, the H5MD form of a box that could
+change, because MDAnalysis reads only that form; pelkit checks on reading that they do not
+change (and also reads files with a fixed ``edges`` dataset).
+
+Datasets are chunked and resizable along the frame axis. The writer buffers rows in memory and
+writes and flushes them every ``flush_every`` frames (default 10; 1 = every frame), so a run that
+is killed leaves a file that opens and reads up to the last flush. The reader uses, for every
+element, the shortest of its ``step``/``time``/``value`` lengths, so a frame caught half-written is
+ignored.
 """
 
 from __future__ import annotations
@@ -56,6 +68,8 @@ IntArray = NDArray[np.int64]
 
 H5MD_VERSION = (1, 1)
 _OBSERVABLE_CHUNK = 1024
+# H5MD unit attributes standing for sigma, tau and sigma/tau (see the module docstring)
+_UNITS = {"length": "Angstrom", "time": "ps", "velocity": "Angstrom ps-1"}
 
 
 def _open(path: str | os.PathLike, mode: str) -> h5py.File:
@@ -80,12 +94,15 @@ def _create_element(
     dtype: Any,
     chunk: int,
     compression: str | None,
+    unit: str | None = None,
 ) -> h5py.Group:
-    """An empty resizable H5MD time-dependent element ``{step, time, value}``."""
+    """An empty resizable H5MD time-dependent element ``{step, time, value}``; ``unit`` is the
+    H5MD unit attribute of ``value`` (``time`` always gets the time unit)."""
     group = parent.create_group(name)
     group.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(chunk,))
     group.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(chunk,))
-    group.create_dataset(
+    group["time"].attrs["unit"] = _UNITS["time"]
+    value = group.create_dataset(
         "value",
         shape=(0, *tail),
         maxshape=(None, *tail),
@@ -93,6 +110,8 @@ def _create_element(
         chunks=(chunk, *tail),
         compression=compression,
     )
+    if unit is not None:
+        value.attrs["unit"] = unit
     return group
 
 
@@ -208,13 +227,19 @@ class TrajectoryWriter:
         box = particles.create_group("box")
         box.attrs["dimension"] = np.int32(3)
         box.attrs["boundary"] = np.array([b"periodic"] * 3, dtype="S8")
-        box.create_dataset("edges", data=self.box_lengths)
         n = self.n_particles
         chunk = self.chunk_frames
-        _create_element(particles, "position", (n, 3), np.float64, chunk, self.compression)
+        edges = _create_element(box, "edges", (3,), np.float64, chunk, None, _UNITS["length"])
+        edges.attrs["fixed_edges"] = self.box_lengths
+        _create_element(
+            particles, "position", (n, 3), np.float64, chunk, self.compression, _UNITS["length"]
+        )
         _create_element(particles, "image", (n, 3), np.int64, chunk, self.compression)
         if self.velocities:
-            _create_element(particles, "velocity", (n, 3), np.float64, chunk, self.compression)
+            _create_element(
+                particles, "velocity", (n, 3), np.float64, chunk, self.compression,
+                _UNITS["velocity"],
+            )
         species = system.species if system.species is not None else np.zeros(n, dtype=np.int64)
         particles.create_dataset("species", data=species.astype(np.int64))
         assert system.masses is not None
@@ -228,6 +253,8 @@ class TrajectoryWriter:
         )
         params.attrs["has_species"] = system.species is not None
         params.attrs["pelkit_version"] = __version__
+        params.attrs["length_unit"] = "sigma"
+        params.attrs["time_unit"] = "tau"
         f.flush()
 
     def _check_existing(self, system: System) -> None:
@@ -235,7 +262,7 @@ class TrajectoryWriter:
         try:
             particles = f["particles/all"]
             position = particles["position"]
-            edges = particles["box/edges"][()]
+            edges = _fixed_edges(particles["box/edges"], str(self.path))
             n_file = position["value"].shape[1]
             species_file = particles["species"][()]
         except KeyError as exc:
@@ -254,6 +281,8 @@ class TrajectoryWriter:
         self.velocities = "velocity" in particles
         # drop a frame caught half-written by an interruption
         elements = [particles[k] for k in ("position", "image", "velocity") if k in particles]
+        if isinstance(particles["box/edges"], h5py.Group):
+            elements.append(particles["box/edges"])
         length = min(_element_length(g) for g in elements)
         for group in elements:
             _trim(group, length)
@@ -358,6 +387,9 @@ class TrajectoryWriter:
             for name, column in blocks:
                 values = np.stack([row[column] for row in self._pending_frames])
                 _extend(p[name], self._frames, steps, times, values)
+            if isinstance(p["box/edges"], h5py.Group):
+                edges = np.tile(self.box_lengths, (len(steps), 1))
+                _extend(p["box/edges"], self._frames, steps, times, edges)
             self._frames += len(self._pending_frames)
             self._pending_frames.clear()
         group = self._file["observables"]
@@ -480,6 +512,20 @@ class Trajectory:
         )
 
 
+def _fixed_edges(node: h5py.Dataset | h5py.Group, where: str) -> np.ndarray:
+    """The box edges of a fixed box: a dataset, or a time-dependent element whose rows agree."""
+    if isinstance(node, h5py.Dataset):
+        return np.asarray(node[()], dtype=np.float64)
+    if "value" not in node:
+        raise InputError(f"{where}: box/edges has no value dataset")
+    rows = np.asarray(node["value"][: _element_length(node)], dtype=np.float64)
+    if rows.ndim != 2 or rows.shape[0] == 0:  # no frame yet: the box is kept as an attribute
+        return np.asarray(node.attrs.get("fixed_edges", rows), dtype=np.float64)
+    if np.any(rows != rows[0]):
+        raise InputError(f"{where}: the box changes in time; pelkit reads fixed boxes only")
+    return rows[0]
+
+
 def _read_element(group: h5py.Group) -> tuple[IntArray, FloatArray, np.ndarray]:
     n = _element_length(group)
     return (
@@ -538,11 +584,7 @@ def read_trajectory(path: str | os.PathLike, *, velocities: bool = True) -> Traj
             position = particles["position"]
         except KeyError:
             raise InputError(f"{os.fspath(path)} is not an H5MD file with /particles/all") from None
-        if not isinstance(edges_node, h5py.Dataset):
-            raise InputError(
-                f"{os.fspath(path)}: the box changes in time; pelkit reads fixed boxes only"
-            )
-        edges = np.asarray(edges_node[()], dtype=np.float64)
+        edges = _fixed_edges(edges_node, os.fspath(path))
         if edges.shape != (3,):
             raise InputError(
                 f"{os.fspath(path)}: box edges have shape {edges.shape}; pelkit needs a fixed "

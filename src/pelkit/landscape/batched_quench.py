@@ -35,7 +35,7 @@ from pelkit.errors import InputError
 from pelkit.landscape.compiled import STOP_REASONS, fire2_replica, lbfgs_replica
 from pelkit.landscape.fire import DT_MD
 from pelkit.models.base import PairPotential
-from pelkit.system import System
+from pelkit.system import System, as_system
 
 FloatArray = NDArray[np.float64]
 BATCH_METHODS = ("lbfgs", "fire2")
@@ -178,6 +178,8 @@ def quench_batch(
         raise InputError(f"fmax must be positive, got {fmax}")
     if int(max_iterations) < 1:
         raise InputError(f"max_iterations must be a positive integer, got {max_iterations}")
+    if not isinstance(systems, ReplicaBatch):  # ase.Atoms are accepted too
+        systems = [as_system(s) for s in systems]
     templates = None if isinstance(systems, ReplicaBatch) else list(systems)
     batch = systems if isinstance(systems, ReplicaBatch) else ReplicaBatch.from_systems(
         model, systems

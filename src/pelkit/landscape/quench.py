@@ -27,7 +27,7 @@ from pelkit.engine.calculator import Calculator
 from pelkit.landscape.minimize import METHODS, minimize
 from pelkit.landscape.objective import MinimizeResult
 from pelkit.models.base import PairPotential
-from pelkit.system import System
+from pelkit.system import System, as_system
 
 __all__ = ["METHODS", "QuenchResult", "quench"]
 
@@ -88,6 +88,7 @@ def quench(
         compiled: for "lbfgs", run the compiled L-BFGS (module docstring).
         **kwargs: passed to :func:`pelkit.landscape.minimize.minimize` (max_step, dt, ...).
     """
+    system = as_system(system)
     if method == "lbfgs" and compiled and set(kwargs) <= {"max_step"}:
         return _compiled_lbfgs(model, system, fmax, max_iterations, kwargs.get("max_step", 0.1))
     calc = calculator if calculator is not None else Calculator(model, system)

@@ -393,8 +393,8 @@ class TunnelResult:
         levels: (n_levels,) lowest levels in epsilon, measured from the lower well bottom
             min(V_A, V_B) (``energy_reference`` holds that absolute energy).
         hbar_tilde: the hbar~ used.
-        h, n_points, relative_change, converged, stop_reason, splitting_extrapolated,
-            resolution, domain, history: as in :class:`LevelsResult`.
+        h, n_points, relative_change, converged, stop_reason: as in :class:`LevelsResult`.
+        splitting_extrapolated, resolution, domain, history: as in :class:`LevelsResult`.
         omega_a, omega_b: frequencies of the harmonic continuation, 1/tau.
         omega_source: "given" or "profile" (curvature of V(xi) at the ends).
         xi_b: arc length of the path.

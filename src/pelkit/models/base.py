@@ -262,6 +262,19 @@ class PairPotential:
         }
 
 
+def _placeholders_to_model_names(names: list[str], model_names: tuple[str, ...]) -> list[str]:
+    """Element symbols that pelkit writes for species without chemical names (code k as the
+    element of atomic number k + 1, :mod:`pelkit.io.elements`), read back from a file that
+    lost the names (CIF, POSCAR, ...), are mapped to the model's names: ``H`` -> code 0, ``He``
+    -> code 1, ... Only when no name is the model's own and every one is such a placeholder."""
+    from pelkit.io.elements import CHEMICAL_SYMBOLS
+
+    placeholders = CHEMICAL_SYMBOLS[: len(model_names)]
+    if any(n in model_names for n in names) or not all(n in placeholders for n in names):
+        return names
+    return [model_names[placeholders.index(n)] for n in names]
+
+
 def match_species(  # noqa: ANN201 - System in, System out
     model: PairPotential, system, species_map: Mapping[str, str] | None = None  # noqa: ANN001
 ):
@@ -294,6 +307,7 @@ def match_species(  # noqa: ANN201 - System in, System out
             return system
         raise InputError(f"model {model.name!r} needs species labels {model.species_names}")
     names = [system.species_names[int(c)] for c in range(len(system.species_names))]
+    names = _placeholders_to_model_names(names, model.species_names)
     present = set(np.unique(system.species).tolist())
     mapping = np.zeros(len(names), dtype=np.int64)
     unknown = []

@@ -1,0 +1,1 @@
+"""Bridges to other programs (optional extras): :mod:`pelkit.interop.ase` for ASE."""
