@@ -3,7 +3,7 @@
 Random uniform positions at glass-former densities overlap badly (KA at rho = 1.2 is beyond
 random sequential addition), so the packing is relaxed by capped steepest descent on the model's
 own potential until no pair is closer than the model's overlap distance and the largest force is
-moderate; MD can start from the result. The relaxation is deterministic given the seed.
+moderate; MD can start from the result. The relaxation is deterministic given the paper.
 """
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ def kob_andersen_system(
 def swap_system(
     n_particles: int = 500, seed: int = 0, model: PairPotential | None = None
 ) -> System:
-    """A relaxed random configuration of the seed-003 swap model (rho = 1, P(sigma) ~ sigma^-3)."""
+    """A relaxed random configuration of the Khomenko, Reichman and Zamponi (2021) swap model (rho
+    = 1, P(sigma) ~ sigma^-3)."""
     from pelkit.models.swap import swap_model
 
     return random_system(

@@ -1,7 +1,8 @@
-"""``pelkit tunnel PATH.h5 --units NAME``: tunnel splitting of a double-well path (SCIENCE.md 4.5).
+"""``pelkit tunnel PATH.h5 --units NAME``: tunnel splitting of a double-well path
+(docs/physics/landscape.md).
 
-The path file layout is documented in :mod:`pelkit.io.paths`. Units (SCIENCE.md 4.6):
-``--units argon-seed003`` or ``nip-seed003`` with ``--hbar H`` (the seed's thresholds 0.0015 and
+The path file layout is documented in :mod:`pelkit.io.paths`. Units (docs/physics/tls-qlm.md):
+``--units argon-seed003`` or ``nip-seed003`` with ``--hbar H`` (the paper's thresholds 0.0015 and
 0.0002 epsilon), or ``--units custom`` with either ``--hbar`` or ``--epsilon-J/--sigma-m/--mass-kg``
 and optionally ``--threshold`` (epsilon) or ``--tq-kelvin``.
 """
