@@ -1,4 +1,4 @@
-"""Names renamed to say what they compute: the old names still work for one release, with a warning."""
+"""Names renamed to say what they compute: the old names work for one release, with a warning."""
 
 import importlib
 

@@ -3,7 +3,7 @@
 Random uniform positions at glass-former densities overlap badly (KA at rho = 1.2 is beyond
 random sequential addition), so the packing is relaxed by capped steepest descent on the model's
 own potential until no pair is closer than the model's overlap distance and the largest force is
-moderate; MD can start from the result. The relaxation is deterministic given the paper.
+moderate; MD can start from the result. The relaxation is deterministic given the seed.
 """
 
 from __future__ import annotations

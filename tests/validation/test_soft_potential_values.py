@@ -18,8 +18,8 @@ from scipy.special import pbdv
 
 from pelkit.theory.soft_potential import (
     BETA_EPS0_OVER_BETA_EPS_M_SQ,
-    MEAN_U2_PURE_QUARTIC,
     BUCHENAU_GLASSES,
+    MEAN_U2_PURE_QUARTIC,
     crossover_from_t_star,
     eps_k_over_eps_m_at,
     eps_m_over_kT_from_eps0,

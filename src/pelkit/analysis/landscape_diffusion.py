@@ -231,7 +231,7 @@ def model_D_moments(
 ) -> DMoments:
     """<D><1/D> of the model over P(e, T) restricted to e >= mean_e - cut_sigma sigma_e.
 
-    docs/physics/ka-landscape.md: <1/D> diverges without a cut (exp(+f/T) is essentially singular at
+    <1/D> diverges without a cut (exp(+f/T) is essentially singular at
     e_K where P > 0). P is renormalised on [e_cut, mean_e + z sigma_e]. If ``cut_sigma`` is None,
     or the cut lies at or below e_K, <1/D> is +inf and so is the product (returned, not raised).
     """

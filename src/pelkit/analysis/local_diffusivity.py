@@ -75,8 +75,8 @@ def collapse(T: ArrayLike, D: ArrayLike, e: ArrayLike, D_inf: float = 0.155) -> 
 
     Args:
         T: (n,) or scalar temperature of each trajectory. D: (n,) D_i, sigma^2/tau.
-        e: (n,) <e_IS>_i per particle. D_inf: the KA local-diffusivity paper value 0.155 by default
-        ((the paper's value)); prefer
+        e: (n,) <e_IS>_i per particle. D_inf: default 0.155, the KA local-diffusivity paper's
+        value; prefer
             one from :func:`pelkit.analysis.relations.fit_arrhenius` on high-T runs.
     Trajectories with D_i <= 0 (flagged slopes) are excluded and counted.
     """
@@ -172,7 +172,7 @@ class CollapseFit:
         boot_samples: (n_ok, 3) bootstrap estimates of a.
         ci_low, ci_high: (3,) percentile interval at ``level``. boot_std: (3,) bootstrap std.
         n_boot, n_boot_failed: requested / failed bootstrap refits.
-        level: interval level. seed: the paper used (None when a Generator was passed).
+        level: interval level. seed: the seed used (None when a Generator was passed).
         stratified: whether resampling was within temperature groups.
     """
 

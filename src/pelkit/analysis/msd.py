@@ -1,7 +1,7 @@
 """Mean-square displacement (MSD) per species from unwrapped trajectories.
 
-Definition (docs/physics/ka-landscape.md "MSDs use unwrapped positions"; section 5.2, the KA
-local-diffusivity paper):
+Definition (the KA local-diffusivity paper; docs/physics/ka-landscape.md, "Per-trajectory
+quantities"):
 
     MSD_s(dt) = < |r_i(t0 + dt) - r_i(t0)|^2 >_{i in species s, origins t0}
 
@@ -261,7 +261,7 @@ def compute_msd(
         max_lag_time: largest lag in tau (default: the whole run).
         origin_stride: use every ``origin_stride``-th frame as a time origin.
         origin_max_time: only origins with t0 - times[0] <= origin_max_time (the KA
-        local-diffusivity paper, section 5.2
+        local-diffusivity paper's
             window t0 in [0, t_MSD=1]); default all.
 
     Returns:
@@ -357,12 +357,11 @@ def per_trajectory_msd(
     origin_stride: int = 1,
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """MSD_i(dt) of one species for each of many independent trajectories (the KA local-diffusivity
-    paper, section 5.2).
+    paper; docs/physics/ka-landscape.md).
 
-    The KA local-diffusivity paper recipe (recommended docs/physics/ka-landscape.md): run each
-    trajectory to 2 t_MSD=1 and
-    average over origins t0 in [0, t_MSD=1] (``origin_max_time``) at lags dt <= t_MSD=1
-    (``max_lag_time``).
+    The recipe of the KA local-diffusivity paper (docs/physics/ka-landscape.md): run each
+    trajectory to 2 t_MSD=1 and average over origins t0 in [0, t_MSD=1] (``origin_max_time``)
+    at lags dt <= t_MSD=1 (``max_lag_time``).
 
     Args:
         trajectories: (n_traj, F, N, 3) array or a sequence of (F, N, 3) unwrapped positions, sigma.

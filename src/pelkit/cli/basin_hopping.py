@@ -1,7 +1,7 @@
 """``pelkit basin-hopping FILE --model M``: Monte Carlo on quenched energies (global minima).
 
 See :mod:`pelkit.landscape.basin_hopping`. The JSON has ``lowest_energy`` (eps), the step it was
-found at, acceptance and rejection counts, ``steps_per_second`` and the paper. ``--db`` stores
+found at, acceptance and rejection counts, ``steps_per_second`` and the seed. ``--db`` stores
 every quenched minimum (deduplicated, with Hessian eigenvalues; an existing database of the same
 system is extended), ``--out`` writes the lowest minimum.
 """

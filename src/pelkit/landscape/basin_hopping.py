@@ -13,7 +13,7 @@ steps towards the acceptance ratio ``target_acceptance`` (x1.1 or /1.1).
 
 Every quenched minimum (accepted or not) can be offered to a
 :class:`pelkit.landscape.database.LandscapeDatabase`, which deduplicates it. The random stream is
-``numpy.random.default_rng(seed)``; the paper is in the result, so a run is reproducible.
+``numpy.random.default_rng(seed)``; the seed is in the result, so a run is reproducible.
 """
 
 from __future__ import annotations

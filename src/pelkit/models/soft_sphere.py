@@ -38,7 +38,7 @@ def binary_diameters(
 ) -> NDArray[np.float64]:
     """Diameters of a binary mixture: N_A = round(fraction_a N) of 1, the rest ``ratio``.
 
-    (recommended) of docs/physics/models.md: 50:50, sigma_B / sigma_A = 1.2. With ``seed`` the
+    Recommended (docs/physics/models.md): 50:50, sigma_B / sigma_A = 1.2. With ``seed`` the
     labels are
     randomly permuted, otherwise A particles come first.
     """

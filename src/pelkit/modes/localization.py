@@ -1,6 +1,6 @@
 """Localisation of modes: participation number and ratio, double-well participation, QLM selection.
 
-docs/physics/modes.md  All participation measures use the *normalised mass-weighted* vector e
+See docs/physics/modes.md.  All participation measures use the *normalised mass-weighted* vector e
 (sum_{i,a} e_{ia}^2 = 1, Buchenau (1992), eq 1) and the per-particle weights |e_i|^2 = sum_a
 e_{ia}^2.
 
@@ -169,7 +169,7 @@ def quasi_localized(modes, pr_max: float = 0.1, extended_pr: float = 0.3) -> QLM
 
     Args:
         modes: a :class:`pelkit.modes.normal.Modes` (normally at a minimum; translations dropped).
-        pr_max: PR threshold of a QLM, (the paper's value) 0.1.
+        pr_max: PR threshold of a QLM, 0.1 (the paper's value).
         extended_pr: PR threshold of an extended mode, (recommended) 0.3.
 
     Returns:

@@ -4,8 +4,9 @@
 Along a unit direction pi, dU(s) ~ (1/2) kappa s^2 + (1/6) tau s^3 with kappa = H:pi pi and
 tau = U:pi pi pi.  The cubic barrier (2/3) kappa^3 / tau^2 is stationary where
 
-    H pi = (kappa / tau) U:pi pi                     (Khomenko, Reichman and Zamponi 2021, eq 5 as
-    corrected in docs/physics/modes.md)
+    H pi = (kappa / tau) U:pi pi                     (Khomenko, Reichman and Zamponi 2021, eq 5;
+                                                     its printed form is garbled; Gartner & Lerner
+                                                     2016; docs/physics/modes.md)
 
 and the fixed point is found by iterating
 
@@ -260,7 +261,7 @@ def directional_coefficients(
 ) -> tuple[float, float, FloatArray, FloatArray]:
     """kappa = H:pi pi, tau = U:pi pi pi, H pi and U:pi pi for a Cartesian direction pi (3N,).
 
-    pi is used as given (not normalised).  docs/physics/models.md
+    pi is used as given (not normalised); see docs/physics/models.md.
     """
     p = np.asarray(pi, dtype=np.float64).reshape(-1)
     hp = _matvec(hessian, p).reshape(-1)

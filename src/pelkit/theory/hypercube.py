@@ -565,7 +565,7 @@ def ou_rates(beta: float, branch: Branch = "liquid", B: float = 1.0) -> OURates 
 def barrier_top_rate(beta: float, B: float = 1.0) -> float | None:
     """Barrier-top rate 4B sqrt(1 - d_b^2) h''(d_b) at the minimum d_b of h between the two
     maxima (bistable range beta > beta_s only, else None). In the large-D d-chain spectrum it
-    follows the exponentially small hopping rate (docs/physics/theory.md: 2.30015 at beta = 0.5)."""
+    follows the exponentially small hopping rate (2.30015 at beta = 0.5; docs/physics/theory.md)."""
     mins = [r for r in d_stationary_points(beta) if r[2] == "min"]
     if not mins:
         return None

@@ -6,8 +6,7 @@ dp_alpha/dt = sum_{gamma != alpha} [K_{gamma->alpha} p_gamma - K_{alpha->gamma} 
 written dp/dt = -K p with the rate matrix (3.7): K[gamma, alpha] = -K_{alpha->gamma}
 (gamma != alpha), K[alpha, alpha] = sum_gamma K_{alpha->gamma}.
 
-Rates from a network of minima and transition states (recommended of docs/physics/landscape.md). A
-transition
+Rates from a network of minima and transition states (docs/physics/landscape.md). A transition
 state s (first-order saddle, energy E_s) joining minima alpha and gamma gives
 K_{alpha->gamma} = nu_{alpha gamma} exp[-beta (E_s - E_alpha)], beta = 1/T (k_B = 1). Detailed
 balance (3.4) K_{alpha->gamma} = (M_gamma/M_alpha)^{1/2} A_{alpha gamma}, A symmetric, holds by

@@ -1,10 +1,10 @@
 """Random energy model (REM) of a liquid and its instantaneous normal modes: analytical side.
 
-Keyes (c. 2000) (Keyes), docs/physics/theory.md States of N cooperative regions (v excited states
-per
-region) have Gaussian energies G(E) = N(eps, Delta^2) (eq 1); every state has Nv neighbours
-(one region changed) whose energies follow G_c. A state with n lower neighbours is an n-th order
-critical point with unstable fraction n/Nv, so f_u(E) = p_c^<(E) (eq 3).
+T. Keyes, "Entropy, dynamics, and instantaneous normal modes in a random energy model" (c. 2000);
+docs/physics/theory.md. States of N cooperative regions (v excited states per region) have Gaussian
+energies G(E) = N(eps, Delta^2) (eq 1); every state has Nv neighbours (one region changed) whose
+energies follow G_c. A state with n lower neighbours is an n-th order critical point with unstable
+fraction n/Nv, so f_u(E) = p_c^<(E) (eq 3).
 
 This module gives the exact canonical averages (closed forms and one-dimensional quadrature),
 the paper's asymptotic forms with the corrections of docs/physics/theory.md, P_min at fixed
@@ -13,8 +13,7 @@ finite REM is in :mod:`pelkit.theory.rem_sampling`.
 
 Conventions: k_B = 1, energies and temperatures in the same unit; rates in units of R_0 unless
 ``r0`` is given. The neighbour distribution is G_c = N(eps, (c Delta)^2) with c =
-``neighbor_width``; c = 1 is the paper's uncorrelated case G_c = G, c^2 = N the broadened option of
-docs/physics/theory.md
+``neighbor_width``; c = 1 is the paper's uncorrelated case G_c = G, c^2 = N a broadened option.
 
 Canonical averages at fixed p (eqs 7-8) are <X> = int dE G e^{-E/T} X / q with
 q = exp[-eps/T + Delta^2/(2 T^2)] (exact). In the reduced variable y = (E - eps)/Delta + b,
@@ -370,8 +369,8 @@ def p_min_canonical(temperatures: ArrayLike, params: REMParameters) -> dict[str,
     """Canonical probability of sitting in a minimum against the (invalid) exp(-Nv <f_u>).
 
     Returns ``exact`` = <(1 - f_u(E))^{Nv}> by quadrature and ``exp_of_mean_f_u`` =
-    exp(-Nv <f_u>). The first is far larger: low-energy states dominate it (docs/physics/theory.md:
-    Delta = 10, Nv = 200, T = 5 gives 0.245 against 1.5e-7).
+    exp(-Nv <f_u>). The first is far larger: low-energy states dominate it (e.g. Delta = 10,
+    Nv = 200, T = 5 gives 0.245 against 1.5e-7).
     """
     return {
         "exact": canonical_quadrature(temperatures, params, "p_min"),
@@ -520,8 +519,8 @@ def landscape_fits(table: dict[str, FloatArray]) -> dict[str, LinearFit]:
 
     ``table`` holds (nT,) arrays ``S``, ``ln_f_u``, ``ln_p_less_Estar``, ``R`` and ``f_u`` (as from
     :func:`exact_table`). Asymptotic slopes: 2 (eq 11), 1 (La Nave form) and 2 R_0 Nv (R = 2 R_0
-    Nv <f_u> exactly for G_c = G). docs/physics/theory.md: Delta = 10, T = 1..4 step 0.5 gives
-    1.907 and 0.975.
+    Nv <f_u> exactly for G_c = G). For example, Delta = 10, T = 1..4 step 0.5 gives slopes 1.907
+    and 0.975.
     """
     return {
         "S_vs_ln_f_u": linear_fit(table["ln_f_u"], table["S"]),

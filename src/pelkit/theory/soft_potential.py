@@ -96,8 +96,7 @@ def harmonic_roots(beta_eps_m: float) -> tuple[float, float]:
 
     They solve 4 beta eps_m eta (1 - eta) = 1, the harmonic limit <x^2> = 1/(2 beta eps_k eta) of
     eq 20. eta_2 < eta_1; the + branch diverges at eta_2, the - branch at eta_1. The printed eq 19
-    of
-    Buchenau (1992) lost the '1 +-': it reads (1/2)(1 - 1/(beta eps_m))^{1/2}
+    of Buchenau (1992) lost the '1 +-': it reads (1/2)(1 - 1/(beta eps_m))^{1/2}
     (docs/physics/theory.md).
     Raises InputError for beta eps_m < 1, where no real roots exist.
     """
@@ -413,7 +412,7 @@ def soft_mode_stability_residual(
 
 
 FIG8_ETAS = (-1.0, -0.5, -0.2, -0.1, -0.05, 0.0, 0.02, 0.04)
-"""The eta_k of the Fig 8 table of docs/physics/theory.md"""
+"""The eta_k at which the Fig 8 curves of Buchenau (1992) are tabulated."""
 
 
 def soft_potential_report(
@@ -525,7 +524,7 @@ class GlassExample:
 
     Attributes:
         name: the glass.
-        nu_c_thz: nu_c = omega_c/2 pi in THz ((the paper's value); None where the paper gives none).
+        nu_c_thz: nu_c = omega_c/2 pi in THz (the paper's value; None where the paper gives none).
         mass_u: mean atomic mass M in u (from the composition).
         ns_a2_seed: the paper's N_s a^2 in Angstrom^2.
         eps0_seed_ev: the paper's eps_0 in eV.
@@ -603,7 +602,7 @@ def implied_crossover_inputs(
 
     omega_c^2 = 2 eps_0/(N_s M a^2) (eq 6) and W^3 = (hbar omega_c)^4/(16 eps_0) (eq 7).
     For the paper's silica and selenium this gives nu_c = 2.88 and 1.38 THz
-    (docs/physics/theory.md: the printed triples are ~10 % inconsistent).
+    (the printed triples (N_s a^2, eps_0, nu_c) are ~10 % inconsistent with each other).
     Returns {"nu_c_THz", "t_star_K", "W_eV"}.
     """
     for name, value in (("N_s a^2", ns_a2_a2), ("eps_0", eps0_ev), ("mass", mass_u)):

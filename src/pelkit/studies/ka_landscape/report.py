@@ -7,8 +7,8 @@ and why they differ.
 B = 1.85, alpha = 0.78, E0 = -1140, e_K printed -7.81 while its own parameters give -7.78047
 (a misprint: see docs/physics/ka-landscape.md); the per-particle coefficients they imply are
 a = (0.421622, 2.327327, -7.354839) (recomputed). The report also evaluates the paper's own
-model (per-particle eq 4, eq 5, with <e_IS>(T) = e0 - sigma_int^2/T) at our temperatures, which is what a 1000-replica run with
-the paper's landscape would be expected to give.
+model (per-particle eq 4, eq 5, with <e_IS>(T) = e0 - sigma_int^2/T) at our temperatures,
+which is what a 1000-replica run with the paper's landscape would be expected to give.
 """
 
 from __future__ import annotations
