@@ -61,7 +61,7 @@ def plot_sconf(folder: RunFolder, sp: StatePoints, res: dict[str, Any],
         ax.axvline(g["e_K"], color="C1", ls=":", lw=0.8)
     seed = GaussianLandscape.from_totals(**KA_PUBLISHED_LANDSCAPE)
     ax.plot(grid, seed.s_c(grid), "--", color="C2",
-            label=rf"the KA local-diffusivity paper (N=155): $\alpha$=0.78, $e_K$={seed.e_K:.3f}")
+            label=rf"KA N=155 paper: $\alpha$=0.78, $e_K$={seed.e_K:.3f}")
     e_k = res["ti_kauzmann"]["e_K"]
     if np.isfinite(e_k):
         ax.axvline(e_k, color="C0", ls=":", lw=0.8)

@@ -1,5 +1,5 @@
-"""Figures of the KA landscape study: the KA local-diffusivity paper, Figs 1-5 and the Keyes (c.
-2000) INM plots.
+"""Figures of the KA landscape study: Figs 1-5 of the KA local-diffusivity paper (the paper below)
+and the INM plots of Keyes (c. 2000).
 
 All figures are drawn from ``results.h5`` and ``summary.json`` written by
 :func:`pelkit.studies.ka_landscape.analysis.analyze`, so they can be redrawn without re-analysis
@@ -9,8 +9,7 @@ All figures are drawn from ``results.h5`` and ``summary.json`` written by
 file                                   content
 =====================================  ========================================================
 fig1_eis_distributions.png             P(e_IS, T) with Gaussian fits and P(<e_IS>_i, T) (the
-                                       paper's Fig 1); <e_IS>(T) against 1/T with e0 -
-                                       sigma_int^2/T;
+                                       paper's Fig 1); <e_IS>(T) against 1/T, e0 - sigma_int^2/T;
                                        sigma^2 = N^2 var(e_IS) per T against the paper's 18 +- 2
 fig2_trajectories.png                  MSD_i(t) and e_IS(t) of the most and least mobile replica
                                        at the lowest T, with the averaged MSD and t_MSD=1 (Fig 2)
@@ -24,9 +23,8 @@ fig4_sconf.png                         s_c(e) = B / f(e) from the fit with s_c,i
 fig5_diffusion.png                     D(T) direct, eq 5 and semi-empirical (Fig 5a);
                                        <D><1/D> from data and from the model with its cut (5b)
 inm_fu_vs_T.png                        f_u and f_dw against T (docs/physics/ka-landscape.md)
-inm_D_vs_fu.png                        D against f_u per T and per replica (Keyes (c. 2000): D ~
-f_u)
-inm_sconf_vs_lnfu.png                  s_c against ln f_u (Keyes (c. 2000): S = a + b ln f_u)
+inm_D_vs_fu.png                        D against f_u per T and per replica (Keyes c. 2000: D ~ f_u)
+inm_sconf_vs_lnfu.png                  s_c against ln f_u (Keyes c. 2000: S = a + b ln f_u)
 =====================================  ========================================================
 
 Energies per particle (epsilon), T in epsilon/k_B, times in tau, D in sigma^2/tau.
@@ -249,7 +247,7 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
     s2i_seed = SEED_SIGMA2 / SEED_N
     x = np.linspace(0, 1 / T.min() * 1.05, 100)
     ax.plot(x, SEED_E0 / SEED_N - s2i_seed * x, ":", color="0.5", lw=1,
-            label="the KA local-diffusivity paper landscape")
+            label="paper's landscape")
     ax.set_xlim(left=max(0.0, 0.9 / T.max() - 0.1))
     lo = np.nanmin(m - 3 * np.nan_to_num(me)) if np.any(np.isfinite(m)) else -7.7
     hi = np.nanmax(m + 3 * np.nan_to_num(me)) if np.any(np.isfinite(m)) else -7.3
@@ -271,7 +269,7 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
         ax.axhline(v, color="C0", lw=1, label=rf"combined ($T\leq T_{{max}}$): {v:.1f}$\pm${e:.1f}")
     ax.axhspan(SEED_SIGMA2 - SEED_SIGMA2_ERR, SEED_SIGMA2 + SEED_SIGMA2_ERR, color="0.6",
                alpha=0.25, lw=0)
-    ax.axhline(SEED_SIGMA2, color="0.3", ls=":", label=r"the KA local-diffusivity paper: $18\pm2$")
+    ax.axhline(SEED_SIGMA2, color="0.3", ls=":", label=r"paper: $18\pm2$")
     ax.set_xlabel("T")
     ax.set_ylabel(r"$\sigma^2$ (total energy$^2$)")
     ax.set_title(r"(c) width of $P(e_{IS},T)$, $N$ = " + f"{summary['n_particles']}", fontsize=10)
@@ -431,7 +429,7 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
                           r"$\langle e_{IS}\rangle(T)$")
         seed_a = np.array([summary["seed004"][k] for k in ("a0", "a1", "a2")])
         ax.plot(grid, -_f(grid, seed_a), ":", color="0.45", lw=1.3,
-                label="the KA local-diffusivity paper parameters")
+                label="paper's parameters")
     else:
         _note(ax, "no valid trajectory")
     ax.set_xlabel(r"$\langle e_{IS}\rangle_i$")
@@ -492,8 +490,7 @@ def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
         _note(ax, "no usable model f(e) (see the report)")
     s2i = SEED_SIGMA2 / SEED_N
     ax.plot(grid, SEED_ALPHA - (grid - SEED_E0 / SEED_N) ** 2 / (2 * s2i), ":", color="0.4",
-            lw=1.3, label=r"the KA local-diffusivity paper: $\alpha$=0.78, $E_0$=-1140, "
-                          r"$\sigma^2$=18")
+            lw=1.3, label=r"paper: $\alpha$=0.78, $E_0$=-1140, $\sigma^2$=18")
     if external is not None:
         ax.plot(external[0], external[1], "--", color="C2", lw=1.3, label="external $s_c(e)$")
     ax.axhline(0, color="0.6", lw=0.6)

@@ -52,7 +52,7 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: SoftModesConfi
     lines += [
         "## Localisation of the lowest modes: seed against this run",
         "",
-        "| quantity | Buchenau (1992) (Laird-Schober) | " + " | ".join(
+        "| quantity | Buchenau 1992 (Laird-Schober) | " + " | ".join(
             f"N = {s['n_particles']}" for s in sizes) + " |",
         "|---|---|" + "---|" * len(sizes),
         "| glasses used (crystallised, Q6 > " + f"{cfg.q6_crystal:g}) | — | " + " | ".join(

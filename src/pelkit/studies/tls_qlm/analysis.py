@@ -48,8 +48,8 @@ SEED_COUNTS = {
     0.07: {"double_wells": 21109, "active_ar": 291, "active_nip": 46},
     0.092: {"double_wells": 117339, "active_ar": 1008, "active_nip": 248},
 }
-"""Khomenko, Reichman and Zamponi (2021) section IV counts (the paper's value)
-(docs/physics/tls-qlm.md), N = 1500, Argon and NiP units."""
+"""The counts of Khomenko, Reichman and Zamponi (2021), section IV (docs/physics/tls-qlm.md),
+N = 1500, Argon and NiP units."""
 
 GLASS_COLUMNS = (
     "t_f", "index", "seed", "glass_energy", "glass_is_energy", "glass_is_converged",

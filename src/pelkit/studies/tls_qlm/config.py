@@ -1,4 +1,4 @@
-"""Configuration of the Khomenko, Reichman and Zamponi (2021) study "tls-qlm": a validated pydantic
+"""Configuration of the study "tls-qlm" (Khomenko, Reichman and Zamponi 2021): a validated pydantic
 model and three presets.
 
 The configuration is nested (one TOML table per stage)::
@@ -7,18 +7,14 @@ The configuration is nested (one TOML table per stage)::
     n_particles = 1500
     t_f = [0.062, 0.07, 0.092]
     glasses_per_tf = 1
-    [preparation]   swap Monte Carlo (or hybrid MD + swap, or plain MD) at T_f
-    docs/physics/tls-qlm.md
-    [exploration]   MD at T = 0.04 with periodic quenches, IS pairs
-    docs/physics/tls-qlm.md
-    [neb]           climbing-image NEB, recursion on interior minima
-    docs/physics/landscape.md
-    [modes]         normal modes, QLM, non-linear modes at minimum A
-    docs/physics/modes.md
-    [tunnel]        1-D Schroedinger splitting in named unit systems
-    docs/physics/landscape.md
-    [analysis]      the paper's Fig-5 subset
-    docs/physics/tls-qlm.md
+    [preparation]   swap Monte Carlo (or hybrid MD + swap, or plain MD) at T_f   tls-qlm.md
+    [exploration]   MD at T = 0.04 with periodic quenches, IS pairs             tls-qlm.md
+    [neb]           climbing-image NEB, recursion on interior minima            landscape.md
+    [modes]         normal modes, QLM, non-linear modes at minimum A            modes.md
+    [tunnel]        1-D Schroedinger splitting in named unit systems            landscape.md
+    [analysis]      the paper's Fig-5 subset                                    tls-qlm.md
+
+(the last column names the page of docs/physics/ that explains each stage)
 
 A TOML file given with ``--config`` is merged table by table into the chosen preset; unknown or
 ill-typed fields are one :class:`~pelkit.errors.InputError` naming the field (e.g.
@@ -95,11 +91,11 @@ class ExplorationConfig(BaseModel):
     n_quenches: int = Field(300, ge=2)
     quench_every: int = Field(100, ge=1, description="MD steps between quenches")
     minimizer: Literal["lbfgs", "fire2", "fire", "cg"] = "lbfgs"
-    fmax: float = Field(1e-10, gt=0.0, description="docs/physics/landscape.md (recommended) for "
-                                                   "NEB/TLS work")
+    fmax: float = Field(1e-10, gt=0.0, description="recommended for NEB/TLS work "
+                                                   "(docs/physics/landscape.md)")
     de: float = Field(1e-7, gt=0.0, description="same-IS energy tolerance (total energy)")
     dr: float = Field(0.005, gt=0.0, description="same-IS displacement tolerance")
-    min_count: int = Field(2, ge=1, description="recommended pairs visited at least twice")
+    min_count: int = Field(2, ge=1, description="pairs visited at least twice (recommended)")
     max_pairs: int = Field(8, ge=1, description="NEB pairs per glass (best ranked)")
     walkers: int = Field(1, ge=1, description="independent MD walkers from the glass, batched")
     device: Literal["cpu", "gpu", "auto"] = Field(

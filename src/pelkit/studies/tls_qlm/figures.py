@@ -1,5 +1,5 @@
 """Figures of the tls-qlm study, redrawing Khomenko, Reichman and Zamponi (2021), Figs 2-8 from the
-library (docs/physics/index.md).
+library (docs/physics/tls-qlm.md).
 
 * fig2_participation.png - PR against omega for minimum A of the selected double well, QLM as
   red stars; inset omega against mode number (the paper's numbering, 4 = softest).

@@ -75,8 +75,8 @@ def _counts(summary: dict[str, Any], cfg: TLSQLMConfig) -> list[str]:
         ])
     lines = _table(header, rows)
     lines.append("")
-    lines.append("Khomenko, Reichman and Zamponi (2021) (N = 1500, its full library from ref 30) "
-                 "(the paper's value):")
+    lines.append("Khomenko, Reichman and Zamponi (2021), N = 1500, its full library (its ref 30) "
+                 "(the paper's values):")
     lines.append("")
     lines += _table(
         ["T_f", "DWs", "active (Argon units)", "active (NiP units)", "active fraction Ar / NiP"],
