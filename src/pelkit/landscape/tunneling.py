@@ -15,10 +15,11 @@ V_B + omega_B^2 (xi - xi_B)^2 / 2 beyond B, and the domain reaches at least 8 ha
 (relative); the final h and that change are reported.
 
 Units (docs/physics/tls-qlm.md): a :class:`UnitSystem` is (epsilon, sigma, m) in SI, or hbar~
-directly,
-plus the threshold T_Q / epsilon below which a TLS is "active". The paper's thresholds are offered
-as the documented presets "argon-seed003" (0.0015 epsilon) and "nip-seed003" (0.0002 epsilon);
-the paper does not give the hbar~ of its mappings, so the user must supply it.
+directly, plus the threshold T_Q / epsilon below which a TLS is "active". The thresholds of
+Khomenko, Reichman and Zamponi (2021) are offered as the documented presets "argon-khomenko2021"
+(0.0015 epsilon) and "nip-khomenko2021" (0.0002 epsilon); the paper does not give the hbar~ of its
+mappings, so the user must supply it. The former names "argon-seed003" and "nip-seed003" still
+work for one release (deprecated).
 
 Path files (HDF5, format "pelkit-neb-path") are read and written by :mod:`pelkit.io.paths`;
 :func:`path_tunnel_splitting` is the splitting of a path's profile with the double-well check.
@@ -36,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import constants
 from scipy.linalg import eigh_tridiagonal
 
-from pelkit.deprecation import moved_names
+from pelkit.deprecation import moved_names, warn_deprecated
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
@@ -85,23 +86,32 @@ class UnitPreset:
 
 
 PRESETS: dict[str, UnitPreset] = {
-    "argon-seed003": UnitPreset(
+    "argon-khomenko2021": UnitPreset(
         0.0015,
         "Khomenko, Reichman and Zamponi's 'Argon units': active TLS have E_t < 0.0015 epsilon "
-        "(the paper's value) (its refs 25, 30). "
+        "(the paper's value; its refs 25, 30). "
         "The paper does not state its (epsilon, sigma, m) mapping, so hbar~ must be supplied; "
         "argon's plain LJ values give hbar~ = 0.0296 and 1 K = 0.0083 epsilon, which does not "
         "reproduce 0.0015 (docs/physics/tls-qlm.md).",
     ),
-    "nip-seed003": UnitPreset(
+    "nip-khomenko2021": UnitPreset(
         0.0002,
         "Khomenko, Reichman and Zamponi's 'NiP units': active TLS have E_t < 0.0002 epsilon (the "
-        "paper's value) (its refs 22, 30). "
+        "paper's value; its refs 22, 30). "
         "hbar~ must be supplied (the paper does not give its mapping; docs/physics/tls-qlm.md).",
     ),
 }
 """Named presets (docs/physics/tls-qlm.md). They carry the paper's thresholds only; never
-physics."""
+physics. The deprecated names of :data:`DEPRECATED_PRESET_NAMES` are kept as entries."""
+
+DEPRECATED_PRESET_NAMES: dict[str, str] = {
+    "argon-seed003": "argon-khomenko2021",
+    "nip-seed003": "nip-khomenko2021",
+}
+"""Former preset names (removed in the next release) and the names that replace them."""
+
+# the former names resolve to the same presets (unit_system warns when one is used)
+PRESETS.update({old: PRESETS[new] for old, new in DEPRECATED_PRESET_NAMES.items()})
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,8 @@ def unit_system(
     """
     si = (epsilon_j, sigma_m, mass_kg)
     if name in PRESETS:
+        if name in DEPRECATED_PRESET_NAMES:
+            warn_deprecated(f"unit preset {name!r}", repr(DEPRECATED_PRESET_NAMES[name]))
         preset = PRESETS[name]
         if hbar_tilde is None:
             raise InputError(
@@ -185,7 +197,7 @@ def unit_system(
             )
         return UnitSystem(name, float(hbar_tilde), preset.threshold, source=preset.description)
     if name != "custom":
-        known = ", ".join([*PRESETS, "custom"])
+        known = ", ".join([*(n for n in PRESETS if n not in DEPRECATED_PRESET_NAMES), "custom"])
         raise InputError(f"unknown unit system {name!r}; choose one of {known}")
 
     n_si = sum(v is not None for v in si)
