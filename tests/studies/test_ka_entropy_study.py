@@ -46,6 +46,9 @@ def test_campaign_analysis(tiny) -> None:
     summary = analyze(out, cfg)
     s_c = np.asarray(summary["s_c"], dtype=float)
     assert s_c.shape == (3,) and np.all(np.isfinite(s_c))
+    # descriptive keys beside the former ones (kept for one release)
+    assert summary["ka_paper_gaussian"] == summary["seed004_gaussian"]
+    assert summary["ka_paper_s_c_at_e_is"] == summary["seed004_s_c_at_e_is"]
     # the total entropy falls on cooling, and the vibrational part stays below it
     s_tot = np.asarray(summary["s_total"])
     assert np.all(np.diff(s_tot) < 0)

@@ -244,8 +244,8 @@ def entropy_analysis(sp: StatePoints, cfg: KAEntropyConfig) -> dict[str, Any]:
     out["ti_kauzmann"]["e_K"] = e_k
     out["ti_kauzmann"]["fit_s_c_vs_e_is"] = {"intercept": a2, "slope": b2}
     seed = GaussianLandscape.from_totals(**KA_PUBLISHED_LANDSCAPE)
-    out["seed004_gaussian"] = seed.as_dict()
-    out["seed004_s_c_at_e_is"] = seed.s_c(sp.e_is)
+    out["ka_paper_gaussian"] = seed.as_dict()
+    out["ka_paper_s_c_at_e_is"] = seed.s_c(sp.e_is)
     return out
 
 
@@ -283,12 +283,16 @@ def analyze(out_dir: Path, cfg: KAEntropyConfig) -> dict[str, Any]:
         "s_c": res["s_c"].tolist(),
         "s_c_err": res["s_c_err"].tolist(),
         "s_c_harmonic": res["s_c_harmonic"].tolist(),
-        "seed004_s_c_at_e_is": res["seed004_s_c_at_e_is"].tolist(),
+        "ka_paper_s_c_at_e_is": res["ka_paper_s_c_at_e_is"].tolist(),
+        # former key (kept for compatibility, removed in the next release)
+        "seed004_s_c_at_e_is": res["ka_paper_s_c_at_e_is"].tolist(),
         "beta_f_ex_isotherm": res["beta_f_ex_isotherm"],
         "anharmonic": res["anharmonic"],
         "gaussian": res["gaussian"],
         "ti_kauzmann": res["ti_kauzmann"],
-        "seed004_gaussian": res["seed004_gaussian"],
+        "ka_paper_gaussian": res["ka_paper_gaussian"],
+        # former key (kept for compatibility, removed in the next release)
+        "seed004_gaussian": res["ka_paper_gaussian"],
         "published_T_K": published,
         "checks": {
             "isotherm_equilibrated": sp.iso_equilibrated.tolist(),

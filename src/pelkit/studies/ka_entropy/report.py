@@ -33,7 +33,7 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
     """Write report.md from the summary."""
     g = summary["gaussian"] or {}
     ti = summary["ti_kauzmann"]
-    seed = summary["seed004_gaussian"]
+    seed = summary["ka_paper_gaussian"]
     pub = summary["published_T_K"]
     checks = summary["checks"]
     lines = [
@@ -76,7 +76,7 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
             f"| {T:.4g} | {_f(summary['u'][k])} | {_f(summary['e_is'][k])} | "
             f"{_f(summary['s_total'][k])} | {_f(summary['s_vib'][k])} | "
             f"{_f(summary['s_anh'][k])} | {_f(summary['s_c'][k])} | "
-            f"{_f(summary['s_c_err'][k])} | {_f(summary['seed004_s_c_at_e_is'][k])} |"
+            f"{_f(summary['s_c_err'][k])} | {_f(summary['ka_paper_s_c_at_e_is'][k])} |"
         )
     lines += [
         "",
