@@ -10,6 +10,7 @@ RENAMED = [
     ("pelkit.theory.soft_potential", "eq20_residual", "soft_mode_stability_residual"),
     ("pelkit.theory.soft_potential", "SEED_GLASSES", "BUCHENAU_GLASSES"),
     ("pelkit.studies.ka_entropy.analysis", "SEED004", "KA_PUBLISHED_LANDSCAPE"),
+    ("pelkit.studies.ka_landscape.report", "seed_model_at", "paper_model_at"),
 ]
 
 

@@ -20,11 +20,12 @@ from typing import Any
 
 from pelkit.analysis.gaussian_landscape import GaussianLandscape
 from pelkit.analysis.landscape_diffusion import DiffusivityModel, landscape_D, model_D_moments
+from pelkit.deprecation import renamed_names
 from pelkit.errors import InputError
 from pelkit.io.results import atomic_write_text
 from pelkit.studies.ka_landscape.figures import DINVD_DIVERGES, FIGURES
 
-__all__ = ["render_report", "write_report", "seed_model_at"]
+__all__ = ["paper_model_at", "render_report", "write_report"]
 
 _FIGURE_TEXT = {
     "fig1_eis_distributions.png": "the paper's Fig 1: P(e_IS, T) with Gaussian fits and "
@@ -100,7 +101,7 @@ def _inm_model_line(summary: dict[str, Any]) -> str:
             "uses the smooth cutoff instead.")
 
 
-def seed_model_at(temperatures: list[float], cut_sigmas: float = 3.0) -> list[dict[str, float]]:
+def paper_model_at(temperatures: list[float], cut_sigmas: float = 3.0) -> list[dict[str, float]]:
     """The paper's landscape model (B = 1.85, alpha = 0.78, E0 = -1140, sigma^2 = 18, N = 155,
     D_inf = 0.155; per-particle eq 4) at our temperatures: <e_IS>(T), D(T) from eq 5, and
     <D><1/D> with the cut e >= <e> - cut_sigmas sigma_e (docs/physics/ka-landscape.md model
@@ -256,7 +257,7 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         ])
     lines += _table(header, rows)
 
-    seed_rows = seed_model_at(T, float(summary.get("cut_sigmas", 3.0)))
+    seed_rows = paper_model_at(T, float(summary.get("cut_sigmas", 3.0)))
     lines += [
         "",
         "The paper's own landscape model (per-particle eq 4 with B = 1.85, alpha = 0.78, "
@@ -456,3 +457,7 @@ def write_report(run_dir: Path) -> Path:
     figs = sorted(p.name for p in (run_dir / "figures").glob("*.png")) \
         if (run_dir / "figures").is_dir() else []
     return atomic_write_text(run_dir / "report.md", render_report(summary, figs))
+
+
+# Deprecated names (removed in the next release).
+__getattr__ = renamed_names(__name__, {"seed_model_at": "paper_model_at"}, globals())
