@@ -1,6 +1,6 @@
 """pelkit: a toolkit for the potential energy landscape of glasses and supercooled liquids.
 
-Reduced Lennard-Jones units with k_B = 1 throughout (see ``SCIENCE.md`` section 0).
+Reduced Lennard-Jones units with k_B = 1 throughout (see docs/physics/models.md).
 """
 
 __version__ = "0.1.0"

@@ -132,7 +132,8 @@ def kob_andersen_system(
 def swap_system(
     n_particles: int = 500, seed: int = 0, model: PairPotential | None = None
 ) -> System:
-    """A relaxed random configuration of the seed-003 swap model (rho = 1, P(sigma) ~ sigma^-3)."""
+    """A relaxed random configuration of the Khomenko, Reichman and Zamponi (2021) swap model (rho
+    = 1, P(sigma) ~ sigma^-3)."""
     from pelkit.models.swap import swap_model
 
     return random_system(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
@@ -37,5 +37,25 @@ def moved_names(module: str, names: Iterable[str], target: str) -> Callable[[str
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         warn_deprecated(f"{module}.{name}", f"{target}.{name}")
         return getattr(importlib.import_module(target), name)
+
+    return __getattr__
+
+
+def renamed_names(
+    module: str, renames: Mapping[str, str], namespace: dict[str, Any]
+) -> Callable[[str], Any]:
+    """A module-level ``__getattr__`` serving old names of ``module`` that were renamed in place.
+
+    ``renames`` maps each old name to its new name in the same module; ``namespace`` is the
+    module's ``globals()``. Each use of an old name warns (:func:`warn_deprecated`) and returns
+    the object now bound to the new name, so ``from module import old`` keeps working.
+    """
+    table = dict(renames)
+
+    def __getattr__(name: str) -> Any:
+        if name not in table:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        warn_deprecated(f"{module}.{name}", f"{module}.{table[name]}")
+        return namespace[table[name]]
 
     return __getattr__

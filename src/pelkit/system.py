@@ -1,6 +1,6 @@
 """Periodic orthorhombic box (or open boundaries) and the particle system it holds.
 
-Conventions (SCIENCE.md section 0): reduced units, positions (N, 3) in sigma, masses in m,
+Conventions (docs/physics/models.md): reduced units, positions (N, 3) in sigma, masses in m,
 velocities in sigma/tau. A configuration is stored with *wrapped* positions in [0, L) together with
 integer image counts so that unwrapped positions ``r + images * L`` are always available (MSD).
 """
@@ -95,7 +95,7 @@ class Box:
         return wrapped, shift
 
     def check_cutoff(self, cutoff: float) -> None:
-        """Minimum image is valid only if every cutoff <= min(L)/2 (SCIENCE.md section 0).
+        """Minimum image is valid only if every cutoff <= min(L)/2 (docs/physics/models.md).
 
         Open boundaries have no minimum image: nothing to check."""
         if not self.periodic:

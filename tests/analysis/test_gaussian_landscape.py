@@ -32,7 +32,7 @@ from pelkit.analysis.local_diffusivity import (
     polynomial_start,
 )
 from pelkit.analysis.relations import (
-    D_INF_SEED004,
+    D_INF_KA_PUBLISHED,
     fit_arrhenius,
     fit_D_vs_fu,
     fit_line,
@@ -243,7 +243,7 @@ def test_arrhenius_fit():
     assert fit.E_a == pytest.approx(0.8, rel=1e-12)
     w = fit_arrhenius(T, D * np.array([1.01, 0.99, 1.0, 1.02]), D_err=0.02 * D)
     assert w.line.weighted and abs(w.D_inf - 0.155) < 4 * w.D_inf_err
-    assert D_INF_SEED004 == 0.155
+    assert D_INF_KA_PUBLISHED == 0.155
     with pytest.raises(InputError):
         fit_arrhenius(T, -D)
 

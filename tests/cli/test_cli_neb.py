@@ -118,8 +118,8 @@ def test_path_file_feeds_tunnel(app, runner, result):
     band = read_path_h5(path)
     assert band.images.shape[0] == data["n_images"]
     assert band.omega_a == pytest.approx(data["omega_a"])
-    r = runner.invoke(app, ["tunnel", str(path), "--units", "argon-seed003", "--hbar", "0.0296",
-                            "--json"])
+    r = runner.invoke(app, ["tunnel", str(path), "--units", "argon-khomenko2021",
+                            "--hbar", "0.0296", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["splitting"] > 0

@@ -50,7 +50,7 @@ def path_file(tmp_path):
 
 
 def test_json_output_matches_library(app, runner, path_file):
-    r = runner.invoke(app, ["tunnel", str(path_file), "--units", "argon-seed003", "--hbar",
+    r = runner.invoke(app, ["tunnel", str(path_file), "--units", "argon-khomenko2021", "--hbar",
                             "0.2", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
@@ -64,7 +64,7 @@ def test_json_output_matches_library(app, runner, path_file):
     assert out["active"] is True  # E_t ~ 2.8e-4 <= 0.0015
     assert out["relative_change"] < 1e-4 and out["converged"] is True
     assert len(out["levels"]) == 4
-    r = runner.invoke(app, ["tunnel", str(path_file), "-u", "nip-seed003", "--hbar", "0.2",
+    r = runner.invoke(app, ["tunnel", str(path_file), "-u", "nip-khomenko2021", "--hbar", "0.2",
                             "--json"])
     assert json.loads(r.stdout)["active"] is False  # 2.8e-4 > 0.0002
 
@@ -90,7 +90,7 @@ def test_human_output(app, runner, path_file):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--units", "argon-seed003"], "hbar"),
+        (["--units", "argon-khomenko2021"], "hbar"),
         (["--units", "argon"], "unknown unit system"),
         (["--units", "custom", "--hbar", "0.1", "--sigma-m", "3e-10"], "all three"),
     ],

@@ -107,7 +107,7 @@ def test_file_pipeline_matches_direct_call(tmp_path):
     xi, v, dv = quartic_path(41)
     f = tmp_path / "dw.h5"
     write_path_h5(f, energy=v, xi=xi, dv_dxi=dv, omega_a=np.sqrt(8.0), omega_b=np.sqrt(8.0))
-    units = unit_system("argon-seed003", hbar_tilde=0.3)
+    units = unit_system("argon-khomenko2021", hbar_tilde=0.3)
     res, _ = tunnel_from_path_file(f, units)
     direct = tunnel_splitting(path_profile(xi, v, dv), 0.3, omega_a=np.sqrt(8.0),
                               omega_b=np.sqrt(8.0))

@@ -47,16 +47,27 @@ def test_argon_lj_mapping_matches_science_md():
     assert units.threshold == pytest.approx(0.0083, abs=5e-5)
 
 
-def test_presets_carry_seed_thresholds_and_need_hbar():
-    assert PRESETS["argon-seed003"].threshold == 0.0015
-    assert PRESETS["nip-seed003"].threshold == 0.0002
-    u = unit_system("argon-seed003", hbar_tilde=0.05)
-    assert (u.hbar_tilde, u.threshold, u.name) == (0.05, 0.0015, "argon-seed003")
-    assert unit_system("nip-seed003", hbar_tilde=0.01).threshold == 0.0002
+def test_presets_carry_the_paper_thresholds_and_need_hbar():
+    assert PRESETS["argon-khomenko2021"].threshold == 0.0015
+    assert PRESETS["nip-khomenko2021"].threshold == 0.0002
+    u = unit_system("argon-khomenko2021", hbar_tilde=0.05)
+    assert (u.hbar_tilde, u.threshold, u.name) == (0.05, 0.0015, "argon-khomenko2021")
+    assert unit_system("nip-khomenko2021", hbar_tilde=0.01).threshold == 0.0002
     with pytest.raises(InputError, match="hbar"):
-        unit_system("argon-seed003")
+        unit_system("argon-khomenko2021")
     with pytest.raises(InputError, match="fixes the threshold"):
-        unit_system("nip-seed003", hbar_tilde=0.1, threshold=0.1)
+        unit_system("nip-khomenko2021", hbar_tilde=0.1, threshold=0.1)
+
+
+@pytest.mark.parametrize(("old", "new"), [("argon-seed003", "argon-khomenko2021"),
+                                          ("nip-seed003", "nip-khomenko2021")])
+def test_former_preset_names_still_resolve_with_a_warning(old, new):
+    with pytest.warns(DeprecationWarning, match=new):
+        u = unit_system(old, hbar_tilde=0.05)
+    assert (u.name, u.threshold) == (old, PRESETS[new].threshold)
+    with pytest.raises(InputError, match="choose one of") as err:
+        unit_system("argon")
+    assert old not in str(err.value) and new in str(err.value)
 
 
 @pytest.mark.parametrize(

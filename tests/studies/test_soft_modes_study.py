@@ -53,7 +53,7 @@ def test_campaign_analysis_figures_and_report(tiny) -> None:
     for name in ("fig5_vdos.png", "fig6_participation.png", "fig8_quartic_stability.png"):
         assert (out / "figures" / name).stat().st_size > 1000
     report = (out / "report.md").read_text()
-    assert "~100 atoms" in report and "not the seed's N = 500 and 1000" in report
+    assert "~100 atoms" in report and "not the paper's N = 500 and 1000" in report
     assert json.loads((out / "summary.json").read_text())["study"] == "soft-modes"
 
 

@@ -170,7 +170,7 @@ def test_resume_refuses_another_config(smoke, tmp_path):
         ("[neb]\nimages = 40\n", "neb.images"),
         ("n_particles = 20\n", "n_particles"),
         ('model = "ka"\n', "model"),
-        ("[[tunnel.units]]\nname = \"argon-seed003\"\nlabel = \"ar\"\n", "tunnel.units"),
+        ("[[tunnel.units]]\nname = \"argon-khomenko2021\"\nlabel = \"ar\"\n", "tunnel.units"),
         ("[preparation]\nmethod = \"annealing\"\n", "preparation.method"),
     ],
 )

@@ -21,7 +21,7 @@ from pelkit.studies.soft_modes.config import load_config
 from pelkit.studies.soft_modes.structure import global_q
 from pelkit.studies.soft_modes.tasks import glass_task, make_model
 from pelkit.system import Box, System
-from pelkit.theory.soft_potential import eq20_residual
+from pelkit.theory.soft_potential import soft_mode_stability_residual
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_implied_eps_m_lies_on_the_stability_line() -> None:
         a = q["beta_eps_m"][k]
         assert np.isfinite(a) and a > 0
         ratio = q["beta_eps_k"][k] / a
-        assert abs(float(eq20_residual([q["eta_k"][k]], [ratio], a)[0])) < 1e-9
+        assert abs(float(soft_mode_stability_residual([q["eta_k"][k]], [ratio], a)[0])) < 1e-9
     np.testing.assert_allclose(q["eta_k"], 2 * c2 / omega_c**2)
     np.testing.assert_allclose(q["eps_k"], omega_c**4 / (4 * c4))
 

@@ -18,8 +18,8 @@ from scipy.special import pbdv
 
 from pelkit.theory.soft_potential import (
     BETA_EPS0_OVER_BETA_EPS_M_SQ,
+    BUCHENAU_GLASSES,
     MEAN_U2_PURE_QUARTIC,
-    SEED_GLASSES,
     crossover_from_t_star,
     eps_k_over_eps_m_at,
     eps_m_over_kT_from_eps0,
@@ -133,7 +133,7 @@ def test_limit_four_as_eta_to_minus_infinity(a: float) -> None:
 
 def test_physical_units_reproduce_the_seed() -> None:
     """N_s a^2 and eps_0 within +-15 % at the quoted T*; each number within 2 % at its T*."""
-    silica, selenium = SEED_GLASSES["silica"], SEED_GLASSES["selenium"]
+    silica, selenium = BUCHENAU_GLASSES["silica"], BUCHENAU_GLASSES["selenium"]
     for glass, t_mid in ((silica, 2.14), (selenium, 0.62)):
         out = crossover_from_t_star(t_mid, glass.nu_c_thz, glass.mass_u)
         assert out["Ns_a2_A2"] == pytest.approx(glass.ns_a2_seed, rel=0.15)
@@ -149,7 +149,7 @@ def test_physical_units_reproduce_the_seed() -> None:
 
 def test_implied_nu_c_of_the_seed_triples() -> None:
     """SCIENCE.md: consistency of the printed triples would need nu_c = 2.88 and 1.38 THz."""
-    s, se = SEED_GLASSES["silica"], SEED_GLASSES["selenium"]
+    s, se = BUCHENAU_GLASSES["silica"], BUCHENAU_GLASSES["selenium"]
     assert (
         round(implied_crossover_inputs(s.ns_a2_seed, s.eps0_seed_ev, s.mass_u)["nu_c_THz"], 2)
         == 2.88
@@ -164,5 +164,5 @@ def test_eps_m_over_kT_g_loose() -> None:
     """Seed: eps_m/k_B T_g = 3.5 (silica), 10 (Se), 5.3 (B2O3) from eq 23 (T_g from literature)."""
     expected = {"silica": 3.5, "selenium": 10.0, "b2o3": 5.3}
     for key, value in expected.items():
-        g = SEED_GLASSES[key]
+        g = BUCHENAU_GLASSES[key]
         assert eps_m_over_kT_from_eps0(g.eps0_seed_ev, g.t_g_k) == pytest.approx(value, rel=0.05)

@@ -1,4 +1,5 @@
-"""Diffusion constants from MSD curves (SCIENCE.md section 5.2, seed 004; issue 3 item 6).
+"""Diffusion constants from MSD curves (docs/physics/ka-landscape.md, the KA local-diffusivity
+paper; issue 3 item 6).
 
 Einstein relation in d = 3 dimensions: MSD(t) -> 2 d D t + c at long times, so
 
@@ -8,12 +9,14 @@ Three entry points:
 
 * :func:`fit_diffusion` - D of one (pooled) MSD curve with an uncertainty and an honest check
   that the diffusive regime was reached (log-log slope ~ 1 and MSD beyond a threshold).
-* :func:`find_t_msd` - the time at which an averaged MSD reaches a level (t_MSD=1 of seed 004),
+* :func:`find_t_msd` - the time at which an averaged MSD reaches a level (t_MSD=1 of the KA
+  local-diffusivity paper),
   by interpolation of the data, never hard-coded.
-* :func:`per_trajectory_diffusion` - the seed 004 per-trajectory D_i recipe: slope / 6 of a linear
+* :func:`per_trajectory_diffusion` - the KA local-diffusivity paper per-trajectory D_i recipe:
+  slope / 6 of a linear
   fit over dt in [0.5, 1] t_MSD=1, plus MSD_i(t_MSD=1) / (6 t_MSD=1); slopes <= 0 are flagged.
 
-:func:`seed004_local_diffusion` chains them on raw trajectories (two passes: averaged MSD ->
+:func:`two_pass_local_diffusion` chains them on raw trajectories (two passes: averaged MSD ->
 t_MSD=1 -> windowed per-trajectory MSD -> D_i).
 
 Units: times in tau, MSD in sigma^2, D in sigma^2/tau.
@@ -28,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.analysis.msd import per_trajectory_msd
+from pelkit.deprecation import renamed_names
 from pelkit.errors import InputError
 
 FloatArray = NDArray[np.float64]
@@ -40,7 +44,7 @@ __all__ = [
     "fit_diffusion",
     "find_t_msd",
     "per_trajectory_diffusion",
-    "seed004_local_diffusion",
+    "two_pass_local_diffusion",
 ]
 
 
@@ -241,7 +245,8 @@ def fit_diffusion(
 def find_t_msd(
     lag_times: ArrayLike, msd: ArrayLike, level: float = 1.0, *, interpolation: str = "loglog"
 ) -> float:
-    """First time at which an (averaged) MSD reaches ``level`` (t_MSD=1 of seed 004, level 1).
+    """First time at which an (averaged) MSD reaches ``level`` (t_MSD=1 of the KA local-diffusivity
+    paper, level 1).
 
     The crossing is bracketed by the first lag with MSD >= level and the lag before it and
     interpolated linearly in (ln t, ln MSD) ("loglog", default; exact for a power law) or in
@@ -283,7 +288,7 @@ def find_t_msd(
 
 @dataclass(frozen=True)
 class PerTrajectoryDiffusion:
-    """Seed 004 per-trajectory diffusivities (SCIENCE.md section 5.2).
+    """The KA local-diffusivity paper per-trajectory diffusivities (docs/physics/ka-landscape.md).
 
     Attributes:
         D_slope: (n_traj,) slope / (2 dim) of MSD_i over the window, sigma^2/tau.
@@ -316,7 +321,8 @@ def per_trajectory_diffusion(
     window: tuple[float, float] = (0.5, 1.0),
     dim: int = 3,
 ) -> PerTrajectoryDiffusion:
-    """Per-trajectory D_i, seed 004 recipe ([REC] SCIENCE.md section 5.2).
+    """Per-trajectory D_i, the KA local-diffusivity paper recipe (recommended
+    docs/physics/ka-landscape.md).
 
     D_i = slope_i / (2 dim), slope_i from a least-squares line through MSD_i(dt) for dt in
     [window[0], window[1]] * t_ref (t_ref = t_MSD=1); also D_i' = MSD_i(t_ref) / (2 dim t_ref) with
@@ -382,11 +388,11 @@ def per_trajectory_diffusion(
 
 @dataclass(frozen=True)
 class LocalDiffusionResult:
-    """Output of :func:`seed004_local_diffusion` (one temperature).
+    """Output of :func:`two_pass_local_diffusion` (one temperature).
 
     Attributes:
         t_msd1: t at which the trajectory-averaged MSD reaches ``level``, tau.
-        level: the MSD level (1 sigma^2 in seed 004).
+        level: the MSD level (1 sigma^2 in the KA local-diffusivity paper).
         mean_lag_times, mean_msd: (n_lags,) the averaged MSD used to find t_msd1 (all origins).
         lag_times, msd_traj: (n_lags2,), (n_traj, n_lags2) windowed per-trajectory MSD.
         diffusion: per-trajectory D_i (:class:`PerTrajectoryDiffusion`).
@@ -401,7 +407,7 @@ class LocalDiffusionResult:
     diffusion: PerTrajectoryDiffusion
 
 
-def seed004_local_diffusion(
+def two_pass_local_diffusion(
     trajectories: Sequence[ArrayLike] | ArrayLike,
     times: ArrayLike,
     species: ArrayLike | None = None,
@@ -412,14 +418,17 @@ def seed004_local_diffusion(
     n_lags_mean: int = 60,
     lag_step: int = 1,
 ) -> LocalDiffusionResult:
-    """Seed 004 two-pass analysis of independent equal-length trajectories at one T.
+    """Per-trajectory D_i at one T by the two-pass recipe of the KA local-diffusivity paper.
+
+    The trajectories are independent and of equal length.
 
     Pass 1: MSD of species ``select`` (default the first label, A) of each trajectory, all
     origins, log lags; average over trajectories; t_MSD=level by interpolation
     (:func:`find_t_msd`). Pass 2: MSD_i(dt) with origins t0 in [0, t_MSD] and linear lags up to
     one frame past t_MSD (every ``lag_step`` frames, so MSD_i(t_MSD) can be interpolated); D_i by
     :func:`per_trajectory_diffusion` (fit window [0.5, 1] t_MSD).
-    Trajectories should span 2 t_MSD=1 (SCIENCE.md section 5.2 [REC]); shorter ones are used
+    Trajectories should span 2 t_MSD=1 (docs/physics/ka-landscape.md (recommended)); shorter ones
+    are used
     with fewer origins.
 
     Args:
@@ -456,3 +465,8 @@ def seed004_local_diffusion(
         diffusion=diff,
     )
 
+
+# Deprecated names (removed in the next release).
+__getattr__ = renamed_names(
+    __name__, {"seed004_local_diffusion": "two_pass_local_diffusion"}, globals()
+)

@@ -1,16 +1,20 @@
 """Gaussian potential-energy landscape: Omega(e_IS), P(e_IS, T), fits of IS-energy statistics.
 
-Seed 004 eqs 1-2 with the per-particle conventions of SCIENCE.md section 5.3:
+The KA local-diffusivity paper, eqs 1-2 with the per-particle conventions of
+docs/physics/ka-landscape.md:
 
 * total form: Omega(E) dE = e^{alpha N} exp[-(E - E0)^2 / (2 sigma^2)] (2 pi sigma^2)^{-1/2} dE,
   S_conf(E) = alpha N - (E - E0)^2 / (2 sigma^2); alpha is per particle, E0 and sigma^2 are totals.
 * per particle (e = E/N): e0 = E0/N, sigma_int^2 = sigma^2/N,
   s_c(e) = alpha - (e - e0)^2 / (2 sigma_int^2); the distribution of per-particle e_IS has
   variance sigma_e^2 = sigma^2/N^2.
-* equilibrium: P(e, T) is Gaussian with mean <e_IS>(T) = e0 - sigma_int^2/T (the [CORR] form of the
-  seed's "<e_IS> ~ sigma^2/T") and T-independent variance sigma_e^2.
+* equilibrium: P(e, T) is Gaussian with mean <e_IS>(T) = e0 - sigma_int^2/T (the paper's
+  text writes "<e_IS> ~ sigma^2/T", dropping e0, the minus sign and the 1/N) and T-independent
+  variance sigma_e^2.
 * Kauzmann point: s_c(e_K) = 0 -> e_K = e0 - sigma_int sqrt(2 alpha); Gaussian
-  T_K = [sigma^2 / (2 alpha N)]^{1/2} (SCIENCE.md section 5.4, [CORR] of the seed's -7.81).
+  T_K = [sigma^2 / (2 alpha N)]^{1/2} (docs/physics/ka-landscape.md; the paper prints e_K = -7.81,
+  its
+  own parameters give -7.78047).
 
 Fits (Fig 1): Gaussian (maximum-likelihood) fits of P(e_IS, T) per T, the linear fit of the means
 against 1/T giving e0 and sigma_int^2, and the per-trajectory <e_IS>_i over [0, t_MSD=1].
@@ -42,12 +46,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GaussianLandscape:
-    """Gaussian landscape in per-particle form (SCIENCE.md section 5.3).
+    """Gaussian landscape in per-particle form (docs/physics/ka-landscape.md).
 
     Attributes:
         alpha: ln(number of basins) / N, per particle (dimensionless).
         e0: centre of Omega, per particle, epsilon (E0 / N).
-        sigma2: total (extensive) variance sigma^2 of Omega(E), epsilon^2 (seed 004: 18).
+        sigma2: total (extensive) variance sigma^2 of Omega(E), epsilon^2 (the KA local-diffusivity
+        paper: 18).
         n_particles: N.
     """
 
@@ -67,7 +72,7 @@ class GaussianLandscape:
     def from_totals(
         cls, alpha: float, E0: float, sigma2: float, n_particles: int
     ) -> GaussianLandscape:
-        """Build from the seed's mixed form: alpha per particle, E0 and sigma^2 totals."""
+        """Build from the paper's mixed form: alpha per particle, E0 and sigma^2 totals."""
         return cls(float(alpha), float(E0) / n_particles, float(sigma2), int(n_particles))
 
     @property
@@ -108,12 +113,14 @@ class GaussianLandscape:
         return self.alpha - (e - self.e0) ** 2 / (2.0 * self.sigma2_int)
 
     def S_conf_total(self, E: ArrayLike) -> FloatArray:
-        """Total S_conf(E) = alpha N - (E - E0)^2 / (2 sigma^2) (seed 004 eq 2), E total."""
+        """Total S_conf(E) = alpha N - (E - E0)^2 / (2 sigma^2) (the KA local-diffusivity paper, eq
+        2), E total."""
         E = np.asarray(E, dtype=np.float64)
         return self.alpha * self.n_particles - (E - self.E0) ** 2 / (2.0 * self.sigma2)
 
     def mean_e(self, T: ArrayLike) -> FloatArray:
-        """Equilibrium <e_IS>(T) = e0 - sigma_int^2 / T, per particle (SCIENCE.md section 5.3)."""
+        """Equilibrium <e_IS>(T) = e0 - sigma_int^2 / T, per particle
+        (docs/physics/ka-landscape.md)."""
         T = np.asarray(T, dtype=np.float64)
         return self.e0 - self.sigma2_int / T
 
@@ -170,7 +177,8 @@ class GaussianFit:
 def fit_gaussian(samples: ArrayLike, bins: int | str = "auto") -> GaussianFit:
     """Gaussian fit of a 1-D sample by maximum likelihood (sample mean, unbiased variance).
 
-    Seed 004 Fig 1: applied to all quenched per-particle e_IS at one T (P(e_IS, T)) or to the
+    The KA local-diffusivity paper, Fig 1: applied to all quenched per-particle e_IS at one T
+    (P(e_IS, T)) or to the
     per-trajectory <e_IS>_i. The histogram is returned for plots; it does not enter the fit.
     """
     x = np.asarray(samples, dtype=np.float64).ravel()
@@ -200,7 +208,7 @@ def fit_gaussian(samples: ArrayLike, bins: int | str = "auto") -> GaussianFit:
 
 @dataclass(frozen=True)
 class MeanEnergyFit:
-    """Fit <e_IS>(T) = e0 - sigma_int^2 / T (SCIENCE.md section 5.3).
+    """Fit <e_IS>(T) = e0 - sigma_int^2 / T (docs/physics/ka-landscape.md).
 
     Attributes:
         e0, e0_err: intercept at 1/T = 0, epsilon per particle.
@@ -288,7 +296,7 @@ def per_trajectory_mean_energy(
     t_start: float | None = None,
 ) -> FloatArray:
     """<e_IS>_i: mean per-particle e_IS of each trajectory over quenches with
-    t_start <= t <= t_start + t_max (seed 004: t in [0, t_MSD=1]).
+    t_start <= t <= t_start + t_max (the KA local-diffusivity paper: t in [0, t_MSD=1]).
 
     Args:
         quench_times: (n_q,) times of the quenches, tau (shared by all trajectories).

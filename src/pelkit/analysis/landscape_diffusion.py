@@ -1,4 +1,5 @@
-"""D(T) as a sum over the landscape and <D><1/D> (seed 004 eqs 3 and 5, Fig 5; SCIENCE.md 5.5).
+"""D(T) as a sum over the landscape and <D><1/D> (the KA local-diffusivity paper, eqs 3 and 5, Fig
+5; docs/physics/ka-landscape.md).
 
 Model: D(e, T) = D_inf exp(-f(e) / T) with f(e) = 1 / (a0 - a1 (e - a2)^2) = B / s_c(e)
 (per-particle eq 4). Where s_c(e) <= 0 there are no basins: D(e, T) = 0 for e <= e_K (and
@@ -11,9 +12,9 @@ sampled energy).
   [max(e_K, m - z sigma_e), min(e_upper, m + z sigma_e)] with the Gaussian centre and the peak of
   the integrand as break points.
 * <D><1/D>: <1/D> diverges for the model (exp(+f/T) has an essential singularity at e_K where
-  P > 0), so a cut is mandatory: keep e >= <e> - k sigma_e ([REC] k = 3), renormalise P on the
+  P > 0), so a cut is mandatory: keep e >= <e> - k sigma_e (recommended k = 3), renormalise P on the
   kept range, and report k. From data: means of D_i and 1/D_i over valid trajectories.
-* Semi-empirical D(T) = mean_i D(<e_IS>_i, T) ([REC]).
+* Semi-empirical D(T) = mean_i D(<e_IS>_i, T) (recommended).
 
 Units: energies per particle in epsilon, T in epsilon/k_B, D in sigma^2/tau.
 """
@@ -46,7 +47,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DiffusivityModel:
-    """D(e, T) = D_inf exp(-f(e)/T), f(e) = 1/(a0 - a1 (e - a2)^2) (seed 004 eqs 3-4).
+    """D(e, T) = D_inf exp(-f(e)/T), f(e) = 1/(a0 - a1 (e - a2)^2) (the KA local-diffusivity paper,
+    eqs 3-4).
 
     Attributes:
         a0 (1/epsilon), a1 (1/epsilon^3), a2 (epsilon): collapse coefficients, per particle.
@@ -150,7 +152,8 @@ def landscape_D(
     z: float = 12.0,
     epsrel: float = 1e-10,
 ) -> float:
-    """Eq 5: D(T) = int_{e_K} D(e, T) P(e, T) de, P = N(mean_e, sigma_e^2) (seed 004 eq 5).
+    """Eq 5: D(T) = int_{e_K} D(e, T) P(e, T) de, P = N(mean_e, sigma_e^2) (the KA
+    local-diffusivity paper, eq 5).
 
     Args:
         model: the diffusivity model. T: temperature.
@@ -228,7 +231,7 @@ def model_D_moments(
 ) -> DMoments:
     """<D><1/D> of the model over P(e, T) restricted to e >= mean_e - cut_sigma sigma_e.
 
-    SCIENCE.md section 5.5: <1/D> diverges without a cut (exp(+f/T) is essentially singular at
+    <1/D> diverges without a cut (exp(+f/T) is essentially singular at
     e_K where P > 0). P is renormalised on [e_cut, mean_e + z sigma_e]. If ``cut_sigma`` is None,
     or the cut lies at or below e_K, <1/D> is +inf and so is the product (returned, not raised).
     """
@@ -276,7 +279,7 @@ def model_D_moments(
 
 
 def semi_empirical_D(model: DiffusivityModel, e_traj: ArrayLike, T: float) -> float:
-    """[REC] semi-empirical D(T) = mean_i D(<e_IS>_i, T) over the trajectories at T."""
+    """recommended semi-empirical D(T) = mean_i D(<e_IS>_i, T) over the trajectories at T."""
     e = np.asarray(e_traj, dtype=np.float64)
     if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)):
         raise InputError("e_traj must be a non-empty 1-D array of finite energies")
@@ -286,7 +289,8 @@ def semi_empirical_D(model: DiffusivityModel, e_traj: ArrayLike, T: float) -> fl
 def data_D_moments(
     D: ArrayLike, *, n_boot: int = 0, seed: int | np.random.Generator = 0
 ) -> DMoments:
-    """<D>, <1/D> and <D><1/D> over trajectories with D_i > 0 (seed 004 Fig 5b, from data).
+    """<D>, <1/D> and <D><1/D> over trajectories with D_i > 0 (the KA local-diffusivity paper, Fig
+    5b, from data).
 
     Args:
         D: (n_traj,) D_i, sigma^2/tau; D_i <= 0 or NaN are excluded and counted.
@@ -327,7 +331,7 @@ def model_check_table(
     *,
     cuts: Sequence[float] = (3.0, 4.0),
 ) -> list[dict[str, float]]:
-    """SCIENCE.md section 5.5 model-check table, per-particle eq 4, D(T) from eq 5.
+    """docs/physics/ka-landscape.md model-check table, per-particle eq 4, D(T) from eq 5.
 
     For each T: <e_IS> = e0 - sigma_int^2/T, s_c(<e>), f(<e>) = B / s_c, D(T) from eq 5 with
     P = N(<e_IS>, sigma_e^2), and <D><1/D> for each cut k (keys ``"DinvD_cut{k:g}"``).

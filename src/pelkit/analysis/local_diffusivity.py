@@ -1,6 +1,8 @@
-"""Collapse of per-trajectory diffusivities and the fit of f(e) (seed 004 eqs 3-4, Figs 3-4).
+"""Collapse of per-trajectory diffusivities and the fit of f(e) (the KA local-diffusivity paper,
+eqs 3-4, Figs 3-4).
 
-Seed 004 eq 3: D(e, T) = D_inf exp(-f(e) / T). The collapse (SCIENCE.md section 5.4)
+The KA local-diffusivity paper, eq 3: D(e, T) = D_inf exp(-f(e) / T). The collapse
+(docs/physics/ka-landscape.md)
 
     y_i = T_i ln(D_i / D_inf)   against   <e_IS>_i
 
@@ -8,14 +10,17 @@ should fall on one curve -f(e) for all T. It is fitted with
 
     y = -1 / (a0 - a1 (e - a2)^2),   i.e.   f(e) = 1 / (a0 - a1 (e - a2)^2),
 
-started ([REC]) from the least-squares polynomial 1/f_i = c0 + c1 e + c2 e^2
+started from the least-squares polynomial 1/f_i = c0 + c1 e + c2 e^2
 (a1 = -c2, a2 = -c1 / (2 c2), a0 = c0 - c1^2 / (4 c2)), then refined by non-linear least squares on
 y, with bootstrap (resampling trajectories, stratified by T when T is given) for uncertainties.
 
-Per-particle reading of eq 4 ([CORR], SCIENCE.md section 5.4): f = B / s_c(e) with
+Per-particle reading of eq 4 (docs/physics/ka-landscape.md): f = B / s_c(e) with
 a0 = alpha / B, a1 = 1 / (2 sigma_int^2 B) = N / (2 sigma^2 B), a2 = e0. Inversion, with sigma^2
 from the width of P(e_IS, T): B = 1 / (2 sigma_int^2 a1), alpha = a0 B, E0 = N a2,
 e_K = e0 - sigma_int sqrt(2 alpha) (= a2 - sqrt(a0 / a1)), T_K = [sigma^2 / (2 alpha N)]^{1/2}.
+The printed eq 4 (a0 = alpha N / B, a1 = 1 / (2 sigma^2 B)) divides by the total S_conf; with it
+f ~ 0.02 and D(T) would hardly change with T, against the paper's own data, while the
+per-particle reading makes its B = 1.85, alpha = 0.78, E0 = -1140 consistent.
 
 Units: energies per particle in epsilon, T in epsilon/k_B, D in sigma^2/tau.
 """
@@ -66,11 +71,12 @@ class CollapseData:
 
 
 def collapse(T: ArrayLike, D: ArrayLike, e: ArrayLike, D_inf: float = 0.155) -> CollapseData:
-    """Collapse variable y_i = T_i ln(D_i / D_inf) (seed 004 Fig 3b).
+    """Collapse variable y_i = T_i ln(D_i / D_inf) (the KA local-diffusivity paper, Fig 3b).
 
     Args:
         T: (n,) or scalar temperature of each trajectory. D: (n,) D_i, sigma^2/tau.
-        e: (n,) <e_IS>_i per particle. D_inf: seed 004 value 0.155 by default ([SEED]); prefer
+        e: (n,) <e_IS>_i per particle. D_inf: default 0.155, the KA local-diffusivity paper's
+        value; prefer
             one from :func:`pelkit.analysis.relations.fit_arrhenius` on high-T runs.
     Trajectories with D_i <= 0 (flagged slopes) are excluded and counted.
     """
@@ -94,7 +100,8 @@ def collapse(T: ArrayLike, D: ArrayLike, e: ArrayLike, D_inf: float = 0.155) -> 
 
 
 def f_of_e(e: ArrayLike, a: ArrayLike) -> FloatArray:
-    """f(e) = 1 / (a0 - a1 (e - a2)^2) (seed 004 Fig 3 fit); inf where the denominator is <= 0."""
+    """f(e) = 1 / (a0 - a1 (e - a2)^2) (the KA local-diffusivity paper, Fig 3 fit); inf where the
+    denominator is <= 0."""
     a0, a1, a2 = (float(v) for v in np.asarray(a, dtype=np.float64))
     g = a0 - a1 * (np.asarray(e, dtype=np.float64) - a2) ** 2
     with np.errstate(divide="ignore"):
@@ -227,7 +234,8 @@ def fit_collapse(
     level: float = 0.95,
     seed: int | np.random.Generator = 0,
 ) -> CollapseFit:
-    """Fit y_i = -1 / (a0 - a1 (<e>_i - a2)^2) (seed 004 Fig 3b; SCIENCE.md section 5.4 [REC]).
+    """Fit y_i = -1 / (a0 - a1 (<e>_i - a2)^2) (the KA local-diffusivity paper, Fig 3b;
+    docs/physics/ka-landscape.md (recommended)).
 
     Steps: polynomial start (:func:`polynomial_start`), non-linear least squares on y (SciPy
     ``least_squares``, trust-region reflective, analytic Jacobian), then ``n_boot`` bootstrap refits
@@ -326,7 +334,7 @@ def fit_collapse(
 def derived_from_coefficients(
     a: ArrayLike, sigma2: float, n_particles: int, *, strict: bool = True
 ) -> dict[str, float]:
-    """Landscape parameters from (a0, a1, a2) (per-particle eq 4, SCIENCE.md section 5.4).
+    """Landscape parameters from (a0, a1, a2) (per-particle eq 4, docs/physics/ka-landscape.md).
 
     B = 1 / (2 sigma_int^2 a1) with sigma_int^2 = sigma^2 / N; alpha = a0 B; e0 = a2; E0 = N a2;
     e_K = e0 - sigma_int sqrt(2 alpha); T_K = [sigma^2 / (2 alpha N)]^{1/2}.
@@ -362,7 +370,8 @@ def landscape_from_coefficients(
 
 
 def coefficients_from_landscape(landscape: GaussianLandscape, B: float) -> FloatArray:
-    """(a0, a1, a2) = (alpha / B, 1 / (2 sigma_int^2 B), e0): per-particle eq 4 ([CORR])."""
+    """(a0, a1, a2) = (alpha / B, 1 / (2 sigma_int^2 B), e0): per-particle eq 4 (module
+    docstring)."""
     if not B > 0:
         raise InputError(f"B must be positive, got {B}")
     return np.array(
@@ -371,7 +380,8 @@ def coefficients_from_landscape(landscape: GaussianLandscape, B: float) -> Float
 
 
 def per_trajectory_sc(y: ArrayLike, B: float) -> FloatArray:
-    """Seed 004 Fig 4 points: s_c,i = B / f_i with f_i = -y_i = -T ln(D_i / D_inf)."""
+    """The KA local-diffusivity paper, Fig 4 points: s_c,i = B / f_i with f_i = -y_i = -T ln(D_i /
+    D_inf)."""
     y = np.asarray(y, dtype=np.float64)
     with np.errstate(divide="ignore"):
         return B / (-y)

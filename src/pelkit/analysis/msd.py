@@ -1,6 +1,7 @@
 """Mean-square displacement (MSD) per species from unwrapped trajectories.
 
-Definition (SCIENCE.md section 0 "MSDs use unwrapped positions"; section 5.2, seed 004):
+Definition (the KA local-diffusivity paper; docs/physics/ka-landscape.md, "Per-trajectory
+quantities"):
 
     MSD_s(dt) = < |r_i(t0 + dt) - r_i(t0)|^2 >_{i in species s, origins t0}
 
@@ -259,7 +260,8 @@ def compute_msd(
             increasing int array of frame lags.
         max_lag_time: largest lag in tau (default: the whole run).
         origin_stride: use every ``origin_stride``-th frame as a time origin.
-        origin_max_time: only origins with t0 - times[0] <= origin_max_time (seed 004 section 5.2
+        origin_max_time: only origins with t0 - times[0] <= origin_max_time (the KA
+        local-diffusivity paper's
             window t0 in [0, t_MSD=1]); default all.
 
     Returns:
@@ -354,11 +356,12 @@ def per_trajectory_msd(
     lag_step: int = 1,
     origin_stride: int = 1,
 ) -> tuple[FloatArray, FloatArray, IntArray]:
-    """MSD_i(dt) of one species for each of many independent trajectories (seed 004 section 5.2).
+    """MSD_i(dt) of one species for each of many independent trajectories (the KA local-diffusivity
+    paper; docs/physics/ka-landscape.md).
 
-    The seed 004 recipe ([REC] SCIENCE.md section 5.2): run each trajectory to 2 t_MSD=1 and
-    average over origins t0 in [0, t_MSD=1] (``origin_max_time``) at lags dt <= t_MSD=1
-    (``max_lag_time``).
+    The recipe of the KA local-diffusivity paper (docs/physics/ka-landscape.md): run each
+    trajectory to 2 t_MSD=1 and average over origins t0 in [0, t_MSD=1] (``origin_max_time``)
+    at lags dt <= t_MSD=1 (``max_lag_time``).
 
     Args:
         trajectories: (n_traj, F, N, 3) array or a sequence of (F, N, 3) unwrapped positions, sigma.

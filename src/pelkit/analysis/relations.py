@@ -1,11 +1,13 @@
-"""Simple dynamic-thermodynamic relations used with seed 004 data.
+"""Simple dynamic-thermodynamic relations used with the KA local-diffusivity paper data.
 
 * :func:`fit_arrhenius` - high-T Arrhenius fit ln D = ln D_inf - E_a / T giving D_inf
-  (SCIENCE.md section 5.4 [REC]; the seed's D_inf = 0.155 is :data:`D_INF_SEED004`).
-* :func:`fit_D_vs_fu` - seed 000 prediction D proportional to f_u (or f_dw): least-squares
+  (docs/physics/ka-landscape.md (recommended); the paper's D_inf = 0.155 is
+  :data:`D_INF_KA_PUBLISHED`).
+* :func:`fit_D_vs_fu` - Keyes (c. 2000) prediction D proportional to f_u (or f_dw): least-squares
   proportionality constant through the origin and, as a test of proportionality, the exponent p
-  of ln D = ln k + p ln f_u (p = 1 if D is proportional to f_u) (SCIENCE.md section 5.6).
-* :func:`fit_S_vs_ln_fu` - seed 000 relation S_conf = a + b ln f_u (eq 11: asymptotic slope 2 for
+  of ln D = ln k + p ln f_u (p = 1 if D is proportional to f_u) (docs/physics/ka-landscape.md).
+* :func:`fit_S_vs_ln_fu` - Keyes (c. 2000) relation S_conf = a + b ln f_u (eq 11: asymptotic slope
+  2 for
   the canonical f_u in the REM, 1 for p_<(E*)).
 
 All fits are ordinary (optionally weighted) least squares with the textbook covariance.
@@ -18,15 +20,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.deprecation import renamed_names
 from pelkit.errors import InputError
 
 FloatArray = NDArray[np.float64]
 
-D_INF_SEED004 = 0.155
-"""Seed 004 D_inf "from high-T simulations" [SEED], sigma^2/tau."""
+D_INF_KA_PUBLISHED = 0.155
+"""D_inf of the KA local-diffusivity paper, "from high-T simulations" (its value), sigma^2/tau."""
 
 __all__ = [
-    "D_INF_SEED004",
+    "D_INF_KA_PUBLISHED",
     "LineFit",
     "ArrheniusFit",
     "ProportionalFit",
@@ -156,7 +159,7 @@ class ProportionalFit:
 
 
 def fit_D_vs_fu(f_u: ArrayLike, D: ArrayLike) -> ProportionalFit:
-    """Seed 000 relation D proportional to f_u (SCIENCE.md section 5.6).
+    """Keyes (c. 2000) relation D proportional to f_u (docs/physics/ka-landscape.md).
 
     k = sum(f D) / sum(f^2) (least squares through the origin), k_err from the residual variance;
     the exponent p is the slope of ln D against ln f_u over points with f_u, D > 0.
@@ -183,7 +186,8 @@ def fit_D_vs_fu(f_u: ArrayLike, D: ArrayLike) -> ProportionalFit:
 
 
 def fit_S_vs_ln_fu(f_u: ArrayLike, S: ArrayLike) -> LineFit:
-    """Seed 000 relation S_conf = a + b ln f_u (intercept a, slope b), points with f_u > 0."""
+    """Keyes (c. 2000) relation S_conf = a + b ln f_u (intercept a, slope b), points with f_u >
+    0."""
     f = np.asarray(f_u, dtype=np.float64)
     s = np.asarray(S, dtype=np.float64)
     if f.shape != s.shape:
@@ -191,3 +195,7 @@ def fit_S_vs_ln_fu(f_u: ArrayLike, S: ArrayLike) -> LineFit:
     if np.any(f <= 0):
         raise InputError("f_u must be positive to take its logarithm")
     return fit_line(np.log(f), s)
+
+
+# Deprecated names (removed in the next release).
+__getattr__ = renamed_names(__name__, {"D_INF_SEED004": "D_INF_KA_PUBLISHED"}, globals())

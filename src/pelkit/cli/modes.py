@@ -2,12 +2,13 @@
 
 * ``--lowest K`` / ``--all``: eigenvalues of the mass-weighted Hessian and participation ratios;
 * ``--classify``: INM double-well / shoulder classification of every unstable mode and f_dw
-  (:func:`pelkit.modes.inm.double_well_fraction`, SCIENCE.md section 3.3; needs all modes);
+  (:func:`pelkit.modes.inm.double_well_fraction`, docs/physics/modes.md; needs all modes);
 * ``--nonlinear K``: cubic non-linear modes started from the K softest modes
-  (:func:`pelkit.modes.nonlinear.cubic_nonlinear_mode`, seed 003 eqs 5-6) with the double-well
+  (:func:`pelkit.modes.nonlinear.cubic_nonlinear_mode`, Khomenko, Reichman and Zamponi (2021), eqs
+  5-6) with the double-well
   test along each of them;
 * ``--quartic K``: the quartic fit along the K softest modes
-  (:func:`pelkit.modes.inm.quartic_fit`, seed 002 eqs 3-5).
+  (:func:`pelkit.modes.inm.quartic_fit`, Buchenau (1992), eqs 3-5).
 
 Non-linear modes and quartic fits are defined at a minimum; elsewhere a warning is printed.
 """

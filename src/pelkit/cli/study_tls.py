@@ -1,4 +1,5 @@
-"""Bodies of ``pelkit study run tls-qlm`` and ``pelkit study analyze DIR`` for the seed-003 study.
+"""Bodies of ``pelkit study run tls-qlm`` and ``pelkit study analyze DIR`` for the Khomenko,
+Reichman and Zamponi (2021) study.
 
 The lead's ``pelkit study`` commands call these two functions (inside their own error guard);
 both return the summary dictionary that the command prints. A wrong TOML config is one

@@ -3,7 +3,7 @@
 Runs :func:`pelkit.dynamics.swap_mc.run_swap_mc` on a configuration (extended XYZ with a
 ``diameter`` column for diameter models), optionally writes the final configuration, and reports
 acceptance rates per move type, energies per particle and the equilibrium verdict of
-:mod:`pelkit.dynamics.equilibration` (SCIENCE.md section 4.1).
+:mod:`pelkit.dynamics.equilibration` (docs/physics/tls-qlm.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 A thin wrapper over :mod:`pelkit.theory.hypercube` (branches, onset, melting, OU rates),
 :mod:`pelkit.theory.hypercube_master` (exact master equation) and
-:mod:`pelkit.theory.fokker_planck` (seed 001 §§IV-V, SCIENCE.md §7). Rates below the
+:mod:`pelkit.theory.fokker_planck` (Stillinger 1984, sections IV-V, docs/physics/theory.md). Rates
+below the
 double-precision resolution n eps ||S|| (the convention of ``theory master-equation``) are
 reported as null / ``<resolution``, never as numbers.
 """
@@ -77,7 +78,7 @@ def hypercube_report(
             {"beta": b, "T": 1.0 / b, "stable": stable, "liquid": point(liq), "crystal": point(cry)}
         )
     result: dict[str, Any] = {
-        "model": "Stillinger hypercube (seed 001), per-D quantities, B = rate unit",
+        "model": "Stillinger hypercube (Stillinger 1984), per-D quantities, B = rate unit",
         "B": B,
         "beta_onset": onset.beta,
         "T_onset": onset.temperature,
@@ -222,7 +223,7 @@ def hypercube_command(
         None, "--plot", help="Write Figs 1-4 and the rate comparison (PNG) into DIR."
     ),
 ) -> None:
-    """Stillinger's hypercube model (seed 001): branches, melting, master-equation rates."""
+    """Stillinger's hypercube model (Stillinger 1984): branches, melting, master-equation rates."""
     check_output_folder(plot)
     betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
     result = hypercube_report(betas, D, n_rates, B)

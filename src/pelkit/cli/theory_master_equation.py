@@ -1,7 +1,9 @@
 """``pelkit theory master-equation``: registered by :mod:`pelkit.cli.theory`.
 
-A thin wrapper over :func:`pelkit.theory.master_equation.solve_network` (seed 001 §III,
-SCIENCE.md §2.4). The network JSON format is documented in :mod:`pelkit.theory.master_equation`.
+A thin wrapper over :func:`pelkit.theory.master_equation.solve_network` (Stillinger 1984, section
+III;
+docs/physics/landscape.md). The network JSON format is documented in
+:mod:`pelkit.theory.master_equation`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """``pelkit theory rem``: registered by :mod:`pelkit.cli.theory`.
 
-A thin wrapper over :func:`pelkit.theory.rem_report.rem_report` (seed 000, SCIENCE.md section 6).
+A thin wrapper over :func:`pelkit.theory.rem_report.rem_report` (Keyes c. 2000,
+docs/physics/theory.md).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def parse_float_list(text: str, name: str) -> list[float]:
 def _human(result: dict[str, Any], plots: list[str]) -> str:
     p = result["parameters"]
     lines = [
-        f"REM (seed 000): Delta={p['delta']:g}, N={p['n_regions']}, v={p['v']}, "
+        f"REM (Keyes c. 2000): Delta={p['delta']:g}, N={p['n_regions']}, v={p['v']}, "
         f"Nv={p['n_neighbors']}, ln Omega={p['ln_omega']:.4f}, c={p['neighbor_width']:g}",
     ]
     if result["slope_S_vs_ln_fu"] is not None:
@@ -107,7 +108,7 @@ def rem_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write PNG figures into DIR."),
 ) -> None:
-    """Random energy model (seed 000): f_u, S and hopping rates, exact and sampled."""
+    """Random energy model (Keyes c. 2000): f_u, S and hopping rates, exact and sampled."""
     from pelkit.theory.rem import REMParameters
     from pelkit.theory.rem_report import rem_report
 

@@ -1,6 +1,6 @@
 """``pelkit theory soft-potential``: registered by :mod:`pelkit.cli.theory`.
 
-A thin wrapper over :mod:`pelkit.theory.soft_potential` (seed 002, SCIENCE.md section 8).
+A thin wrapper over :mod:`pelkit.theory.soft_potential` (Buchenau 1992, docs/physics/theory.md).
 
 For eps_m/kT < 1 the harmonic limit (eq 19) has no real roots: ``eta_1`` and ``eta_2`` are null,
 ``note`` says why, and the curve is the single line on which the two branches of eq 24 meet
@@ -31,7 +31,7 @@ def _crossover(
 ) -> dict[str, Any] | None:
     from pelkit.theory.soft_potential import (
         BETA_EPS0_OVER_BETA_EPS_M_SQ,
-        SEED_GLASSES,
+        BUCHENAU_GLASSES,
         crossover_from_t_star,
         eps_m_over_kT_from_eps0,
         implied_crossover_inputs,
@@ -42,15 +42,15 @@ def _crossover(
     example = None
     if glass is not None:
         key = glass.lower()
-        if key not in SEED_GLASSES:
-            raise InputError(f"unknown glass {glass!r}; choose from {', '.join(SEED_GLASSES)}")
-        example = SEED_GLASSES[key]
+        if key not in BUCHENAU_GLASSES:
+            raise InputError(f"unknown glass {glass!r}; choose from {', '.join(BUCHENAU_GLASSES)}")
+        example = BUCHENAU_GLASSES[key]
         nu_c = example.nu_c_thz if nu_c is None else nu_c
         mass_u = example.mass_u if mass_u is None else mass_u
     if t_star is None:
-        raise InputError("the physical crossover needs --t-star in K (the seed gives no T*)")
+        raise InputError("the physical crossover needs --t-star in K (the paper gives no T*)")
     if nu_c is None:
-        raise InputError("the physical crossover needs --nu-c in THz (the seed gives none here)")
+        raise InputError("the physical crossover needs --nu-c in THz (the paper gives none here)")
     out: dict[str, Any] = dict(crossover_from_t_star(t_star, nu_c, mass_u))
     out["formulas"] = (
         "W = 1.6 k_B T*; eps0 = (hbar omega_c)^4/(16 W^3); N_s M a^2 = hbar^4 omega_c^2/(8 W^3)"
@@ -77,7 +77,7 @@ def _crossover(
 
 def _human(result: dict[str, Any], plots: list[str]) -> str:
     a = result["eps_m_over_kT"]
-    lines = [f"soft-potential model (seed 002), eps_m/kT = {a:g}"]
+    lines = [f"soft-potential model (Buchenau 1992), eps_m/kT = {a:g}"]
     if result["eta_2"] is None:
         lines.append(result["note"])
     else:
@@ -122,7 +122,7 @@ def soft_potential_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the Fig 8 PNG into DIR."),
 ) -> None:
-    """Buchenau's soft-potential model (seed 002): soft-mode stability and crossover."""
+    """Buchenau's soft-potential model (Buchenau 1992): soft-mode stability and crossover."""
     check_output_folder(plot)
     if not math.isfinite(eps_m_over_kt) or eps_m_over_kt <= 0.0:
         raise InputError(f"--eps-m-over-kT must be positive, got {eps_m_over_kt}")

@@ -1,9 +1,11 @@
-"""``pelkit tunnel PATH.h5 --units NAME``: tunnel splitting of a double-well path (SCIENCE.md 4.5).
+"""``pelkit tunnel PATH.h5 --units NAME``: tunnel splitting of a double-well path
+(docs/physics/landscape.md).
 
-The path file layout is documented in :mod:`pelkit.io.paths`. Units (SCIENCE.md 4.6):
-``--units argon-seed003`` or ``nip-seed003`` with ``--hbar H`` (the seed's thresholds 0.0015 and
-0.0002 epsilon), or ``--units custom`` with either ``--hbar`` or ``--epsilon-J/--sigma-m/--mass-kg``
-and optionally ``--threshold`` (epsilon) or ``--tq-kelvin``.
+The path file layout is documented in :mod:`pelkit.io.paths`. Units (docs/physics/tls-qlm.md):
+``--units argon-khomenko2021`` or ``nip-khomenko2021`` with ``--hbar H`` (the thresholds 0.0015
+and 0.0002 epsilon of Khomenko, Reichman and Zamponi 2021; the former names ``argon-seed003`` and
+``nip-seed003`` still work for one release), or ``--units custom`` with either ``--hbar`` or
+``--epsilon-J/--sigma-m/--mass-kg`` and optionally ``--threshold`` (epsilon) or ``--tq-kelvin``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pelkit.cli.common import cli_command, emit
 def tunnel(
     path: Path = typer.Argument(..., help="NEB path file (.h5, format pelkit-neb-path)."),
     units: str = typer.Option(
-        ..., "--units", "-u", help="argon-seed003, nip-seed003 or custom."
+        ..., "--units", "-u", help="argon-khomenko2021, nip-khomenko2021 or custom."
     ),
     hbar: float = typer.Option(
         None, "--hbar", help="Dimensionless hbar~ = hbar/(sigma sqrt(m eps))."

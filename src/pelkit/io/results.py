@@ -1,4 +1,5 @@
-"""Run folders, atomic writes and resumable campaign tasks (DESIGN.md "Runs, outputs and failure").
+"""Run folders, atomic writes and resumable campaign tasks (every run writes into one folder; a
+resumed run skips tasks whose results are already there).
 
 A run folder holds::
 

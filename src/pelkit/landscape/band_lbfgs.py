@@ -94,7 +94,8 @@ def band_lbfgs(
         stall_iterations: stop as "stuck" when the best max force has not fallen for this many
             iterations.
         min_step: smallest trust radius (sigma); steps are no longer rejected below it.
-        reject_uphill: reject steps with W < 0 (off by default: on seed-003 glass bands the
+        reject_uphill: reject steps with W < 0 (off by default: on Khomenko, Reichman and Zamponi
+        (2021) glass bands the
             climbing image makes W a poor guide and rejections doubled the iterations).
 
     Returns:

@@ -1,5 +1,5 @@
 """Nonlinear conjugate gradient, Polak-Ribiere+ with restarts, and a FIRE 2.0 fallback
-(SCIENCE.md section 2.3).
+(docs/physics/landscape.md).
 
 Preconditioned by M^-1 (mass-weighted coordinates q = sqrt(m) x), with z = M^-1 g:
 

@@ -1,6 +1,7 @@
 """Analysis of a converged nudged-elastic-band path: profile V(xi), double-well test, quantities.
 
-Everything follows SCIENCE.md section 4.4 (seed 003, "Double wells and path quantities"):
+Everything follows docs/physics/landscape.md (Khomenko, Reichman and Zamponi 2021, "Double wells
+and path quantities"):
 
 * mass-weighted arc length  xi_0 = 0,  xi_{k+1} = xi_k + |M^{1/2} (R_{k+1} - R_k)|
   (minimum image per particle when a periodic box is given), in sqrt(m) sigma
@@ -15,7 +16,7 @@ Everything follows SCIENCE.md section 4.4 (seed 003, "Double wells and path quan
 * barrier E_S - min(E_A, E_B), E_S - E_A, E_S - E_B, asymmetry |E_A - E_B|, distance
   d_AB = |M^{1/2} r_AB|;
 * the fields r_AB, r_AS, r_tan = R_1 - R_0 (per particle, minimum image, mass-weighted mean
-  displacement removed; seed 003 Fig 1);
+  displacement removed; Khomenko, Reichman and Zamponi (2021), Fig 1);
 * omega_tan^2 = rhat^T H^M(A) rhat with rhat the mass-weighted unit r_tan, from a Hessian or a
   Hessian-vector product at A, and independently as the curvature V''(xi = 0) of the profile.
 
@@ -46,7 +47,8 @@ from pelkit.landscape.path_geometry import (  # noqa: F401 - arc_length re-expor
 FloatArray = NDArray[np.float64]
 
 DEFAULT_WIGGLE_TOL = 1e-8
-"""Extrema of V(xi) shallower than this (epsilon, absolute) are ignored [REC, SCIENCE.md 4.4]."""
+"""Extrema of V(xi) shallower than this (epsilon, absolute) are ignored [recommended;
+docs/physics/landscape.md]."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,7 +84,8 @@ class PathProfile:
         return float(self.xi[-1])
 
     def curvature_start(self) -> float:
-        """V''(0) in epsilon / (m sigma^2): omega_tan^2 at A from the profile (SCIENCE.md 4.4)."""
+        """V''(0) in epsilon / (m sigma^2): omega_tan^2 at A from the profile
+        (docs/physics/landscape.md)."""
         return float(self._interp(0.0, 2))
 
     def curvature_end(self) -> float:
@@ -107,7 +110,8 @@ def path_profile(
     """Build V(xi) from image arc lengths (M,), energies (M,) and optional slopes (M,).
 
     With slopes: piecewise cubic Hermite interpolation (C^1, exact for piecewise cubics)
-    [REC, SCIENCE.md 4.4]; without: a cubic spline clamped to zero slope at both ends.
+    [recommended; docs/physics/landscape.md]; without: a cubic spline clamped to zero slope at both
+    ends.
     """
     x = np.asarray(xi, dtype=np.float64).ravel()
     v = np.asarray(energy, dtype=np.float64).ravel()
@@ -154,7 +158,7 @@ class Extremum:
 
 @dataclass
 class ProfileShape:
-    """Outcome of the double-well test on V(xi) (SCIENCE.md 4.4).
+    """Outcome of the double-well test on V(xi) (docs/physics/landscape.md).
 
     Attributes:
         is_double_well: end points are minima with exactly one maximum between them.
@@ -182,7 +186,7 @@ def _nearest_image(xi: FloatArray, energy: FloatArray, x: float, kind: str) -> i
 
 
 def classify_profile(profile: PathProfile, wiggle_tol: float = DEFAULT_WIGGLE_TOL) -> ProfileShape:
-    """Decide whether V(xi) is a simple double well (SCIENCE.md 4.4).
+    """Decide whether V(xi) is a simple double well (docs/physics/landscape.md).
 
     The stationary points are the sign changes of V'(xi) of the interpolant; together with the
     two ends they form an alternating sequence of minima and maxima. Adjacent pairs whose energy
@@ -265,9 +269,11 @@ def classify_profile(profile: PathProfile, wiggle_tol: float = DEFAULT_WIGGLE_TO
 
 @dataclass
 class PathFields:
-    """Displacement fields of a path (seed 003 Fig 1), each (N, block) in sigma.
+    """Displacement fields of a path (Khomenko, Reichman and Zamponi 2021, Fig 1), each (N, block)
+    in sigma.
 
-    Per particle, minimum image, mass-weighted mean displacement removed (SCIENCE.md 4.4):
+    Per particle, minimum image, mass-weighted mean displacement removed
+    (docs/physics/landscape.md):
     r_AB = R_B - R_A, r_AS = R_S - R_A, r_tan = R_1 - R_0.
     """
 
@@ -303,7 +309,8 @@ def path_fields(
 
 
 def signed_frequency(omega_sq: float) -> float:
-    """omega = sqrt(lambda) for lambda >= 0 and -sqrt(|lambda|) otherwise (SCIENCE.md 0)."""
+    """omega = sqrt(lambda) for lambda >= 0 and -sqrt(|lambda|) otherwise
+    (docs/physics/modes.md)."""
     return float(np.sign(omega_sq) * np.sqrt(abs(omega_sq)))
 
 
@@ -315,7 +322,7 @@ def omega_tan_squared(
     hvp: Callable[[FloatArray], FloatArray] | None = None,
     block: int = 3,
 ) -> float:
-    """omega_tan^2 = rhat^T H^M rhat (SCIENCE.md 4.4), in 1/tau^2.
+    """omega_tan^2 = rhat^T H^M rhat (docs/physics/landscape.md), in 1/tau^2.
 
     rhat = M^{1/2} r_tan / |M^{1/2} r_tan| is the mass-weighted unit tangent and
     H^M = M^{-1/2} H M^{-1/2}, so omega^2 = u^T H u with the Cartesian u = M^{-1/2} rhat.
@@ -354,9 +361,11 @@ def best_mode_overlap(
     masses: ArrayLike | None = None,
     block: int = 3,
 ) -> tuple[int, float, float]:
-    """The mode with the largest overlap c = |r.e| / (|r||e|) with a field (seed 003 eq 7).
+    """The mode with the largest overlap c = |r.e| / (|r||e|) with a field (Khomenko, Reichman and
+    Zamponi 2021, eq 7).
 
-    Compared in mass-weighted space r -> M^{1/2} r (SCIENCE.md 3.6). ``eigenvectors`` is (n, K)
+    Compared in mass-weighted space r -> M^{1/2} r (docs/physics/modes.md). ``eigenvectors`` is (n,
+    K)
     with mass-weighted eigenvectors in columns and ``eigenvalues`` (K,) in 1/tau^2. Returns
     (column index, c, signed frequency omega of that mode).
     """
@@ -378,7 +387,8 @@ def best_mode_overlap(
 
 @dataclass
 class DoubleWellAnalysis:
-    """Path quantities of one band (SCIENCE.md 4.4). Energies in epsilon, lengths in sigma.
+    """Path quantities of one band (docs/physics/landscape.md). Energies in epsilon, lengths in
+    sigma.
 
     Attributes:
         profile: the interpolated V(xi).
@@ -471,7 +481,7 @@ def analyse_path(
     remove_mean: bool | None = None,
     wiggle_tol: float = DEFAULT_WIGGLE_TOL,
 ) -> DoubleWellAnalysis:
-    """Analyse a converged band (SCIENCE.md 4.4).
+    """Analyse a converged band (docs/physics/landscape.md).
 
     Args:
         images: (M, n) band R_0 = A .. R_{M-1} = B in sigma.

@@ -1,8 +1,8 @@
 """FIRE (Bitzek et al., PRL 97, 170201 (2006)) and FIRE 2.0 (Guenole et al., CMS 175, 109584
-(2020)) on the flat objective protocol (SCIENCE.md section 2.3).
+(2020)) on the flat objective protocol (docs/physics/landscape.md).
 
 Both use only the gradient for their dynamics (no energy line search), so they also relax a
-nudged elastic band, whose "gradient" is minus the NEB force (SCIENCE.md section 4.3).
+nudged elastic band, whose "gradient" is minus the NEB force (docs/physics/landscape.md).
 
 Dynamics (x (n,) in sigma, v (n,) in sigma/tau, F = -dU/dx (n,) in eps/sigma, m (n,) in m):
 semi-implicit Euler v <- v + dt F/m, x <- x + dt v, with each block's displacement per step capped
@@ -40,10 +40,10 @@ from pelkit.landscape.objective import (
 )
 
 DT_MD = 0.01
-"""Default MD time step Delta t_MD in tau (SCIENCE.md section 2.3 [REC])."""
+"""Default MD time step Delta t_MD in tau (docs/physics/landscape.md (recommended))."""
 
 FIRE_PARAMS = {"n_min": 5, "f_inc": 1.1, "f_dec": 0.5, "alpha_start": 0.1, "f_alpha": 0.99}
-"""Bitzek et al. 2006 parameters (SCIENCE.md section 2.3); dt_max = 10 dt."""
+"""Bitzek et al. 2006 parameters (docs/physics/landscape.md); dt_max = 10 dt."""
 
 FIRE2_PARAMS = {
     "n_delay": 20,
@@ -53,7 +53,7 @@ FIRE2_PARAMS = {
     "f_alpha": 0.99,
     "max_uphill": 2000,
 }
-"""Guenole et al. 2020 parameters (SCIENCE.md section 2.3); dt_max = 10 dt, dt_min = 0.02 dt,
+"""Guenole et al. 2020 parameters (docs/physics/landscape.md); dt_max = 10 dt, dt_min = 0.02 dt,
 initial delay on; stop as "stuck" after ``max_uphill`` consecutive P <= 0."""
 
 
@@ -81,7 +81,7 @@ def fire2(
     max_step: float = 0.1,
     callback: Callback | None = None,
 ) -> MinimizeResult:
-    """FIRE 2.0 minimization (Guenole et al. 2020, Algorithm 2; SCIENCE.md section 2.3).
+    """FIRE 2.0 minimization (Guenole et al. 2020, Algorithm 2; docs/physics/landscape.md).
 
     Each iteration, with P = F.v:
       1. P > 0: after more than N_delay such steps since the last P <= 0, dt <- min(f_inc dt,
@@ -208,7 +208,7 @@ def fire(
     max_step: float = 0.1,
     callback: Callback | None = None,
 ) -> MinimizeResult:
-    """Original FIRE (Bitzek et al. 2006; SCIENCE.md section 2.3).
+    """Original FIRE (Bitzek et al. 2006; docs/physics/landscape.md).
 
     Each iteration, with P = F.v after the previous MD step:
       - P > 0: v <- (1 - alpha) v + alpha |v| F^ (kinetic metric); after more than N_min such

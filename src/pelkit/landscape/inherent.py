@@ -1,18 +1,19 @@
 """Inherent-structure series, same-or-distinct minima, and transitions between minima.
 
-Same or distinct (SCIENCE.md section 2.2), for two minimised configurations of the same labelled
+Same or distinct (docs/physics/landscape.md), for two minimised configurations of the same labelled
 particles:
     1. d_i = minimum-image(r'_i - r_i);
     2. remove the drift d_i <- d_i - sum_j m_j d_j / sum m;
     3. same iff |U - U'| <= dE (total energy) and max_i |d_i| <= dr.
-[REC] dE = 1e-7 eps, dr = 0.005 sigma for minima converged to max force <= 1e-8. Energy alone is
+recommended dE = 1e-7 eps, dr = 0.005 sigma for minima converged to max force <= 1e-8. Energy alone
+is
 not enough (double-well asymmetries can be below 1e-4 eps). Optionally identical particles are
 matched per species (Hungarian algorithm on minimum-image distances) before the test, which
-identifies permutation-equivalent minima (seed 001 eq 2.2, classes C(j) of eq 3.8).
+identifies permutation-equivalent minima (Stillinger 1984, eq 2.2, classes C(j) of eq 3.8).
 
 A :class:`MinimaRegistry` labels every quench with the id of a known minimum or a new one; the
 sequence of labels gives the transitions between consecutive *distinct* minima, counted per
-unordered pair {A, B} (SCIENCE.md section 4.2).
+unordered pair {A, B} (docs/physics/tls-qlm.md).
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def quench_trajectory(
     """Quench every ``every``-th frame of an H5MD trajectory (see :func:`read_trajectory`).
 
     Each minimum is labelled by a :class:`MinimaRegistry` with tolerances ``de`` (total energy)
-    and ``dr`` (max particle displacement after drift removal); [REC] fmax <= 1e-8 for them.
+    and ``dr`` (max particle displacement after drift removal); (recommended) fmax <= 1e-8 for them.
     """
     from pelkit.engine.calculator import Calculator
     from pelkit.errors import InputError

@@ -1,9 +1,10 @@
 """Limited-memory BFGS with a noise-tolerant backtracking line search and a FIRE 2.0 fallback
-(SCIENCE.md section 2.3).
+(docs/physics/landscape.md).
 
 Direction: the two-loop recursion (Nocedal, Math. Comp. 35, 773 (1980)) with memory 10, in
 mass-weighted coordinates q = sqrt(m) x (so the initial inverse Hessian is gamma M^-1 and the first
-step follows the mass-weighted steepest descent of SCIENCE.md section 2.1); gamma = s.y / y.y from
+step follows the mass-weighted steepest descent of docs/physics/landscape.md); gamma = s.y / y.y
+from
 the newest pair. The direction is scaled so that no block moves more than ``max_step``.
 
 Line search: start at alpha = 1 and accept alpha when, with phi(alpha) = U(x + alpha d) and

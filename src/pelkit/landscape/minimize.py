@@ -1,4 +1,4 @@
-"""One entry point to every minimizer on the flat objective protocol (SCIENCE.md section 2.3).
+"""One entry point to every minimizer on the flat objective protocol (docs/physics/landscape.md).
 
     res = minimize(calc.objective, x0, method="fire2", fmax=1e-10)
     res.converged  # max_i |F_i| < fmax at res.positions, re-checked; energy changes never count
@@ -8,7 +8,7 @@ Methods (``METHODS``):
     "fire"   FIRE, Bitzek et al. 2006 (gradient-only, NEB-safe)
     "lbfgs"  L-BFGS, memory 10, noise-tolerant backtracking; FIRE 2.0 fallback ("lbfgs+fire2")
     "cg"     Polak-Ribiere+ conjugate gradient; FIRE 2.0 fallback ("cg+fire2")
-    "sd"     the steepest-descent flow m dx/ds = -grad U itself (seed 001 eq 2.1), stiff ODE
+    "sd"     the steepest-descent flow m dx/ds = -grad U itself (Stillinger 1984, eq 2.1), stiff ODE
 """
 
 from __future__ import annotations
@@ -50,12 +50,13 @@ def minimize(
         x0: start (n,) in sigma (not modified).
         method: one of ``METHODS``.
         fmax: force tolerance on the largest per-block force norm, eps/sigma
-            (SCIENCE.md section 2.3 [REC] 1e-10).
+            (docs/physics/landscape.md (recommended) 1e-10).
         block: coordinates per particle (3 in 3-D).
         masses: (n,) per-coordinate masses, or None for all 1. FIRE uses a = F/m, L-BFGS and
             CG are preconditioned by M^-1, the SD flow is m dx/ds = -grad U.
         max_iterations: iteration limit (for "sd": accepted integrator steps).
-        max_step: largest displacement of one block per iteration, sigma (0.1 [REC]; not used
+        max_step: largest displacement of one block per iteration, sigma (0.1 (recommended); not
+        used
             by "sd", which follows the flow at the integrator's accuracy).
         dt: FIRE initial time step in tau (default 0.01; also the fallback FIRE 2.0 of
             "lbfgs"/"cg"); for "sd" the first step in s.

@@ -7,7 +7,7 @@ An objective maps a flat coordinate vector x (n,) to ``(energy, gradient)``:
 
 Coordinates come in blocks of ``block`` numbers per particle (3 for particles in 3-D, 2 for a
 2-D test surface, ...); convergence is judged on the largest per-block force norm
-max_i |F_i| (SCIENCE.md section 2.3), never on energy changes.
+max_i |F_i| (docs/physics/landscape.md), never on energy changes.
 
 For a nudged elastic band the "gradient" is minus the NEB force, which is not the gradient of the
 returned energy; minimizers that use only forces (FIRE, FIRE 2.0) work on such objectives,
@@ -155,7 +155,7 @@ def cap_displacement(dx: NDArray[np.float64], max_step: float, block: int) -> fl
     """Scale ``dx`` (n,) in place so that no block moves more than ``max_step``; return the factor.
 
     The whole vector is scaled (its direction is kept), the factor is 1 when no block exceeds
-    ``max_step`` (SCIENCE.md section 2.3: per-particle step cap 0.1 sigma).
+    ``max_step`` (docs/physics/landscape.md: per-particle step cap 0.1 sigma).
     """
     d2 = float(dx @ dx)
     if d2 <= max_step * max_step:

@@ -5,9 +5,9 @@
     result.system          # the minimum (positions wrapped, images kept consistent)
     result.energy_per_particle, result.minimize.converged, result.minimize.max_force
 
-Convergence is the largest per-particle force norm below ``fmax`` (SCIENCE.md section 2.3),
+Convergence is the largest per-particle force norm below ``fmax`` (docs/physics/landscape.md),
 re-checked on the returned configuration by the minimizer. Masses enter where the method uses
-them (FIRE dynamics, the steepest-descent flow of seed 001 eq 2.1).
+them (FIRE dynamics, the steepest-descent flow of Stillinger (1984), eq 2.1).
 
 The default, method "lbfgs" with ``compiled=True``, runs the L-BFGS of
 :mod:`pelkit.landscape.compiled` (two-loop recursion, line search and neighbour-list updates all

@@ -1,5 +1,5 @@
 """The steepest-descent map itself: integrate m_j dr_j/ds = -grad_j Phi to a minimum
-(seed 001 eq 2.1; SCIENCE.md section 2.1).
+(Stillinger 1984, eq 2.1; docs/physics/landscape.md).
 
 In mass-weighted coordinates q = sqrt(m) x the flow is plain gradient descent dq/ds = -grad_q Phi;
 the configurations that drain to one minimum form its basin, and the minimum is the inherent

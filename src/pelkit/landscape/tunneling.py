@@ -1,6 +1,7 @@
 """Tunnel splitting of a double well along its path, unit systems and "active" TLS.
 
-SCIENCE.md section 4.5 (seed 003): with xi the mass-weighted arc length (effective mass 1) and
+docs/physics/landscape.md (Khomenko, Reichman and Zamponi 2021): with xi the mass-weighted arc
+length (effective mass 1) and
 the dimensionless hbar~ = hbar / (sigma sqrt(m epsilon)) solve
 
     -(hbar~^2 / 2) psi''(xi) + V(xi) psi(xi) = E psi(xi)
@@ -13,10 +14,12 @@ V_B + omega_B^2 (xi - xi_B)^2 / 2 beyond B, and the domain reaches at least 8 ha
 (hbar~/omega)^{1/2} beyond each end. h is halved until E_t changes by less than 1e-4
 (relative); the final h and that change are reported.
 
-Units (SCIENCE.md 4.6): a :class:`UnitSystem` is (epsilon, sigma, m) in SI, or hbar~ directly,
-plus the threshold T_Q / epsilon below which a TLS is "active". The seed's thresholds are offered
-as the documented presets "argon-seed003" (0.0015 epsilon) and "nip-seed003" (0.0002 epsilon);
-the seed does not give the hbar~ of its mappings, so the user must supply it.
+Units (docs/physics/tls-qlm.md): a :class:`UnitSystem` is (epsilon, sigma, m) in SI, or hbar~
+directly, plus the threshold T_Q / epsilon below which a TLS is "active". The thresholds of
+Khomenko, Reichman and Zamponi (2021) are offered as the documented presets "argon-khomenko2021"
+(0.0015 epsilon) and "nip-khomenko2021" (0.0002 epsilon); the paper does not give the hbar~ of its
+mappings, so the user must supply it. The former names "argon-seed003" and "nip-seed003" still
+work for one release (deprecated).
 
 Path files (HDF5, format "pelkit-neb-path") are read and written by :mod:`pelkit.io.paths`;
 :func:`path_tunnel_splitting` is the splitting of a path's profile with the double-well check.
@@ -34,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import constants
 from scipy.linalg import eigh_tridiagonal
 
-from pelkit.deprecation import moved_names
+from pelkit.deprecation import moved_names, warn_deprecated
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
@@ -54,7 +57,8 @@ Potential = Callable[[FloatArray], FloatArray]
 
 
 def hbar_tilde_from_si(epsilon_j: float, sigma_m: float, mass_kg: float) -> float:
-    """hbar~ = hbar / (sigma sqrt(m epsilon)) from epsilon [J], sigma [m], m [kg] (SCIENCE.md 0).
+    """hbar~ = hbar / (sigma sqrt(m epsilon)) from epsilon [J], sigma [m], m [kg]
+    (docs/physics/models.md).
 
     Argon's LJ values (epsilon/k_B = 120 K, sigma = 3.4 A, m = 39.95 u) give 0.0296.
     """
@@ -82,25 +86,37 @@ class UnitPreset:
 
 
 PRESETS: dict[str, UnitPreset] = {
-    "argon-seed003": UnitPreset(
+    "argon-khomenko2021": UnitPreset(
         0.0015,
-        "seed 003's 'Argon units': active TLS have E_t < 0.0015 epsilon [SEED] (its refs 25, 30). "
-        "The seed does not state its (epsilon, sigma, m) mapping, so hbar~ must be supplied; "
+        "Khomenko, Reichman and Zamponi's 'Argon units': active TLS have E_t < 0.0015 epsilon "
+        "(the paper's value; its refs 25, 30). "
+        "The paper does not state its (epsilon, sigma, m) mapping, so hbar~ must be supplied; "
         "argon's plain LJ values give hbar~ = 0.0296 and 1 K = 0.0083 epsilon, which does not "
-        "reproduce 0.0015 (SCIENCE.md 4.6).",
+        "reproduce 0.0015 (docs/physics/tls-qlm.md).",
     ),
-    "nip-seed003": UnitPreset(
+    "nip-khomenko2021": UnitPreset(
         0.0002,
-        "seed 003's 'NiP units': active TLS have E_t < 0.0002 epsilon [SEED] (its refs 22, 30). "
-        "hbar~ must be supplied (the seed does not give its mapping; SCIENCE.md 4.6).",
+        "Khomenko, Reichman and Zamponi's 'NiP units': active TLS have E_t < 0.0002 epsilon (the "
+        "paper's value; its refs 22, 30). "
+        "hbar~ must be supplied (the paper does not give its mapping; docs/physics/tls-qlm.md).",
     ),
 }
-"""Named presets (SCIENCE.md 4.6). They carry the seed's thresholds only; never physics."""
+"""Named presets (docs/physics/tls-qlm.md). They carry the paper's thresholds only; never
+physics. The deprecated names of :data:`DEPRECATED_PRESET_NAMES` are kept as entries."""
+
+DEPRECATED_PRESET_NAMES: dict[str, str] = {
+    "argon-seed003": "argon-khomenko2021",
+    "nip-seed003": "nip-khomenko2021",
+}
+"""Former preset names (removed in the next release) and the names that replace them."""
+
+# the former names resolve to the same presets (unit_system warns when one is used)
+PRESETS.update({old: PRESETS[new] for old, new in DEPRECATED_PRESET_NAMES.items()})
 
 
 @dataclass(frozen=True)
 class UnitSystem:
-    """A mapping of the reduced-unit landscape onto a material (SCIENCE.md 4.6).
+    """A mapping of the reduced-unit landscape onto a material (docs/physics/tls-qlm.md).
 
     Attributes:
         name: preset name or "custom".
@@ -129,7 +145,7 @@ class UnitSystem:
             raise InputError(f"the threshold must be positive and finite, got {self.threshold}")
 
     def is_active(self, splitting: float | ArrayLike) -> Any:
-        """Active TLS: E_t <= T_Q/epsilon (SCIENCE.md 4.6); None if no threshold is set."""
+        """Active TLS: E_t <= T_Q/epsilon (docs/physics/tls-qlm.md); None if no threshold is set."""
         if self.threshold is None:
             return None
         return classify_active(splitting, self.threshold)
@@ -156,7 +172,7 @@ def unit_system(
     mass_kg: float | None = None,
     t_q_kelvin: float | None = None,
 ) -> UnitSystem:
-    """Resolve a unit system (SCIENCE.md 4.6).
+    """Resolve a unit system (docs/physics/tls-qlm.md).
 
     * A preset name (see :data:`PRESETS`): the preset threshold with the user's ``hbar_tilde``
       (required); SI values or another threshold are refused.
@@ -166,10 +182,12 @@ def unit_system(
     """
     si = (epsilon_j, sigma_m, mass_kg)
     if name in PRESETS:
+        if name in DEPRECATED_PRESET_NAMES:
+            warn_deprecated(f"unit preset {name!r}", repr(DEPRECATED_PRESET_NAMES[name]))
         preset = PRESETS[name]
         if hbar_tilde is None:
             raise InputError(
-                f"unit preset {name!r} needs a user-supplied hbar~ (--hbar): the seed does not "
+                f"unit preset {name!r} needs a user-supplied hbar~ (--hbar): the paper does not "
                 "give the mapping behind its threshold"
             )
         if any(v is not None for v in (*si, t_q_kelvin, threshold)):
@@ -179,7 +197,7 @@ def unit_system(
             )
         return UnitSystem(name, float(hbar_tilde), preset.threshold, source=preset.description)
     if name != "custom":
-        known = ", ".join([*PRESETS, "custom"])
+        known = ", ".join([*(n for n in PRESETS if n not in DEPRECATED_PRESET_NAMES), "custom"])
         raise InputError(f"unknown unit system {name!r}; choose one of {known}")
 
     n_si = sum(v is not None for v in si)
@@ -228,7 +246,7 @@ def grid_levels(
 
     The n_points interior nodes x_j = lo + j h (j = 1..n_points, h = (hi - lo)/(n_points + 1))
     carry psi; psi(lo) = psi(hi) = 0 (Dirichlet). Diagonal hbar~^2/h^2 + V(x_j), off-diagonal
-    -hbar~^2/(2 h^2) (SCIENCE.md 4.5). Returns (levels (n_levels,) in epsilon, h).
+    -hbar~^2/(2 h^2) (docs/physics/landscape.md). Returns (levels (n_levels,) in epsilon, h).
     """
     if n_points < n_levels + 2:
         raise InputError("too few grid points for the requested number of levels")
@@ -304,7 +322,8 @@ def converged_levels(
     rtol: float = 1e-4,
     max_points: int = 2**22,
 ) -> LevelsResult:
-    """Solve on grids of spacing h0, h0/2, ... until E_t changes by < rtol (SCIENCE.md 4.5).
+    """Solve on grids of spacing h0, h0/2, ... until E_t changes by < rtol
+    (docs/physics/landscape.md).
 
     Args:
         potential: vectorised V(x) in epsilon (x in sqrt(m) sigma); shift it so that its
@@ -363,7 +382,7 @@ def converged_levels(
 def extended_potential(
     profile: PathProfile, omega_a: float, omega_b: float, reference: float = 0.0
 ) -> Potential:
-    """V(xi) - reference on the whole line (SCIENCE.md 4.5).
+    """V(xi) - reference on the whole line (docs/physics/landscape.md).
 
     V_A + omega_A^2 xi^2 / 2 for xi < 0, the interpolated profile on [0, xi_B] and
     V_B + omega_B^2 (xi - xi_B)^2 / 2 for xi > xi_B (C^1 when V'(0) = V'(xi_B) = 0).
@@ -386,7 +405,7 @@ def extended_potential(
 
 @dataclass
 class TunnelResult:
-    """Tunnel splitting of one path (SCIENCE.md 4.5).
+    """Tunnel splitting of one path (docs/physics/landscape.md).
 
     Attributes:
         splitting: E_t = E_1 - E_0 in epsilon.
@@ -463,7 +482,7 @@ def tunnel_splitting(
     max_points: int = 2**22,
     continuation: tuple[Any, Any] | None = None,
 ) -> TunnelResult:
-    """Tunnel splitting E_t = E_1 - E_0 along a path profile (SCIENCE.md 4.5).
+    """Tunnel splitting E_t = E_1 - E_0 along a path profile (docs/physics/landscape.md).
 
     Args:
         profile: V(xi) from :func:`pelkit.landscape.doublewell.path_profile`.
@@ -471,7 +490,7 @@ def tunnel_splitting(
         omega_a, omega_b: omega_tan at A and B in 1/tau (e.g. from the Hessian); None = from
             the profile curvature V''(0), V''(xi_B).
         n_levels: levels to compute (>= 2).
-        rtol: relative change of E_t that stops the halving of h (1e-4 [REC]).
+        rtol: relative change of E_t that stops the halving of h (1e-4 (recommended)).
         n_lengths: harmonic lengths (hbar~/omega)^{1/2} added beyond each end (>= 8).
         points_per_length: the first grid has h = min(harmonic lengths, xi_B / 16)
             / points_per_length.

@@ -4,11 +4,12 @@
 also accepts ``path/to/file.py:factory`` or ``package.module:factory`` (a function returning a
 :class:`PairPotential`). Built-in names:
 
-    ka, ka-smooth, ka-force-shift        Kob-Andersen 80:20 (seed 004)
+    ka, ka-smooth, ka-force-shift        Kob-Andersen 80:20 (Kob and Andersen 1994, 1995)
     lj                                   monodisperse Lennard-Jones
     lj-cluster                           full-range Lennard-Jones for clusters (open boundaries)
-    soft-sphere, soft-sphere-12, soft-sphere-6   inverse-power soft spheres (seed 002)
-    swap                                 polydisperse non-additive swap model (seed 003)
+    soft-sphere, soft-sphere-12, soft-sphere-6   inverse-power soft spheres (Buchenau 1992)
+    swap                                 polydisperse non-additive swap model (Khomenko, Reichman
+    and Zamponi 2021)
 """
 
 from __future__ import annotations

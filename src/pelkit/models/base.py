@@ -1,12 +1,13 @@
 """Pair potentials as data: a dimensionless radial function, a cutoff scheme and a mixing rule.
 
-Every pelkit pair potential has the form (SCIENCE.md section 1)
+Every pelkit pair potential has the form (docs/physics/models.md)
 
     phi_ij(r) = eps_ij * g(r / sigma_ij),        g(x) = sum_k a_k x^{p_k} exp(-b_k x),
 
 for x < x_c and 0 beyond, so r_c,ij = x_c sigma_ij. The radial function is stored as a table of
 terms (a_k, p_k, b_k); this covers Lennard-Jones, Mie and inverse-power soft spheres, the
-polynomial-smoothed swap potential of seed 003, Yukawa, Morse and Buckingham forms. Keeping the
+polynomial-smoothed swap potential of Khomenko, Reichman and Zamponi (2021), Yukawa, Morse and
+Buckingham forms. Keeping the
 potential as *data* lets the Numba kernels be compiled once and cached on disk (a kernel that
 takes a jitted function as an argument is never a cache hit).
 
@@ -15,13 +16,15 @@ Cutoff schemes (applied in x, identical to applying them in r):
     shift        g(x) - g(x_c)                                   (LAMMPS pair_modify shift yes)
     force-shift  g(x) - g(x_c) - (x - x_c) g'(x_c)                (phi, phi' continuous)
     smooth       g(x) - g(x_c) - (x - x_c) g'(x_c) - (x - x_c)^2 g''(x_c) / 2
-                                                     (phi, phi', phi'' continuous; SCIENCE §1a)
+                                                     (phi, phi', phi'' continuous;
+                                                     docs/physics/models.md)
 Each scheme adds polynomial terms (powers 0, 1, 2) to the table, so kernels see one table.
 
 Mixing rules give (eps_ij, sigma_ij) for a pair:
     species       tables eps[s_i, s_j], sigma[s_i, s_j]           (Kob-Andersen)
     additive      eps, sigma_ij = (sigma_i + sigma_j)/2            (soft spheres)
-    nonadditive   eps, sigma_ij = (sigma_i + sigma_j)/2 (1 - k |sigma_i - sigma_j|)  (seed 003)
+    nonadditive   eps, sigma_ij = (sigma_i + sigma_j)/2 (1 - k |sigma_i - sigma_j|)  (Khomenko,
+    Reichman and Zamponi 2021)
 """
 
 from __future__ import annotations

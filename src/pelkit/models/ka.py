@@ -1,4 +1,8 @@
-"""Kob-Andersen 80:20 binary Lennard-Jones mixture (seed 004; SCIENCE.md section 1a).
+"""Kob-Andersen 80:20 binary Lennard-Jones mixture.
+
+W. Kob and H. C. Andersen, Phys. Rev. Lett. 73, 1376 (1994) and Phys. Rev. E 51, 4626 (1995);
+the N = 155 local-diffusivity study of docs/physics/ka-landscape.md uses it at density 1.2
+(docs/physics/models.md).
 
 phi_ab(r) = 4 eps_ab [(sigma_ab/r)^12 - (sigma_ab/r)^6], r < 2.5 sigma_ab, masses 1, density 1.2.
 Pair parameters: AA (1.0, 1.0), AB (1.5, 0.8), BB (0.5, 0.88) as (eps, sigma). Default cutoff

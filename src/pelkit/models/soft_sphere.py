@@ -1,4 +1,5 @@
-"""Inverse-power soft spheres v(r) = eps (sigma_ij / r)^n (seed 002 eq 9; SCIENCE.md section 1b).
+"""Inverse-power soft spheres v(r) = eps (sigma_ij / r)^n (Buchenau 1992, eq 9;
+docs/physics/models.md).
 
 Additive diameters sigma_ij = (sigma_i + sigma_j)/2 (monodisperse, binary or polydisperse: the
 particle diameters carry the size information). Default cutoff 2.5 sigma_ij with the ``smooth``
@@ -37,7 +38,8 @@ def binary_diameters(
 ) -> NDArray[np.float64]:
     """Diameters of a binary mixture: N_A = round(fraction_a N) of 1, the rest ``ratio``.
 
-    [REC] of SCIENCE.md section 1b: 50:50, sigma_B / sigma_A = 1.2. With ``seed`` the labels are
+    Recommended (docs/physics/models.md): 50:50, sigma_B / sigma_A = 1.2. With ``seed`` the
+    labels are
     randomly permuted, otherwise A particles come first.
     """
     n_a = int(round(fraction_a * n_particles))

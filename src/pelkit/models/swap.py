@@ -1,4 +1,5 @@
-"""Polydisperse non-additive swap model of seed 003 (SCIENCE.md section 1c).
+"""Polydisperse non-additive swap model of Khomenko, Reichman and Zamponi (2021)
+(docs/physics/models.md).
 
 v(r) = eps [(sigma_ij/r)^12 + c0 + c2 x^2 + c4 x^4], x = r/sigma_ij < x_c = 1.25, zero beyond;
 c0 = -28/x_c^12, c2 = 48/x_c^14, c4 = -21/x_c^16 make v, v', v'' vanish at x_c.
@@ -25,7 +26,8 @@ SWAP_DENSITY = 1.0
 
 
 def swap_model(epsilon: float = 1.0, nonadditivity: float = SWAP_NONADDITIVITY) -> PairPotential:
-    """The seed-003 swap potential (its polynomial is its own smooth cutoff: scheme "none")."""
+    """The Khomenko, Reichman and Zamponi (2021) swap potential (its polynomial is its own smooth
+    cutoff: scheme "none")."""
     terms = np.array(
         [[1.0, -12.0, 0.0], [SWAP_C0, 0.0, 0.0], [SWAP_C2, 2.0, 0.0], [SWAP_C4, 4.0, 0.0]]
     )
@@ -38,7 +40,8 @@ def swap_model(epsilon: float = 1.0, nonadditivity: float = SWAP_NONADDITIVITY) 
         epsilon=np.array([[epsilon]]),
         nonadditivity=nonadditivity,
         overlap_x=0.5,
-        description="seed 003 polydisperse non-additive swap model, smooth cutoff 1.25 sigma_ij",
+        description="Khomenko, Reichman and Zamponi (2021) polydisperse non-additive swap model, "
+                    "smooth cutoff 1.25 sigma_ij",
     )
 
 
@@ -64,7 +67,7 @@ def swap_diameters(
     """Diameters (N,) drawn from P(sigma) ~ sigma^-3 by the inverse CDF.
 
     sigma(u) = (sigma_min^-2 - 2u/A)^-1/2. Stratified u_i = (i - 1/2)/N randomly permuted over
-    particles ([REC]), or independent uniform draws with ``stratified=False``.
+    particles (recommended), or independent uniform draws with ``stratified=False``.
     """
     if n_particles < 1:
         raise InputError("need at least one particle")

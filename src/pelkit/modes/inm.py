@@ -1,8 +1,9 @@
 """Instantaneous normal modes: f_u, INM density of states, 1-D mode profiles, DW vs shoulder,
 and the quartic fit along a mode at a minimum.
 
-SCIENCE.md sections 3.3 (seed 000 section 1; Bembenek-Laird / La Nave et al. procedure) and 3.4
-(seed 002 eqs 3-5).  Energies come from a user callable ``energy(flat_positions (3N,)) -> float``
+docs/physics/modes.md (Keyes c. 2000, section 1; Bembenek-Laird / La Nave et al. procedure) and 3.4
+(Buchenau 1992, eqs 3-5).  Energies come from a user callable ``energy(flat_positions (3N,)) ->
+float``
 in epsilon; no specific potential is assumed.
 
 Along a mode with mass-weighted unit eigenvector e, the Cartesian direction is d_i = e_i/sqrt(m_i)
@@ -39,11 +40,11 @@ def _require_complete(modes: Modes) -> None:
 
 
 def unstable_fraction(modes: Modes, lambda_tol: float = LAMBDA_TOL) -> float:
-    """f_u = #{non-zero modes with lambda < -lambda_tol} / (3N - 3) (SCIENCE.md section 3.3).
+    """f_u = #{non-zero modes with lambda < -lambda_tol} / (3N - 3) (docs/physics/modes.md).
 
     Args:
         modes: all 3N - 3 non-zero modes (from :func:`~pelkit.modes.normal.all_modes`).
-        lambda_tol: [REC] 1e-8 epsilon/(sigma^2 m).
+        lambda_tol: (recommended) 1e-8 epsilon/(sigma^2 m).
     """
     _require_complete(modes)
     return modes.count_negative(lambda_tol) / (3 * modes.n_particles - 3)
@@ -52,7 +53,7 @@ def unstable_fraction(modes: Modes, lambda_tol: float = LAMBDA_TOL) -> float:
 def inm_density_of_states(
     modes: Modes, bins: int | ArrayLike = 60, variable: Literal["omega", "lambda"] = "omega"
 ) -> tuple[FloatArray, FloatArray]:
-    """INM density of states rho(x) = (3N - 3)^-1 sum_k delta(x - x_k) (SCIENCE.md section 3.3).
+    """INM density of states rho(x) = (3N - 3)^-1 sum_k delta(x - x_k) (docs/physics/modes.md).
 
     Imaginary frequencies are on the negative omega axis (omega = -sqrt(|lambda|)).  With an
     integer ``bins`` the edges are equally spaced with one edge at exactly 0, so that the weight
@@ -110,7 +111,7 @@ def _unit_direction(direction: ArrayLike, masses: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True)
 class ModeProfile:
-    """U(s) = U(R0 + s d) on a straight line (SCIENCE.md section 3.3).
+    """U(s) = U(R0 + s d) on a straight line (docs/physics/modes.md).
 
     Attributes:
         s: (n,) mass-weighted amplitudes in sigma sqrt(m), symmetric about 0 (s[n//2] = 0).
@@ -136,7 +137,7 @@ def mode_profile(
     n_points: int = 201,
     max_displacement: float = 0.5,
 ) -> ModeProfile:
-    """Straight-line energy profile U(R0 + s d) along a mode (SCIENCE.md section 3.3).
+    """Straight-line energy profile U(R0 + s d) along a mode (docs/physics/modes.md).
 
     No relaxation of the other coordinates (Bembenek-Laird / La Nave et al.).
 
@@ -148,8 +149,8 @@ def mode_profile(
             which makes s the mass-weighted amplitude.
         masses: (N,) masses.
         s_max: half-width of the window; default: max_i |s_max d_i| = ``max_displacement``.
-        n_points: odd number of points (>= 5) so that s = 0 is on the grid; [REC] 201.
-        max_displacement: [REC] 0.5 sigma, used when ``s_max`` is None.
+        n_points: odd number of points (>= 5) so that s = 0 is on the grid; (recommended) 201.
+        max_displacement: (recommended) 0.5 sigma, used when ``s_max`` is None.
 
     Returns:
         :class:`ModeProfile`.
@@ -178,7 +179,7 @@ def mode_profile(
 
 @dataclass(frozen=True)
 class ProfileAnalysis:
-    """Extrema and concave region of a 1-D profile (SCIENCE.md section 3.3).
+    """Extrema and concave region of a 1-D profile (docs/physics/modes.md).
 
     Attributes:
         label: "double_well" or "shoulder".
@@ -224,7 +225,7 @@ def _parabola(s: FloatArray, u: FloatArray, i: int) -> tuple[float, float]:
 
 
 def analyse_profile(profile: ModeProfile, depth_rtol: float = 1e-10) -> ProfileAnalysis:
-    """Extrema, concave region and the DW / shoulder label of a profile (SCIENCE.md section 3.3).
+    """Extrema, concave region and the DW / shoulder label of a profile (docs/physics/modes.md).
 
     * Discrete extrema are the sign changes of U(s_{j+1}) - U(s_j); extrema whose energy
       difference to a neighbouring extremum (or to a window end) is below
@@ -236,7 +237,7 @@ def analyse_profile(profile: ModeProfile, depth_rtol: float = 1e-10) -> ProfileA
 
     Args:
         profile: a :class:`ModeProfile` (normally of a mode with lambda < 0).
-        depth_rtol: [SCIENCE.md] 1e-10.
+        depth_rtol: recommended 1e-10 (docs/physics/modes.md).
     """
     s, u = profile.s, profile.energies
     n = u.size
@@ -290,7 +291,7 @@ def analyse_profile(profile: ModeProfile, depth_rtol: float = 1e-10) -> ProfileA
 
 
 def classify_unstable_mode(profile: ModeProfile, depth_rtol: float = 1e-10) -> str:
-    """"double_well" or "shoulder" for the profile of an unstable mode (SCIENCE.md section 3.3).
+    """"double_well" or "shoulder" for the profile of an unstable mode (docs/physics/modes.md).
 
     See :func:`analyse_profile` for the rule.
     """
@@ -330,7 +331,7 @@ def double_well_fraction(
     n_points: int = 201,
     depth_rtol: float = 1e-10,
 ) -> DoubleWellCount:
-    """f_dw = #(double-well unstable modes) / (3N - 3) (SCIENCE.md section 3.3; La Nave et al.).
+    """f_dw = #(double-well unstable modes) / (3N - 3) (docs/physics/modes.md; La Nave et al.).
 
     Every mode with lambda < -lambda_tol gets a straight-line profile (:func:`mode_profile`) with
     its window set by ``max_displacement`` and is classified by :func:`classify_unstable_mode`.
@@ -365,7 +366,7 @@ def double_well_fraction(
 
 
 # --------------------------------------------------------------------------------------------
-# quartic fit along a mode at a minimum (seed 002 eqs 3-5; SCIENCE.md section 3.4)
+# quartic fit along a mode at a minimum (Buchenau 1992, eqs 3-5; docs/physics/modes.md)
 # --------------------------------------------------------------------------------------------
 
 
@@ -386,11 +387,12 @@ class QuarticFit:
         c4_positive: False flags a non-confining quartic term (c4 <= 0).
         eigenvalue: lambda_k if given; ``c2_over_half_lambda`` = c2 / (lambda_k / 2).
         c1_relative: |c1| A_max / max|Delta V| (should be ~0 at a minimum).
-        participation_number: N_k of the mode (seed 002 eq 2).
-        omega_c, n_k_m_a2, epsilon_k, eta_k: Buchenau's quantities (seed 002 eqs 4-5), given
+        participation_number: N_k of the mode (Buchenau 1992, eq 2).
+        omega_c, n_k_m_a2, epsilon_k, eta_k: Buchenau's quantities (Buchenau 1992, eqs 4-5), given
             omega_c: N_k M a^2 = omega_c^2/(2 c4), epsilon_k = omega_c^4/(4 c4),
             eta_k = 2 c2/omega_c^2 (None when c4 <= 0 or omega_c is not given).
-        a, c4_predicted, c4_ratio: with a length a, the single-atom quartic model (seed 002 eq 3)
+        a, c4_predicted, c4_ratio: with a length a, the single-atom quartic model (Buchenau 1992,
+        eq 3)
             predicts c4 = (omega_c^2 / (2 a^2)) sum_i |e_i|^4 / m_i (= omega_c^2/(2 M a^2 N_k) for
             equal masses M); c4_ratio = fitted / predicted.
     """
@@ -446,11 +448,13 @@ def quartic_fit(
     omega_c: float | None = None,
     a: float | None = None,
 ) -> QuarticFit:
-    """Fit Delta V(A) = U(R_IS + A d) - U(R_IS) = c1 A + c2 A^2 + c3 A^3 + c4 A^4 (SCIENCE.md 3.4).
+    """Fit Delta V(A) = U(R_IS + A d) - U(R_IS) = c1 A + c2 A^2 + c3 A^3 + c4 A^4
+    (docs/physics/modes.md).
 
     d_i = e_i / sqrt(m_i) with e the mass-weighted mode vector normalised to |e| = 1, so that
     c2 = lambda/2 at a minimum.  The window is symmetric with max_i |A_max d_i| =
-    ``max_displacement`` ([REC] 0.1 sigma) and ``n_points`` ([REC] >= 41) points; the fit is
+    ``max_displacement`` (recommended 0.1 sigma) and ``n_points`` (recommended >= 41) points; the
+    fit is
     repeated on the halved window and the change of c4 reported.
 
     Args:

@@ -1,7 +1,8 @@
 """Localisation of modes: participation number and ratio, double-well participation, QLM selection.
 
-SCIENCE.md section 3.2.  All participation measures use the *normalised mass-weighted* vector e
-(sum_{i,a} e_{ia}^2 = 1, seed 002 eq 1) and the per-particle weights |e_i|^2 = sum_a e_{ia}^2.
+See docs/physics/modes.md.  All participation measures use the *normalised mass-weighted* vector e
+(sum_{i,a} e_{ia}^2 = 1, Buchenau (1992), eq 1) and the per-particle weights |e_i|^2 = sum_a
+e_{ia}^2.
 
 Array convention: a single vector has shape (3N,) (particle i's components at 3i, 3i+1, 3i+2);
 many vectors are *rows* of a (k, 3N) array.  Columns as returned by ``eigh`` ((3N, k)) are
@@ -74,7 +75,7 @@ def particle_weights(vectors: ArrayLike, masses: ArrayLike | None = None, axis: 
 def participation_number(
     vectors: ArrayLike, masses: ArrayLike | None = None, *, axis: int = -1
 ) -> float | FloatArray:
-    """Participation number N_k = [sum_i |e_i|^4]^-1 (seed 002 eq 2; SCIENCE.md section 3.2).
+    """Participation number N_k = [sum_i |e_i|^4]^-1 (Buchenau 1992, eq 2; docs/physics/modes.md).
 
     e is the vector normalised to |e| = 1 (done here), so N_k is a particle count in [1, N].
 
@@ -96,7 +97,8 @@ def participation_number(
 def participation_ratio(
     vectors: ArrayLike, masses: ArrayLike | None = None, *, axis: int = -1
 ) -> float | FloatArray:
-    """Participation ratio PR = [N sum_i |e_i|^4]^-1 = N_k / N (seed 003 eq 4), in [1/N, 1].
+    """Participation ratio PR = [N sum_i |e_i|^4]^-1 = N_k / N (Khomenko, Reichman and Zamponi
+    2021, eq 4), in [1/N, 1].
 
     A standing plane wave has PR = 2/3, a one-particle vector PR = 1/N.  Arguments as for
     :func:`participation_number`.
@@ -110,9 +112,10 @@ def participation_ratio(
 def double_well_participation(d: ArrayLike, masses: ArrayLike | None = None) -> float:
     """PR_DW = (sum_i |d_i|^2)^2 / sum_i |d_i|^4 for a displacement field d = r_AB.
 
-    Seed 003 Fig 5 ("normalised differently"; SCIENCE.md section 3.2): a particle count, equal to
+    Khomenko, Reichman and Zamponi (2021), Fig 5 ("normalised differently"; docs/physics/modes.md):
+    a particle count, equal to
     the participation number of d.  With ``masses`` the field is mass-weighted first
-    (d_i -> sqrt(m_i) d_i), the [REC] convention for unequal masses (SCIENCE.md section 3.6).
+    (d_i -> sqrt(m_i) d_i), the (recommended) convention for unequal masses (docs/physics/modes.md).
 
     Args:
         d: one field, (3N,) or (N, 3), in sigma.
@@ -157,16 +160,17 @@ class QLMSelection:
 
 
 def quasi_localized(modes, pr_max: float = 0.1, extended_pr: float = 0.3) -> QLMSelection:
-    """Select quasi-localised modes (QLM): low frequency and PR < pr_max (seed 003; SCIENCE.md 3.2).
+    """Select quasi-localised modes (QLM): low frequency and PR < pr_max (Khomenko, Reichman and
+    Zamponi 2021; docs/physics/modes.md).
 
-    "Low frequency" ([REC], configurable): omega below the lowest omega of any mode with
+    "Low frequency" (our choice, configurable): omega below the lowest omega of any mode with
     PR >= extended_pr (the first extended mode).  If no held mode is extended (e.g. a small set
     of lowest modes), every held mode counts as low-frequency and ``omega_extended`` is inf.
 
     Args:
         modes: a :class:`pelkit.modes.normal.Modes` (normally at a minimum; translations dropped).
-        pr_max: PR threshold of a QLM, [SEED] 0.1.
-        extended_pr: PR threshold of an extended mode, [REC] 0.3.
+        pr_max: PR threshold of a QLM, 0.1 (the paper's value).
+        extended_pr: PR threshold of an extended mode, (recommended) 0.3.
 
     Returns:
         :class:`QLMSelection`.

@@ -1,13 +1,17 @@
-"""Cubic non-linear modes by the Gartner-Lerner iteration (seed 003 eqs 5-6; SCIENCE.md 3.5).
+"""Cubic non-linear modes by the Gartner-Lerner iteration (Khomenko, Reichman and Zamponi 2021, eqs
+5-6; docs/physics/modes.md).
 
 Along a unit direction pi, dU(s) ~ (1/2) kappa s^2 + (1/6) tau s^3 with kappa = H:pi pi and
 tau = U:pi pi pi.  The cubic barrier (2/3) kappa^3 / tau^2 is stationary where
 
-    H pi = (kappa / tau) U:pi pi                     (seed 003 eq 5 as corrected in SCIENCE.md)
+    H pi = (kappa / tau) U:pi pi                     (Khomenko, Reichman and Zamponi 2021, eq 5;
+                                                     its printed form is garbled; Gartner & Lerner
+                                                     2016; docs/physics/modes.md)
 
 and the fixed point is found by iterating
 
-    pi^{n+1} = H^+ (U:pi^n pi^n) / |H^+ (U:pi^n pi^n)|      (seed 003 eq 6; Gartner & Lerner,
+    pi^{n+1} = H^+ (U:pi^n pi^n) / |H^+ (U:pi^n pi^n)|      (Khomenko, Reichman and Zamponi 2021,
+    eq 6; Gartner & Lerner,
                                                            SciPost Phys. 1, 016 (2016))
 
 with H^+ the pseudo-inverse on the complement of the translations.
@@ -23,7 +27,8 @@ in alpha, so f along the line follows from U:pi pi, U:d d, H pi and H d exactly,
 of f is evaluated from the differences (log1p/expm1), accurate even for steps near the
 tolerance.  alpha = 1 reproduces the plain iteration, so converging runs are unchanged; the
 stopping test always uses the undamped update (the fixed-point residual of eq 6).
-``method="plain"`` is the unsafeguarded seed-003 iteration.  kappa^3/tau^2 is invariant
+``method="plain"`` is the unsafeguarded Khomenko, Reichman and Zamponi (2021) iteration.
+kappa^3/tau^2 is invariant
 under pi -> c pi, so the stationary directions do not depend on the metric: the iteration runs in
 plain Cartesian coordinates (H the Cartesian Hessian, epsilon/sigma^2; U:vv the Cartesian
 third-order contraction, epsilon/sigma^3), exact for unequal masses too.  A mass-weighted start e
@@ -70,7 +75,7 @@ ThirdOrderFn = Callable[[FloatArray], FloatArray]
 
 
 def cubic_barrier(kappa: float, tau: float) -> float:
-    """Cubic barrier (2/3) kappa^3 / tau^2 (SCIENCE.md section 3.5); inf if tau = 0."""
+    """Cubic barrier (2/3) kappa^3 / tau^2 (docs/physics/modes.md); inf if tau = 0."""
     return float("inf") if tau == 0.0 else (2.0 / 3.0) * kappa**3 / tau**2
 
 
@@ -196,13 +201,15 @@ class NonlinearModeResult:
         kappa: H:pi pi, epsilon/sigma^2.
         tau: U:pi pi pi, epsilon/sigma^3.
         barrier: (2/3) kappa^3/tau^2, epsilon.
-        residual: |H pi - (kappa/tau) U:pi pi| (seed 003 eq 5), epsilon/sigma^2.
+        residual: |H pi - (kappa/tau) U:pi pi| (Khomenko, Reichman and Zamponi 2021, eq 5),
+        epsilon/sigma^2.
         relative_residual: residual / |H pi|.
         solver: the H^+ method used.
         tol, max_iter: the stopping settings.
         history: (iterations,) the step of every iteration.
         krylov_failures: inner Krylov solves that did not reach their tolerance.
-        method: "line-search" (Armijo-damped iteration) or "plain" (seed 003 eq 6).
+        method: "line-search" (Armijo-damped iteration) or "plain" (Khomenko, Reichman and Zamponi
+        2021, eq 6).
         damped_iterations: iterations that took a step alpha < 1 (line search only).
         unsafeguarded_steps: iterations whose update was not a descent direction of
             kappa^3/tau^2 (H not positive definite along it), taken as plain steps.
@@ -254,7 +261,7 @@ def directional_coefficients(
 ) -> tuple[float, float, FloatArray, FloatArray]:
     """kappa = H:pi pi, tau = U:pi pi pi, H pi and U:pi pi for a Cartesian direction pi (3N,).
 
-    pi is used as given (not normalised).  SCIENCE.md section 1d.
+    pi is used as given (not normalised); see docs/physics/models.md.
     """
     p = np.asarray(pi, dtype=np.float64).reshape(-1)
     hp = _matvec(hessian, p).reshape(-1)
@@ -310,15 +317,17 @@ def cubic_nonlinear_mode(
     solver: Literal["auto", "cg", "minres"] = "auto",
     method: Literal["line-search", "plain"] = "line-search",
 ) -> NonlinearModeResult:
-    """Cubic non-linear mode from ``start`` by the Gartner-Lerner iteration (SCIENCE.md 3.5).
+    """Cubic non-linear mode from ``start`` by the Gartner-Lerner iteration (docs/physics/modes.md).
 
     The update direction is that of pi^{n+1} = H^+(U:pi^n pi^n) / |H^+(U:pi^n pi^n)| from
-    pi^0 = P start / |P start| (seed 003 eq 6).  With ``method="line-search"`` (default) the step
+    pi^0 = P start / |P start| (Khomenko, Reichman and Zamponi 2021, eq 6).  With
+    ``method="line-search"`` (default) the step
     towards it is damped by an Armijo backtracking on kappa^3/tau^2 (module docstring), which
     removes the 2-cycles the plain iteration can fall into; full steps are taken whenever they
     decrease the barrier enough, so runs the plain iteration converges are unchanged.  The run
     stops when the undamped update moves pi by min(|pi^{n+1} - pi^n|, |pi^{n+1} + pi^n|) < tol
-    ([REC] 1e-8), or after ``max_iter`` ([REC] 1000) iterations (then ``converged`` is False).
+    (recommended 1e-8), or after ``max_iter`` (recommended 1000) iterations (then ``converged`` is
+    False).
     Seed starts: r_AB/|r_AB| (upper bound on the achievable overlap) or the softest QLM of
     minimum A (converted to Cartesian, e/sqrt(m)).
 
@@ -330,7 +339,7 @@ def cubic_nonlinear_mode(
         tol: stopping tolerance.
         max_iter: iteration limit.
         solver: H^+ method, see :class:`ProjectedSolver`.
-        method: "line-search" (Armijo-damped) or "plain" (the seed's undamped iteration).
+        method: "line-search" (Armijo-damped) or "plain" (the paper's undamped iteration).
 
     Returns:
         :class:`NonlinearModeResult` with the fixed-point residual |H pi - (kappa/tau) U:pi pi|
@@ -444,7 +453,7 @@ def _line_search_step(
 
 @dataclass(frozen=True)
 class LineDoubleWell:
-    """Double-well test of U(R0 + s pi) along a straight line (SCIENCE.md sections 3.3, 3.5).
+    """Double-well test of U(R0 + s pi) along a straight line (docs/physics/modes.md).
 
     Attributes:
         is_double_well: two local minima of the profile with a local maximum between them.
@@ -476,7 +485,8 @@ def line_double_well(
     ``max_displacement`` sigma, ``n_points`` points) and its extrema come from
     :func:`~pelkit.modes.inm.analyse_profile`.  At a minimum s = 0 is itself a minimum, so the
     INM rule (minima on both sides of a concave region) does not apply; here a double well is
-    any pair of neighbouring minima with a maximum between them.  Seed 003 finds no double well
+    any pair of neighbouring minima with a maximum between them.  Khomenko, Reichman and Zamponi
+    (2021) finds no double well
     along about 95 % of its non-linear modes.
 
     Args:

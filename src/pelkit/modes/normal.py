@@ -1,16 +1,17 @@
 """Normal modes of the mass-weighted Hessian: eigenpairs, translational zero modes, lowest-k modes.
 
-Conventions (SCIENCE.md section 0, "Hessian and frequencies" and "Zero modes"):
+Conventions (docs/physics/modes.md, "Hessian and frequencies" and "Zero modes"):
 
 * H is the Cartesian Hessian, (3N, 3N), in epsilon/sigma^2, with the component of particle i along
-  axis a at index 3 i + a.  The mass-weighted Hessian is H^M = M^-1/2 H M^-1/2 (seed 003 eq 3),
+  axis a at index 3 i + a.  The mass-weighted Hessian is H^M = M^-1/2 H M^-1/2 (Khomenko, Reichman
+  and Zamponi 2021, eq 3),
   in epsilon/(sigma^2 m).
 * Eigenpairs H^M e_k = lambda_k e_k with |e_k| = 1 (mass-weighted unit vectors) and
   lambda_k = omega_k^2; imaginary frequencies are reported as omega_k = -sqrt(|lambda_k|).
   Modes are sorted by lambda, ascending.
 * Under periodic boundaries the 3 translations t_a = (sqrt(m_1) e_a, ..., sqrt(m_N) e_a)/sqrt(sum m)
   are exact zero modes; they are identified by their overlap with span{t_a}, never by a small
-  |lambda| (SCIENCE.md section 0), and the code fails loudly (:class:`ZeroModeError`) if the number
+  |lambda| (docs/physics/modes.md), and the code fails loudly (:class:`ZeroModeError`) if the number
   of zero modes is not 3.
 
 The Hessian is an input: a dense ndarray, a ``scipy.sparse`` matrix, or a
@@ -37,9 +38,10 @@ FloatArray = NDArray[np.float64]
 HessianLike = Any  # np.ndarray | scipy.sparse matrix/array | scipy.sparse.linalg.LinearOperator
 
 #: default tolerance (epsilon/(sigma^2 m)) below which a negative eigenvalue counts as unstable
-#: (SCIENCE.md section 3.3, [REC] lambda_tol = 1e-8)
+#: (docs/physics/modes.md, (recommended) lambda_tol = 1e-8)
 LAMBDA_TOL = 1e-8
-#: squared projection on span{t_a} above which an eigenvector is a translation (SCIENCE.md 0)
+#: squared projection on span{t_a} above which an eigenvector is a translation
+# (docs/physics/modes.md)
 TRANSLATION_OVERLAP = 0.99
 
 
@@ -74,7 +76,7 @@ def _is_operator(hessian: HessianLike) -> bool:
 
 
 def mass_weighted_hessian(hessian: HessianLike, masses: ArrayLike) -> HessianLike:
-    """H^M = M^-1/2 H M^-1/2 (SCIENCE.md section 0) in the same representation as ``hessian``.
+    """H^M = M^-1/2 H M^-1/2 (docs/physics/modes.md) in the same representation as ``hessian``.
 
     Args:
         hessian: Cartesian Hessian (3N, 3N) in epsilon/sigma^2: dense array, scipy.sparse matrix
@@ -162,7 +164,7 @@ def _norm_estimate(op: HessianLike, seed: int = 12345) -> float:
 
 
 def translation_basis(masses: ArrayLike) -> FloatArray:
-    """The 3 orthonormal mass-weighted translation vectors t_a (SCIENCE.md section 0).
+    """The 3 orthonormal mass-weighted translation vectors t_a (docs/physics/modes.md).
 
     t_a = (sqrt(m_1) e_a, ..., sqrt(m_N) e_a) / sqrt(sum_i m_i), a = x, y, z.
 
@@ -267,7 +269,7 @@ def _check_translation_invariance(
 
 @dataclass(frozen=True)
 class Modes:
-    """Eigenpairs of the mass-weighted Hessian (SCIENCE.md sections 0 and 3.1).
+    """Eigenpairs of the mass-weighted Hessian (docs/physics/modes.md).
 
     Attributes:
         eigenvalues: (k,) lambda_k of H^M in epsilon/(sigma^2 m), ascending.
@@ -317,18 +319,18 @@ class Modes:
         return np.sign(lam) * np.sqrt(np.abs(lam))
 
     def displacements(self) -> FloatArray:
-        """(3N, k) Cartesian displacement fields u_k = M^-1/2 e_k (SCIENCE.md section 0), in sigma
+        """(3N, k) Cartesian displacement fields u_k = M^-1/2 e_k (docs/physics/modes.md), in sigma
         per unit mass-weighted amplitude (sigma sqrt(m))."""
         return self.eigenvectors / np.repeat(np.sqrt(self.masses), 3)[:, None]
 
     @property
     def participation_number(self) -> FloatArray:
-        """(k,) N_k = [sum_i |e_i|^4]^-1 (seed 002 eq 2), a particle count in [1, N]."""
+        """(k,) N_k = [sum_i |e_i|^4]^-1 (Buchenau 1992, eq 2), a particle count in [1, N]."""
         return np.atleast_1d(participation_number(self.eigenvectors, axis=0))
 
     @property
     def participation_ratio(self) -> FloatArray:
-        """(k,) PR = N_k / N (seed 003 eq 4), in [1/N, 1]."""
+        """(k,) PR = N_k / N (Khomenko, Reichman and Zamponi 2021, eq 4), in [1/N, 1]."""
         return self.participation_number / self.n_particles
 
     def count_negative(self, lambda_tol: float = LAMBDA_TOL) -> int:
@@ -337,12 +339,13 @@ class Modes:
 
     @property
     def n_negative(self) -> int:
-        """Number of modes with lambda_k < -1e-8 (SCIENCE.md section 3.3 [REC] lambda_tol)."""
+        """Number of modes with lambda_k < -1e-8 (docs/physics/modes.md (recommended)
+        lambda_tol)."""
         return self.count_negative(LAMBDA_TOL)
 
     @property
     def fraction_imaginary(self) -> float:
-        """n_negative / k; for a complete set (k = 3N - 3) this is f_u (SCIENCE.md section 3.3)."""
+        """n_negative / k; for a complete set (k = 3N - 3) this is f_u (docs/physics/modes.md)."""
         return self.n_negative / max(self.n_modes, 1)
 
     def density_of_states(
@@ -407,9 +410,9 @@ def all_modes(
     zero_tol: float = 1e-10,
     translation_tol: float = 1e-8,
 ) -> Modes:
-    """All eigenpairs of H^M by dense ``eigh`` (SCIENCE.md sections 0 and 3.1).
+    """All eigenpairs of H^M by dense ``eigh`` (docs/physics/modes.md).
 
-    Zero modes (SCIENCE.md section 0 [REC]):
+    Zero modes (docs/physics/modes.md (recommended)):
 
     * ``method="projection"`` (default): check that the translations are exact null vectors,
       max_a |H^M t_a| <= translation_tol ||H^M||, then diagonalise Q^T H^M Q with Q an orthonormal
@@ -608,7 +611,7 @@ def lowest_modes(
     translation_tol: float = 1e-8,
     preconditioner: str = "auto",
 ) -> Modes:
-    """The k lowest non-zero modes of H^M (SCIENCE.md section 3.1), translations projected out.
+    """The k lowest non-zero modes of H^M (docs/physics/modes.md), translations projected out.
 
     ``method="shift-invert"`` (matrices only): ARPACK eigsh on OPinv = P (H^M - sigma I)^-1 P with
     P = I - T T^T, so the translations (eigenvalue 0 of P..P) are never returned.  The shift is

@@ -1,13 +1,17 @@
-"""Overlaps between a displacement field and modes (seed 003 eqs 7-8; SCIENCE.md section 3.6).
+"""Overlaps between a displacement field and modes (Khomenko, Reichman and Zamponi 2021, eqs 7-8;
+docs/physics/modes.md).
 
-* c = |r . v| / (|r| |v|)                                         (seed 003 eq 7)
-* a = sum_i |r_i| |v_i| / [(sum_i |r_i|^2)^1/2 (sum_i |v_i|^2)^1/2]   (seed 003 eq 8)
+* c = |r . v| / (|r| |v|)                                         (Khomenko, Reichman and Zamponi
+  2021, eq 7)
+* a = sum_i |r_i| |v_i| / [(sum_i |r_i|^2)^1/2 (sum_i |v_i|^2)^1/2]   (Khomenko, Reichman and
+  Zamponi 2021, eq 8)
 
 Both lie in [0, 1]; a ignores the polarisation of each particle's displacement.
 
 Fields are Cartesian 3N-vectors (or (N, 3) arrays).  With ``masses`` both fields are mass-weighted
-first (x_i -> sqrt(m_i) x_i), the [REC] comparison for unequal masses; for equal masses this is
-the seed's definition.  To compare a Cartesian field r with the modes of a
+first (x_i -> sqrt(m_i) x_i), the (recommended) comparison for unequal masses; for equal masses
+this is
+the paper's definition.  To compare a Cartesian field r with the modes of a
 :class:`~pelkit.modes.normal.Modes` use :func:`mode_overlaps`, which does this correctly
 (r -> M^1/2 r against the mass-weighted eigenvectors e).
 """
@@ -59,7 +63,7 @@ def _weights(masses: ArrayLike | None, n3: int) -> FloatArray | None:
 
 
 def overlap_c(r: ArrayLike, v: ArrayLike, masses: ArrayLike | None = None) -> float | FloatArray:
-    """c = |r . v| / (|r| |v|) (seed 003 eq 7).
+    """c = |r . v| / (|r| |v|) (Khomenko, Reichman and Zamponi 2021, eq 7).
 
     Args:
         r: field (3N,) or (N, 3), e.g. r_AB or r_tan, in sigma.
@@ -84,7 +88,8 @@ def overlap_c(r: ArrayLike, v: ArrayLike, masses: ArrayLike | None = None) -> fl
 
 
 def overlap_a(r: ArrayLike, v: ArrayLike, masses: ArrayLike | None = None) -> float | FloatArray:
-    """a = sum_i |r_i||v_i| / [(sum_i |r_i|^2)^1/2 (sum_i |v_i|^2)^1/2] (seed 003 eq 8).
+    """a = sum_i |r_i||v_i| / [(sum_i |r_i|^2)^1/2 (sum_i |v_i|^2)^1/2] (Khomenko, Reichman and
+    Zamponi 2021, eq 8).
 
     Arguments as for :func:`overlap_c`.
     """
@@ -106,7 +111,8 @@ def overlap_a(r: ArrayLike, v: ArrayLike, masses: ArrayLike | None = None) -> fl
 
 
 def mode_overlaps(r: ArrayLike, modes, kind: str = "c") -> FloatArray:
-    """Overlaps c (or a) of a Cartesian field r with every mode of a ``Modes`` (SCIENCE.md 3.6).
+    """Overlaps c (or a) of a Cartesian field r with every mode of a ``Modes``
+    (docs/physics/modes.md).
 
     Compared in mass-weighted space: sqrt(m) r against the eigenvectors e_k.
 

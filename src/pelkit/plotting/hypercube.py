@@ -1,8 +1,9 @@
-"""Figures for Stillinger's hypercube model (seed 001 Figs 1-4) and its relaxation rates.
+"""Figures for Stillinger's hypercube model (Stillinger 1984, Figs 1-4) and its relaxation rates.
 
 Input tables come from :func:`pelkit.theory.hypercube.branch_table` and
 :func:`pelkit.theory.fokker_planck.rate_comparison`. Stable ranges of a branch are drawn solid,
-metastable ranges dashed; the melting states are open circles labelled "m" (as in seed 001).
+metastable ranges dashed; the melting states are open circles labelled "m" (as in Stillinger
+(1984)).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Figures for the master equation on a network of minima (SCIENCE.md §2.4).
+"""Figures for the master equation on a network of minima (docs/physics/landscape.md).
 
 Input: the dictionary of :func:`pelkit.theory.master_equation.solve_network`.
 """

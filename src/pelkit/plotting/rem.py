@@ -1,4 +1,4 @@
-"""Figures of the random energy model study (seed 000; SCIENCE.md sections 6 and 9a).
+"""Figures of the random energy model study (Keyes c. 2000; docs/physics/theory.md).
 
 Each function writes one PNG and returns its path. Inputs are the dictionaries of
 :func:`pelkit.theory.rem_report.rem_report` (or of the functions it calls).
@@ -33,7 +33,8 @@ def _save(fig, path: str | Path) -> Path:
 def plot_f_u_vs_energy(
     binned: Mapping[str, np.ndarray], params: REMParameters, path: str | Path
 ) -> Path:
-    """Per-state f_u binned in E (mean +- SE) against the exact f_u(E) = p_c^<(E) (seed 000 eq 3).
+    """Per-state f_u binned in E (mean +- SE) against the exact f_u(E) = p_c^<(E) (Keyes c. 2000,
+    eq 3).
 
     Args:
         binned: output of :func:`pelkit.theory.rem_sampling.binned_f_u`.
@@ -78,7 +79,7 @@ def plot_entropy_vs_ln_f_u(
     path: str | Path,
     sampled: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
-    """S against ln <f_u> and ln p_<(E*) (seed 000 eqs 5b, 10-11), with the sampled points.
+    """S against ln <f_u> and ln p_<(E*) (Keyes c. 2000, eqs 5b, 10-11), with the sampled points.
 
     Args:
         exact: exact table (:func:`pelkit.theory.rem.exact_table`) at the fit temperatures.
@@ -140,7 +141,8 @@ def plot_rate_vs_f_u(
     path: str | Path,
     sampled: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
-    """Hopping rates R_A, R_B (in units of R_0 Nv) against <f_u>, log-log (seed 000 eqs 12-16).
+    """Hopping rates R_A, R_B (in units of R_0 Nv) against <f_u>, log-log (Keyes c. 2000, eqs
+    12-16).
 
     Exact points from ``exact`` with the line R/(R_0 Nv) = f_u (R_A = R_B exactly for G_c = G),
     and the sampled R_A, R_B with standard errors if ``sampled`` is given.

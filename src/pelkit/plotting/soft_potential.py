@@ -1,4 +1,5 @@
-"""Fig 8 of seed 002: the soft-mode stability curves eps_k/eps_m against eta_k (SCIENCE.md 8)."""
+"""Fig 8 of Buchenau (1992): the soft-mode stability curves eps_k/eps_m against eta_k
+(docs/physics/theory.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
-"""Fokker-Planck equation of the hypercube model (seed 001 eqs 5.7-5.11; SCIENCE.md §7).
+"""Fokker-Planck equation of the hypercube model (Stillinger 1984, eqs 5.7-5.11;
+docs/physics/theory.md).
 
 Continuum limit of the lumped master equation (:mod:`pelkit.theory.hypercube_master`):
-dQ/dt = -div(mu F Q) + beta^{-1} div(mu grad Q) (001-5.9) with F = beta^{-1} grad ln Q_eq (5.11)
-and the CORRECTED mobility ([CORR] of 001-5.10, SCIENCE.md §7/§9b)
+dQ/dt = -div(mu F Q) + beta^{-1} div(mu grad Q) (Stillinger 1984, eq 5.9) with F = beta^{-1} grad
+ln Q_eq (5.11)
+and the CORRECTED mobility (the printed eq 5.10 of Stillinger 1984 has beta B D^-2; one hop
+changes x or y by 2/D, so the mobility scales as D^-1; docs/physics/theory.md)
 mu_xx = mu_yy = beta B D^{-1} [sqrt(1-(x+y)^2) + sqrt(1-(x-y)^2)],
 mu_xy = beta B D^{-1} [sqrt(1-(x+y)^2) - sqrt(1-(x-y)^2)].
 In s = x + y, d = x - y the diffusion tensor beta^{-1} mu is diagonal with
@@ -217,7 +220,8 @@ def rate_comparison(
 ) -> dict[str, object]:
     """Lowest non-zero rates of the master equation and the Fokker-Planck equation against D.
 
-    Master equation: exact, from the s- and d-chains (factorised spectrum, §7). Fokker-Planck:
+    Master equation: exact, from the s- and d-chains (factorised spectrum, docs/physics/theory.md).
+    Fokker-Planck:
     the finite-volume (s, d) operator (:func:`fp_lowest_rates`). OU: the linearised rates of each
     existing branch at beta. Returns {"beta", "D" (nD,), "master" (nD, k), "fokker_planck"
     (nD, k), "ou": {branch: {"rate_d", "rate_s"}}, "barrier_top" (float or None, see

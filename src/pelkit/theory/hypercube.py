@@ -1,17 +1,22 @@
-"""Stillinger's hypercube model: equilibrium branches (seed 001 section IV; SCIENCE.md section 7).
+"""Stillinger's hypercube model: equilibrium branches (Stillinger 1984, section IV;
+docs/physics/theory.md).
 
 The 2^D vertices of a D-cube, sigma = D^{-1/2}(+-1, ..., +-1), stand for the packing structures.
-Two order parameters x = sigma.u_x, y = sigma.u_y (001-4.4 to 4.7) project them on the square
-|x| + |y| <= 1 ([CORR] of 001-4.8, SCIENCE.md section 9b). Per unit D (all quantities here are
+Two order parameters x = sigma.u_x, y = sigma.u_y (Stillinger 1984, eqs 4.4 to 4.7) project them on
+the square
+|x| + |y| <= 1 (the printed eq 4.8 of Stillinger 1984 reads |x + y| <= 1, which is a misprint:
+the projections of the cube vertices fill the square |x| + |y| <= 1). Per unit D (all quantities
+here are
 dimensionless, energies in the model's unit, beta = 1/T with k_B = 1):
 
-- combinatorial entropy (001-4.10)
+- combinatorial entropy (Stillinger 1984, eq 4.10)
   w(x, y) = ln 2 - 1/4 [(1+x+y)ln(1+x+y) + (1+x-y)ln(1+x-y) + (1-x+y)ln(1-x+y) + (1-x-y)ln(1-x-y)]
-- packing energy (001-4.11)
+- packing energy (Stillinger 1984, eq 4.11)
   phi(x, y) = x + y - (x - y + 0.2)^2 + 0.38 (x - y + 0.2)^3
-- equilibrium: maxima of f = w - beta*phi (001-4.13; "minima" in the Fig 1 text is a misprint).
+- equilibrium: maxima of f = w - beta*phi (Stillinger 1984, eq 4.13; "minima" in the Fig 1 text is
+  a misprint).
 
-Separable form (SCIENCE.md section 7): with s = x + y, d = x - y and
+Separable form (docs/physics/theory.md): with s = x + y, d = x - y and
 g(u) = (1+u)ln(1+u) + (1-u)ln(1-u),
 w = ln 2 - [g(s) + g(d)]/4 and phi = s + phi_d(d), phi_d(d) = -(d+0.2)^2 + 0.38(d+0.2)^3.
 The s-part is maximised by s* = -tanh(2 beta) on every branch; the d-part is
@@ -35,11 +40,11 @@ from pelkit.errors import InputError
 Branch = Literal["liquid", "crystal"]
 BRANCHES: tuple[Branch, Branch] = ("liquid", "crystal")
 
-#: Coefficients of phi_d(d) = -(d + D_SHIFT)^2 + CUBIC (d + D_SHIFT)^3 (001-4.11).
+#: Coefficients of phi_d(d) = -(d + D_SHIFT)^2 + CUBIC (d + D_SHIFT)^3 (Stillinger 1984, eq 4.11).
 D_SHIFT = 0.2
 CUBIC = 0.38
 
-#: Default beta range for branch continuation and the figures (SCIENCE.md section 7).
+#: Default beta range for branch continuation and the figures (docs/physics/theory.md).
 BETA_RANGE = (0.05, 3.0)
 
 
@@ -52,7 +57,8 @@ def _check_domain(x: np.ndarray, y: np.ndarray) -> None:
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise InputError("hypercube order parameters x, y must be finite numbers.")
     if np.any(np.abs(x) + np.abs(y) > 1.0 + 1e-12):
-        raise InputError("hypercube order parameters must satisfy |x| + |y| <= 1 (SCIENCE.md §7).")
+        raise InputError("hypercube order parameters must satisfy |x| + |y| <= 1 "
+                         "(docs/physics/theory.md).")
 
 
 def g(u: np.ndarray | float) -> np.ndarray:
@@ -62,9 +68,10 @@ def g(u: np.ndarray | float) -> np.ndarray:
 
 
 def w(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
-    """Combinatorial entropy per D, w(x, y) (001-4.10); x, y broadcastable, |x| + |y| <= 1.
+    """Combinatorial entropy per D, w(x, y) (Stillinger 1984, eq 4.10); x, y broadcastable, |x| +
+    |y| <= 1.
 
-    Evaluated as ln 2 - [g(x+y) + g(x-y)]/4 (SCIENCE.md §7, separable form).
+    Evaluated as ln 2 - [g(x+y) + g(x-y)]/4 (docs/physics/theory.md, separable form).
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -73,13 +80,15 @@ def w(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
 
 
 def phi_d(d: np.ndarray | float) -> np.ndarray:
-    """d-part of the packing energy, phi_d(d) = -(d+0.2)^2 + 0.38(d+0.2)^3 (001-4.11)."""
+    """d-part of the packing energy, phi_d(d) = -(d+0.2)^2 + 0.38(d+0.2)^3 (Stillinger 1984, eq
+    4.11)."""
     z = np.asarray(d, dtype=float) + D_SHIFT
     return -(z**2) + CUBIC * z**3
 
 
 def phi(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
-    """Packing energy per D, phi(x, y) = x + y - (x-y+0.2)^2 + 0.38(x-y+0.2)^3 (001-4.11)."""
+    """Packing energy per D, phi(x, y) = x + y - (x-y+0.2)^2 + 0.38(x-y+0.2)^3 (Stillinger 1984, eq
+    4.11)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     _check_domain(x, y)
@@ -87,19 +96,22 @@ def phi(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
 
 
 def free_energy(x: np.ndarray | float, y: np.ndarray | float, beta: float) -> np.ndarray:
-    """f = w - beta*phi (001-4.13): -beta times the free energy per D; maximal at equilibrium."""
+    """f = w - beta*phi (Stillinger 1984, eq 4.13): -beta times the free energy per D; maximal at
+    equilibrium."""
     _check_beta(beta)
     return w(x, y) - beta * phi(x, y)
 
 
 def phi_second_derivatives(x: float, y: float) -> tuple[float, float, float]:
-    """(phi_xx, phi_xy, phi_yy) with phi_xx = phi_yy = -phi_xy = -2 + 2.28(x - y + 0.2) (§7)."""
+    """(phi_xx, phi_xy, phi_yy) with phi_xx = phi_yy = -phi_xy = -2 + 2.28(x - y + 0.2)
+    (docs/physics/theory.md)."""
     a = -2.0 + 6.0 * CUBIC * (x - y + D_SHIFT)
     return a, -a, a
 
 
 def s_star(beta: float | np.ndarray) -> np.ndarray:
-    """Maximiser of the s-part, s* = -tanh(2 beta), common to both branches (SCIENCE.md §7)."""
+    """Maximiser of the s-part, s* = -tanh(2 beta), common to both branches
+    (docs/physics/theory.md)."""
     return -np.tanh(2.0 * np.asarray(beta, dtype=float))
 
 
@@ -127,12 +139,12 @@ def _g_t(t: np.ndarray | float) -> np.ndarray:
 
 
 def h_d(d: np.ndarray | float, beta: float) -> np.ndarray:
-    """d-part of f: h(d) = -g(d)/4 + beta(d+0.2)^2 - 0.38 beta(d+0.2)^3 (SCIENCE.md §7)."""
+    """d-part of f: h(d) = -g(d)/4 + beta(d+0.2)^2 - 0.38 beta(d+0.2)^3 (docs/physics/theory.md)."""
     return -0.25 * g(d) - beta * phi_d(d)
 
 
 def h_d_prime(d: np.ndarray | float, beta: float) -> np.ndarray:
-    """h'(d) = -artanh(d)/2 + 2 beta(d+0.2) - 1.14 beta(d+0.2)^2 (SCIENCE.md §7)."""
+    """h'(d) = -artanh(d)/2 + 2 beta(d+0.2) - 1.14 beta(d+0.2)^2 (docs/physics/theory.md)."""
     d = np.asarray(d, dtype=float)
     z = d + D_SHIFT
     return -0.5 * np.arctanh(d) + 2.0 * beta * z - 3.0 * CUBIC * beta * z**2
@@ -197,8 +209,9 @@ def d_stationary_points(beta: float) -> list[tuple[float, float, str]]:
 class BranchPoint:
     """One maximum of f = w - beta*phi (a liquid or crystal state), per unit D.
 
-    Attributes: beta, branch, s = x + y, d = x - y, t = artanh d, x, y, phi (001-4.11),
-    w (001-4.10), free_energy = w - beta*phi, h2 = h''(d) (< 0 at a maximum).
+    Attributes: beta, branch, s = x + y, d = x - y, t = artanh d, x, y, phi (Stillinger 1984, eq
+    4.11),
+    w (Stillinger 1984, eq 4.10), free_energy = w - beta*phi, h2 = h''(d) (< 0 at a maximum).
     """
 
     beta: float
@@ -277,7 +290,7 @@ def equilibrium_point(beta: float) -> BranchPoint:
 
 @dataclass(frozen=True)
 class Onset:
-    """Saddle-node where the crystal branch appears: h'(d) = h''(d) = 0 (SCIENCE.md §7)."""
+    """Saddle-node where the crystal branch appears: h'(d) = h''(d) = 0 (docs/physics/theory.md)."""
 
     beta: float
     temperature: float
@@ -297,7 +310,7 @@ def crystal_onset() -> Onset:
     """beta_s where the crystal maximum is born (saddle-node of h on d < 0).
 
     Solved as one equation in d: with beta(d) from h''(d) = 0, find the root of h'(d; beta(d)) on
-    d < 0 (SCIENCE.md §7: beta_s = 0.336429 [RECOMP]).
+    d < 0 (beta_s = 0.336429, recomputed; docs/physics/theory.md).
     """
     f = lambda d: float(h_d_prime(d, _beta_on_fold(d)))  # noqa: E731
     grid = np.linspace(-0.999, -1e-6, 2000)
@@ -334,7 +347,7 @@ def _crystal_near_onset(beta: float) -> float | None:
 
 @dataclass(frozen=True)
 class Melting:
-    """Melting point: equal w - beta*phi on both branches (001-4.14).
+    """Melting point: equal w - beta*phi on both branches (Stillinger 1984, eq 4.14).
 
     d_saddle is the minimum of h(d) between the two maxima; barrier = h(d_max) - h(d_saddle)
     per D (the free-energy barrier, in units of k_B T, divided by D).
@@ -453,7 +466,7 @@ FIELDS = ("x", "y", "s", "d", "phi", "w", "free_energy")
 
 
 def branch_table(betas: np.ndarray | None = None, n: int = 400) -> dict[str, np.ndarray | float]:
-    """Both branches on a beta grid: the data behind Figs 1-4 of seed 001.
+    """Both branches on a beta grid: the data behind Figs 1-4 of Stillinger (1984).
 
     ``betas`` defaults to a geometric grid of ``n`` points over BETA_RANGE (0.05 to 3) with the
     onset beta_s and melting beta_m inserted. Returns arrays of shape (n,): "beta", "T" = 1/beta,
@@ -490,7 +503,7 @@ def branch_table(betas: np.ndarray | None = None, n: int = 400) -> dict[str, np.
 
 
 def gaussian_coefficients(point: BranchPoint) -> tuple[float, float, float]:
-    """(E11, E12, E22) of the Gaussian Q_eq about a maximum (001-5.7, 5.8).
+    """(E11, E12, E22) of the Gaussian Q_eq about a maximum (Stillinger 1984, eqs 5.7 and 5.8).
 
     Q_eq ~ C exp{-D[E11 dx^2 + E12 dx dy + E22 dy^2]}, with E11 = -f_xx/2, E12 = -f_xy,
     E22 = -f_yy/2 for f = w - beta*phi:
@@ -508,10 +521,12 @@ def gaussian_coefficients(point: BranchPoint) -> tuple[float, float, float]:
 
 
 def ou_rates_xy(point: BranchPoint, B: float = 1.0) -> np.ndarray:
-    """Linearised Fokker-Planck (OU) relaxation rates from eig(M H) in (x, y) (SCIENCE.md §7).
+    """Linearised Fokker-Planck (OU) relaxation rates from eig(M H) in (x, y)
+    (docs/physics/theory.md).
 
     M = B[[s+ + s-, s+ - s-], [s+ - s-, s+ + s-]], s+- = sqrt(1 - (x +- y)^2) (the corrected
-    mobility times D/beta, [CORR] of 001-5.10) and H = [[2E11, E12], [E12, 2E22]]. Returns the two
+    mobility times D/beta: the printed Stillinger 1984, eq 5.10 has D^-2 where D^-1 is right) and H
+    = [[2E11, E12], [E12, 2E22]]. Returns the two
     rates, ascending, shape (2,), in units of B.
     """
     e11, e12, e22 = gaussian_coefficients(point)
@@ -550,7 +565,7 @@ def ou_rates(beta: float, branch: Branch = "liquid", B: float = 1.0) -> OURates 
 def barrier_top_rate(beta: float, B: float = 1.0) -> float | None:
     """Barrier-top rate 4B sqrt(1 - d_b^2) h''(d_b) at the minimum d_b of h between the two
     maxima (bistable range beta > beta_s only, else None). In the large-D d-chain spectrum it
-    follows the exponentially small hopping rate (SCIENCE.md §7: 2.30015 at beta = 0.5)."""
+    follows the exponentially small hopping rate (2.30015 at beta = 0.5; docs/physics/theory.md)."""
     mins = [r for r in d_stationary_points(beta) if r[2] == "min"]
     if not mins:
         return None

@@ -1,13 +1,17 @@
-"""Exact master equation of the hypercube model on the (n, n1) lattice (seed 001 §V; SCIENCE.md §7).
+"""Exact master equation of the hypercube model on the (n, n1) lattice (Stillinger 1984, section V;
+docs/physics/theory.md).
 
 States: for even D, the lumped classes (n, n1) with 0 <= n1 <= D/2 and 0 <= m = n - n1 <= D/2,
-i.e. (D/2 + 1)^2 states. x = 2n/D - 1, y = (4n1 - 2n)/D (001-4.6), hence s = x + y = 4n1/D - 1
+i.e. (D/2 + 1)^2 states. x = 2n/D - 1, y = (4n1 - 2n)/D (Stillinger 1984, eq 4.6), hence s = x + y
+= 4n1/D - 1
 and d = x - y = 4m/D - 1: n1 carries s, m carries d.
 
-Rates (001-5.2 to 5.6): every hypercube edge carries L = B exp(-beta Delta/2), Delta the change of
+Rates (Stillinger 1984, eqs 5.2 to 5.6): every hypercube edge carries L = B exp(-beta Delta/2),
+Delta the change of
 Phi = D phi. From (n, n1): D/2 - n1 edges to (n+1, n1+1); D/2 - m edges to (n+1, n1); n1 edges
-to (n-1, n1-1); m edges to (n-1, n1). The lumped probabilities Q = W P (001-5.5), with
-W(n, n1) = C(D/2, n1) C(D/2, m) (001-4.9), obey dQ/dt = G Q with
+to (n-1, n1-1); m edges to (n-1, n1). The lumped probabilities Q = W P (Stillinger 1984, eq 5.5),
+with
+W(n, n1) = C(D/2, n1) C(D/2, m) (Stillinger 1984, eq 4.9), obey dQ/dt = G Q with
 G[b, a] = N_{a->b} B exp(-beta (Phi_b - Phi_a)/2) and G[a, a] = -sum_b G[b, a], whose stationary
 state is Q_eq ∝ W exp(-beta D phi).
 
@@ -93,7 +97,7 @@ def _log_binom(h: int, k: np.ndarray) -> np.ndarray:
 
 
 def lattice(D: int) -> Lattice:
-    """Build the (n, n1) lattice for even D (SCIENCE.md §7, states (D/2 + 1)^2)."""
+    """Build the (n, n1) lattice for even D (docs/physics/theory.md, states (D/2 + 1)^2)."""
     _check(1.0, D)
     h = D // 2
     n1, m = np.meshgrid(np.arange(h + 1), np.arange(h + 1), indexing="ij")
@@ -136,7 +140,8 @@ def _edges(lat: Lattice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def generator(beta: float, D: int, B: float = 1.0) -> sp.csr_matrix:
-    """Sparse generator G of dQ/dt = G Q (001-5.6); shape ((D/2+1)^2, (D/2+1)^2), units of B.
+    """Sparse generator G of dQ/dt = G Q (Stillinger 1984, eq 5.6); shape ((D/2+1)^2, (D/2+1)^2),
+    units of B.
 
     G[b, a] = N_{a->b} B exp(-beta D (phi_b - phi_a)/2) for a != b, columns sum to zero.
     """

@@ -1,11 +1,12 @@
-"""Master equation on a network of minima (seed 001 eqs 3.1-3.12; SCIENCE.md §2.4).
+"""Master equation on a network of minima (Stillinger 1984, eqs 3.1-3.12;
+docs/physics/landscape.md).
 
-p_alpha(t) is the probability of basin alpha (sum p = 1, 001-3.1) and
+p_alpha(t) is the probability of basin alpha (sum p = 1, Stillinger 1984, eq 3.1) and
 dp_alpha/dt = sum_{gamma != alpha} [K_{gamma->alpha} p_gamma - K_{alpha->gamma} p_alpha] (3.2),
 written dp/dt = -K p with the rate matrix (3.7): K[gamma, alpha] = -K_{alpha->gamma}
 (gamma != alpha), K[alpha, alpha] = sum_gamma K_{alpha->gamma}.
 
-Rates from a network of minima and transition states ([REC] of SCIENCE.md §2.4). A transition
+Rates from a network of minima and transition states (docs/physics/landscape.md). A transition
 state s (first-order saddle, energy E_s) joining minima alpha and gamma gives
 K_{alpha->gamma} = nu_{alpha gamma} exp[-beta (E_s - E_alpha)], beta = 1/T (k_B = 1). Detailed
 balance (3.4) K_{alpha->gamma} = (M_gamma/M_alpha)^{1/2} A_{alpha gamma}, A symmetric, holds by
@@ -14,7 +15,7 @@ equivalent copies) and kappa_s the saddle's "prefactor" field (default 1):
 
 - ``symmetric``: nu = kappa_s g_s/g_alpha;  M_alpha = g_alpha exp(-beta E_alpha);
   A = kappa_s g_s exp{-beta [E_s - (E_alpha + E_gamma)/2]} / sqrt(g_alpha g_gamma).
-  Equal degeneracies give M ∝ exp(-beta E) (identical basin shapes, seed 001's postulate).
+  Equal degeneracies give M ∝ exp(-beta E) (identical basin shapes, Stillinger's postulate).
 - ``attempt``: nu = kappa_s (g_s/g_alpha) nu_alpha with a per-minimum attempt frequency
   nu_alpha (the minimum's "prefactor" field); M_alpha = g_alpha exp(-beta E_alpha)/nu_alpha.
 - ``harmonic`` (Vineyard):
@@ -446,7 +447,8 @@ def _saddle_log_freq(t: TransitionState, n_modes: int) -> float:
 
 
 class MasterEquation:
-    """The master equation of a network at temperature T (SCIENCE.md §2.4; 001-3.2 to 3.7).
+    """The master equation of a network at temperature T (docs/physics/landscape.md; Stillinger
+    1984, eqs 3.2 to 3.7).
 
     Attributes: ``beta``; ``model`` (resolved prefactor model); ``log_m`` (n,) ln M_alpha;
     ``src``, ``dst`` (e,) directed edges alpha -> gamma (both directions of every channel);

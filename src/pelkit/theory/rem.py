@@ -1,19 +1,19 @@
 """Random energy model (REM) of a liquid and its instantaneous normal modes: analytical side.
 
-Seed 000 (Keyes), SCIENCE.md section 6. States of N cooperative regions (v excited states per
-region) have Gaussian energies G(E) = N(eps, Delta^2) (eq 1); every state has Nv neighbours
-(one region changed) whose energies follow G_c. A state with n lower neighbours is an n-th order
-critical point with unstable fraction n/Nv, so f_u(E) = p_c^<(E) (eq 3).
+T. Keyes, "Entropy, dynamics, and instantaneous normal modes in a random energy model" (c. 2000);
+docs/physics/theory.md. States of N cooperative regions (v excited states per region) have Gaussian
+energies G(E) = N(eps, Delta^2) (eq 1); every state has Nv neighbours (one region changed) whose
+energies follow G_c. A state with n lower neighbours is an n-th order critical point with unstable
+fraction n/Nv, so f_u(E) = p_c^<(E) (eq 3).
 
 This module gives the exact canonical averages (closed forms and one-dimensional quadrature),
-the paper's asymptotic forms with the corrections of SCIENCE.md section 6 / 9b, P_min at fixed
+the paper's asymptotic forms with the corrections of docs/physics/theory.md, P_min at fixed
 energy and canonically, and the linear fits S against ln f_u and R against f_u. Sampling of a
 finite REM is in :mod:`pelkit.theory.rem_sampling`.
 
 Conventions: k_B = 1, energies and temperatures in the same unit; rates in units of R_0 unless
 ``r0`` is given. The neighbour distribution is G_c = N(eps, (c Delta)^2) with c =
-``neighbor_width``; c = 1 is the seed's uncorrelated case G_c = G, c^2 = N the broadened option of
-SCIENCE.md section 6.
+``neighbor_width``; c = 1 is the paper's uncorrelated case G_c = G, c^2 = N a broadened option.
 
 Canonical averages at fixed p (eqs 7-8) are <X> = int dE G e^{-E/T} X / q with
 q = exp[-eps/T + Delta^2/(2 T^2)] (exact). In the reduced variable y = (E - eps)/Delta + b,
@@ -44,7 +44,7 @@ QUANTITIES = ("f_u", "p_min", "R_A", "R_A1", "R_A2", "R_B")
 
 @dataclass(frozen=True)
 class REMParameters:
-    """Parameters of the fixed-p REM (seed 000 eqs 1-2).
+    """Parameters of the fixed-p REM (Keyes c. 2000, eqs 1-2).
 
     Attributes:
         delta: width Delta of G(E) (energy), > 0.
@@ -53,7 +53,7 @@ class REMParameters:
         eps: mean energy eps of G(E) (energy).
         log_omega: ln Omega, the log number of states; ``None`` means N ln(1 + v), all the
             (1 + v)^N states (the sum of eq 2 over Np).
-        neighbor_width: c in G_c = N(eps, (c Delta)^2); 1 is the seed's G_c = G.
+        neighbor_width: c in G_c = N(eps, (c Delta)^2); 1 is the paper's G_c = G.
         r0: the rate prefactor R_0 (eq 12) (1/time).
     """
 
@@ -129,7 +129,7 @@ def as_temperatures(temperatures: ArrayLike) -> FloatArray:
 
 
 def log_omega_p(n_regions: int, v: int, p: ArrayLike) -> FloatArray:
-    """ln Omega(Np) = ln{N! v^{N(1-p)} / ([N(1-p)]! (Np)!)} (seed 000 eq 2).
+    """ln Omega(Np) = ln{N! v^{N(1-p)} / ([N(1-p)]! (Np)!)} (Keyes c. 2000, eq 2).
 
     Args:
         n_regions: N.
@@ -157,7 +157,7 @@ def p_less(energy: ArrayLike, params: REMParameters) -> FloatArray:
 
 
 def f_u_of_energy(energy: ArrayLike, params: REMParameters) -> FloatArray:
-    """f_u(E) = p_c^<(E) = Phi_N((E - eps)/(c Delta)) (seed 000 eq 3).
+    """f_u(E) = p_c^<(E) = Phi_N((E - eps)/(c Delta)) (Keyes c. 2000, eq 3).
 
     For c = 1 (G_c = G) this is p_<(E).
     """
@@ -166,19 +166,20 @@ def f_u_of_energy(energy: ArrayLike, params: REMParameters) -> FloatArray:
 
 
 def dominant_energy(temperatures: ArrayLike, params: REMParameters) -> FloatArray:
-    """E*(T) = eps - Delta^2/T, the dominant energy (seed 000 eq 5c, corrected: Delta squared)."""
+    """E*(T) = eps - Delta^2/T, the dominant energy (Keyes c. 2000, eq 5c, corrected: Delta
+    squared)."""
     t = as_temperatures(temperatures)
     return params.eps - params.delta**2 / t
 
 
 def log_partition_fixed_p(temperatures: ArrayLike, params: REMParameters) -> FloatArray:
-    """ln q(T) = -eps/T + Delta^2/(2 T^2) (seed 000 eq 8, exact for Gaussian G)."""
+    """ln q(T) = -eps/T + Delta^2/(2 T^2) (Keyes c. 2000, eq 8, exact for Gaussian G)."""
     t = as_temperatures(temperatures)
     return -params.eps / t + params.delta**2 / (2.0 * t**2)
 
 
 def entropy(temperatures: ArrayLike, params: REMParameters) -> FloatArray:
-    """S(T) = ln Omega - Delta^2/(2 T^2) (seed 000 eq 5b; exact for Gaussian G).
+    """S(T) = ln Omega - Delta^2/(2 T^2) (Keyes c. 2000, eq 5b; exact for Gaussian G).
 
     Valid above the freezing temperature Delta/sqrt(2 ln Omega), where S > 0.
     """
@@ -187,14 +188,14 @@ def entropy(temperatures: ArrayLike, params: REMParameters) -> FloatArray:
 
 
 def freezing_temperature(delta: float, ln_states: float) -> float:
-    """T_f = Delta/sqrt(2 ln M): S(T_f) = 0 for M states (SCIENCE.md section 6)."""
+    """T_f = Delta/sqrt(2 ln M): S(T_f) = 0 for M states (docs/physics/theory.md)."""
     if delta <= 0.0 or ln_states <= 0.0:
         raise InputError("freezing temperature needs Delta > 0 and more than one state")
     return float(delta / math.sqrt(2.0 * ln_states))
 
 
 def mean_f_u(temperatures: ArrayLike, params: REMParameters) -> FloatArray:
-    """Exact <f_u>(T) = Phi_N(-(Delta/T)/sqrt(1 + c^2)) (SCIENCE.md section 6).
+    """Exact <f_u>(T) = Phi_N(-(Delta/T)/sqrt(1 + c^2)) (docs/physics/theory.md).
 
     For c = 1: Phi_N(-Delta/(sqrt(2) T)); for c^2 = N: Phi_N(-Delta/(T sqrt(N + 1))).
     """
@@ -217,14 +218,15 @@ def f_u_at_dominant_energy(temperatures: ArrayLike, params: REMParameters) -> Fl
 
 
 def mean_rate_downhill(temperatures: ArrayLike, params: REMParameters) -> FloatArray:
-    """<R_B>(T) = R_0 Nv <f_u>(T) (seed 000 eq 13; exact for any G_c)."""
+    """<R_B>(T) = R_0 Nv <f_u>(T) (Keyes c. 2000, eq 13; exact for any G_c)."""
     return params.r0 * params.n_neighbors * mean_f_u(temperatures, params)
 
 
 def mean_rate_uphill(temperatures: ArrayLike, params: REMParameters) -> FloatArray:
     """<R_A>(T) from the exact one-dimensional form of eq 12 (see :func:`canonical_quadrature`).
 
-    For c = 1 it equals <R_B> exactly (SCIENCE.md section 6 [CORR]): exchanging E and E' in the
+    For c = 1 it equals <R_B> exactly (the paper's eq 16 gives R_A a correction term, an artefact
+    of its asymptotic split; docs/physics/theory.md): exchanging E and E' in the
     double integral of eq 12 gives eq 13 (detailed balance).
     """
     return canonical_quadrature(temperatures, params, "R_A")
@@ -298,7 +300,7 @@ def canonical_quadrature(
       leaving <R_A> = R_0 Nv e^{(c^2 - 1) b^2/2} int phi(z) Phi(-(z + c^2 b)/c) dz over the
       untilted z = (E - eps)/Delta;
     - ``"R_A1"`` / ``"R_A2"``: the parts of ``"R_A"`` from E < E* and E > E* (z < -b, z > -b),
-      the seed's split (eqs 14-16); R_A1 + R_A2 = R_A.
+      the paper's split (eqs 14-16); R_A1 + R_A2 = R_A.
 
     Args:
         temperatures: T values (nT,), > 0.
@@ -348,10 +350,13 @@ def canonical_quadrature(
 
 
 def p_min_fixed_energy(energy: ArrayLike, params: REMParameters) -> dict[str, FloatArray]:
-    """Probability that a state at energy E is a minimum (Bryngelson-Wolynes; seed 000 section 3).
+    """Probability that a state at energy E is a minimum (Bryngelson-Wolynes; Keyes (c. 2000)
+    section 3).
 
     Returns ``exact`` = (1 - f_u(E))^{Nv} = (p_c^>)^{Nv} and ``exp_form`` = exp(-Nv f_u(E)), the
-    seed's P_LM, which approximates it at fixed E (SCIENCE.md section 6 [CORR]). Arrays have the
+    paper's P_LM, which approximates it at fixed E only (the paper applies it to averages, where it
+    fails;
+    docs/physics/theory.md). Arrays have the
     shape of ``energy``.
     """
     e = np.asarray(energy, dtype=np.float64)
@@ -364,8 +369,8 @@ def p_min_canonical(temperatures: ArrayLike, params: REMParameters) -> dict[str,
     """Canonical probability of sitting in a minimum against the (invalid) exp(-Nv <f_u>).
 
     Returns ``exact`` = <(1 - f_u(E))^{Nv}> by quadrature and ``exp_of_mean_f_u`` =
-    exp(-Nv <f_u>). The first is far larger: low-energy states dominate it (SCIENCE.md section 6:
-    Delta = 10, Nv = 200, T = 5 gives 0.245 against 1.5e-7).
+    exp(-Nv <f_u>). The first is far larger: low-energy states dominate it (e.g. Delta = 10,
+    Nv = 200, T = 5 gives 0.245 against 1.5e-7).
     """
     return {
         "exact": canonical_quadrature(temperatures, params, "p_min"),
@@ -374,7 +379,7 @@ def p_min_canonical(temperatures: ArrayLike, params: REMParameters) -> dict[str,
 
 
 # --------------------------------------------------------------------------------------------
-# The seed's asymptotic forms
+# The paper's asymptotic forms
 # --------------------------------------------------------------------------------------------
 
 
@@ -384,7 +389,7 @@ def _log_mills(x: FloatArray) -> FloatArray:
 
 
 def asymptotic_forms(temperatures: ArrayLike, params: REMParameters) -> dict[str, FloatArray]:
-    """The seed's large-Delta/T forms, with the corrections of SCIENCE.md section 6.
+    """The paper's large-Delta/T forms, with the corrections of docs/physics/theory.md
 
     All arrays are (nT,). With b = Delta/T and c = 1 (for c != 1 the Mills asymptote of the exact
     Phi_N is used in place of eq 10):
@@ -401,8 +406,8 @@ def asymptotic_forms(temperatures: ArrayLike, params: REMParameters) -> dict[str
       q for all E < E*, but the states below E* lie within ~T of E*, where that integral is
       about q/2: eqs 14-15 overestimate R_A1 by a factor tending to 2;
     - ``R_A_eq16``: R_0 Nv <f_u>[1 + sqrt(pi/2)(Delta/T)<f_u>] (eq 16), an artefact of the split:
-      the exact result is R_A = R_B (SCIENCE.md section 6 [CORR]);
-    - ``P_min_exp``: exp(-Nv <f_u>), the seed's P_LM applied to the average (not valid).
+      the exact result is R_A = R_B (docs/physics/theory.md);
+    - ``P_min_exp``: exp(-Nv <f_u>), the paper's P_LM applied to the average (not valid).
 
     Logarithms are formed before exponentiating, so small values underflow to 0 cleanly.
     """
@@ -514,8 +519,8 @@ def landscape_fits(table: dict[str, FloatArray]) -> dict[str, LinearFit]:
 
     ``table`` holds (nT,) arrays ``S``, ``ln_f_u``, ``ln_p_less_Estar``, ``R`` and ``f_u`` (as from
     :func:`exact_table`). Asymptotic slopes: 2 (eq 11), 1 (La Nave form) and 2 R_0 Nv (R = 2 R_0
-    Nv <f_u> exactly for G_c = G). SCIENCE.md section 6: Delta = 10, T = 1..4 step 0.5 gives
-    1.907 and 0.975.
+    Nv <f_u> exactly for G_c = G). For example, Delta = 10, T = 1..4 step 0.5 gives slopes 1.907
+    and 0.975.
     """
     return {
         "S_vs_ln_f_u": linear_fit(table["ln_f_u"], table["S"]),

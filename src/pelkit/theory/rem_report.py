@@ -1,6 +1,7 @@
-"""The REM study of seed 000 in one call: exact tables, asymptotic forms, fits and a sampled check.
+"""The REM study of Keyes (c. 2000) in one call: exact tables, asymptotic forms, fits and a sampled
+check.
 
-This is what ``pelkit theory rem`` prints (SCIENCE.md sections 6 and 9a). The exact tables and
+This is what ``pelkit theory rem`` prints (docs/physics/theory.md). The exact tables and
 fits are taken at ``temperatures`` with ln Omega of the parameters (default N ln(1 + v)); the
 sampled check at ``sample_temperatures`` on M sampled states, whose entropy is compared with
 ln M - Delta^2/(2 T^2).
@@ -62,7 +63,7 @@ def rem_report(
     seed: int | np.random.Generator = 0,
     n_bins: int = 24,
 ) -> tuple[dict[str, Any], REMSample | None]:
-    """Run the seed-000 REM analysis (SCIENCE.md section 6).
+    """Run the Keyes (c. 2000) REM analysis (docs/physics/theory.md).
 
     Args:
         params: REM parameters.
@@ -81,7 +82,7 @@ def rem_report(
     energies = params.eps + params.delta * np.linspace(-5.0, 0.0, 11)
     pmin_e = p_min_fixed_energy(energies, params)
     result: dict[str, Any] = {
-        "model": "random energy model (seed 000)",
+        "model": "random energy model (Keyes c. 2000)",
         "parameters": params.as_dict(),
         "seed": None,
         "temperatures": temps,
@@ -101,8 +102,8 @@ def rem_report(
         "asymptotic": {"T": temps, **asymptotic_forms(temps, params)},
         "p_min_fixed_energy": {"E": energies, **pmin_e},
         "notes": [
-            "exact: closed forms and 1-D quadrature (SCIENCE.md section 6); R_A = R_B for c = 1",
-            "asymptotic: the seed's eqs 9-16; R_A_eq16 is an artefact of the split at E*",
+            "exact: closed forms and 1-D quadrature (docs/physics/theory.md); R_A = R_B for c = 1",
+            "asymptotic: the paper's eqs 9-16; R_A_eq16 is an artefact of the split at E*",
             "P_min_exp_of_mean_f_u = exp(-Nv <f_u>) is not the canonical P_min",
         ],
     }

@@ -1,4 +1,5 @@
-"""Sampling a finite random energy model (seed 000; SCIENCE.md section 6, "Numerical experiment").
+"""Sampling a finite random energy model (Keyes c. 2000; docs/physics/theory.md, "Numerical
+experiment").
 
 A sample holds M states with iid energies E_i ~ N(eps, Delta^2) and, per state, the number of
 lower neighbours n_i (its critical-point order; f_u = n_i/Nv, eq 3) and the uphill Boltzmann sums
@@ -7,7 +8,7 @@ sum_{j ~ i, E_j > E_i} exp(-(E_j - E_i)/T) at the requested temperatures (mechan
 Neighbour structures (``neighbors``):
 
 - ``"annealed"``: Nv fresh iid neighbour energies per state from G_c = N(eps, (c Delta)^2), the
-  seed's assumption; M = ``n_states``.
+  paper's assumption; M = ``n_states``.
 - ``"hamming"``: the states are the (1 + v)^N strings over {0..v} of length N and two states are
   neighbours when they differ at one site: exactly Nv = N v neighbours, a symmetric graph.
   M = (1 + v)^N (``n_states`` is ignored), so N and v must be small.
@@ -73,7 +74,7 @@ class REMSample:
 
     @property
     def f_u(self) -> FloatArray:
-        """Per-state unstable fraction n_i/Nv (M,) (seed 000 eq 3)."""
+        """Per-state unstable fraction n_i/Nv (M,) (Keyes c. 2000, eq 3)."""
         return self.n_lower / float(self.params.n_neighbors)
 
     @property
@@ -110,7 +111,7 @@ def sample_rem(
     neighbors: str = "annealed",
     seed: int | np.random.Generator = 0,
 ) -> REMSample:
-    """Sample a finite REM and its per-state critical-point orders (SCIENCE.md section 6).
+    """Sample a finite REM and its per-state critical-point orders (docs/physics/theory.md).
 
     Args:
         params: REM parameters (Delta, eps, N, v, c); Nv = N v neighbours per state.
@@ -239,7 +240,7 @@ def sampled_canonical_table(sample: REMSample) -> dict[str, FloatArray]:
 
 
 def binned_f_u(sample: REMSample, n_bins: int = 24, z_range: float = 3.0) -> dict[str, FloatArray]:
-    """Per-state f_u binned in energy against the exact f_u(E) = p_c^<(E) (seed 000 eq 3).
+    """Per-state f_u binned in energy against the exact f_u(E) = p_c^<(E) (Keyes c. 2000, eq 3).
 
     Bins are equal-width over eps +- ``z_range`` Delta. For each bin (arrays (n_bins,)):
     ``E_center``, ``count``, ``f_u_mean`` (mean n/Nv), ``f_u_se`` (standard error of the mean

@@ -1,6 +1,7 @@
-"""Buchenau's soft-potential model of soft localized vibrations (seed 002; SCIENCE.md section 8).
+"""Buchenau's soft-potential model of soft localized vibrations (Buchenau 1992;
+docs/physics/theory.md).
 
-A mode k with participation number N_k (seed 002 eq 2, :func:`participation_number`) and
+A mode k with participation number N_k (Buchenau 1992, eq 2, :func:`participation_number`) and
 harmonic fraction eta_k = omega_k^2/omega_c^2 has the potential V_k = eps_k (eta_k x^2 + x^4) in
 the typical atomic displacement x = A_k/(N_k M a^2)^{1/2}, with eps_k = N_k M a^2 omega_c^2/2
 (eqs 3-5). In the undercooled liquid every soft mode obeys the stability equation (eq 20)
@@ -32,6 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import constants, integrate, optimize
 from scipy.special import gamma
 
+from pelkit.deprecation import renamed_names
 from pelkit.errors import InputError
 from pelkit.modes.localization import participation_number, participation_ratio
 
@@ -41,7 +43,7 @@ __all__ = [
     "BETA_EPS0_OVER_BETA_EPS_M_SQ",
     "FIG8_ETAS",
     "MEAN_U2_PURE_QUARTIC",
-    "SEED_GLASSES",
+    "BUCHENAU_GLASSES",
     "W_OVER_KB_T_STAR",
     "GlassExample",
     "StabilityBranch",
@@ -50,7 +52,6 @@ __all__ = [
     "crossover_from_t_star",
     "eps_k_over_eps_m_at",
     "eps_m_over_kT_from_eps0",
-    "eq20_residual",
     "harmonic_roots",
     "implied_crossover_inputs",
     "mean_u2",
@@ -59,17 +60,18 @@ __all__ = [
     "participation_ratio",
     "soft_potential_report",
     "stability_curve",
+    "soft_mode_stability_residual",
     "stability_q",
 ]
 
 BETA_EPS0_OVER_BETA_EPS_M_SQ = 4.0 * (gamma(0.25) / gamma(0.75)) ** 2
-"""beta eps_0/(beta eps_m)^2 = 4 (Gamma(1/4)/Gamma(3/4))^2 = 35.015034 (seed 002 eq 23)."""
+"""beta eps_0/(beta eps_m)^2 = 4 (Gamma(1/4)/Gamma(3/4))^2 = 35.015034 (Buchenau 1992, eq 23)."""
 
 MEAN_U2_PURE_QUARTIC = gamma(0.75) / gamma(0.25)
-"""<u^2>(0) = Gamma(3/4)/Gamma(1/4) = 0.3379891 (seed 002 eqs 21-22)."""
+"""<u^2>(0) = Gamma(3/4)/Gamma(1/4) = 0.3379891 (Buchenau 1992, eqs 21-22)."""
 
 W_OVER_KB_T_STAR = 1.6
-"""W = 1.6 k_B T* (seed 002 eq 8)."""
+"""W = 1.6 k_B T* (Buchenau 1992, eq 8)."""
 
 _TAIL = 750.0  # integrate while the exponent is within 750 of its minimum (e^-750 negligible)
 
@@ -93,8 +95,10 @@ def harmonic_roots(beta_eps_m: float) -> tuple[float, float]:
     """(eta_2, eta_1) = ([1 - r]/2, [1 + r]/2), r = sqrt(1 - 1/(beta eps_m)) (eq 19 corrected).
 
     They solve 4 beta eps_m eta (1 - eta) = 1, the harmonic limit <x^2> = 1/(2 beta eps_k eta) of
-    eq 20. eta_2 < eta_1; the + branch diverges at eta_2, the - branch at eta_1 (SCIENCE.md
-    section 8 [CORR]). Raises InputError for beta eps_m < 1, where no real roots exist.
+    eq 20. eta_2 < eta_1; the + branch diverges at eta_2, the - branch at eta_1. The printed eq 19
+    of Buchenau (1992) lost the '1 +-': it reads (1/2)(1 - 1/(beta eps_m))^{1/2}
+    (docs/physics/theory.md).
+    Raises InputError for beta eps_m < 1, where no real roots exist.
     """
     a = _beta_eps_m(beta_eps_m)
     if a < 1.0:
@@ -290,13 +294,14 @@ def stability_curve(
     eta_prime_min: float = -1.0e3,
     eta_prime_max: float = 1.0e4,
 ) -> StabilityCurve:
-    """Solve eq 20 on both branches for one beta eps_m (the curves of seed 002 Fig 8).
+    """Solve eq 20 on both branches for one beta eps_m (the curves of Buchenau (1992), Fig 8).
 
     The + branch sweeps eta' over [eta_prime_min, eta_prime_max] on an asinh-spaced grid (dense
     near 0, logarithmic at both ends); the - branch over eta' in [1e-4, eta_prime_max],
     log-spaced. For a = beta eps_m >= 1: + branch eta_k in (-inf, eta_2), eps_k/eps_m rising from
-    4 to inf; - branch eta_k in (eta_1, 1), eps_k/eps_m falling from inf to 0 (SCIENCE.md
-    section 8). For a < 1 both branches end at their join point (see :class:`StabilityCurve`).
+    4 to inf; - branch eta_k in (eta_1, 1), eps_k/eps_m falling from inf to 0
+    (docs/physics/theory.md). For a < 1 both branches end at their join point (see
+    :class:`StabilityCurve`).
 
     Args:
         beta_eps_m: a = eps_m/kT > 0.
@@ -385,7 +390,9 @@ def eps_k_over_eps_m_at(eta_k: float, beta_eps_m: float, branch: str = "+") -> d
     return {"eta_k": x, "eta_prime": root, "q": q, "eps_k_over_eps_m": q * q / a}
 
 
-def eq20_residual(eta_k: ArrayLike, eps_k_over_eps_m: ArrayLike, beta_eps_m: float) -> FloatArray:
+def soft_mode_stability_residual(
+    eta_k: ArrayLike, eps_k_over_eps_m: ArrayLike, beta_eps_m: float
+) -> FloatArray:
     """Relative residual of eq 20, beta eps_k <x_k^2>/(2 beta eps_m (1 - eta_k)) - 1.
 
     <x^2> = <u^2>(eta')/(beta eps_k)^{1/2} with eta' = (beta eps_k)^{1/2} eta_k and
@@ -405,7 +412,7 @@ def eq20_residual(eta_k: ArrayLike, eps_k_over_eps_m: ArrayLike, beta_eps_m: flo
 
 
 FIG8_ETAS = (-1.0, -0.5, -0.2, -0.1, -0.05, 0.0, 0.02, 0.04)
-"""The eta_k of the Fig 8 table of SCIENCE.md section 8."""
+"""The eta_k at which the Fig 8 curves of Buchenau (1992) are tabulated."""
 
 
 def soft_potential_report(
@@ -437,7 +444,7 @@ def soft_potential_report(
             }
         )
     result: dict[str, Any] = {
-        "model": "soft-potential model (seed 002)",
+        "model": "soft-potential model (Buchenau 1992)",
         "eps_m_over_kT": float(beta_eps_m),
         "eta_1": curve.eta_1,
         "eta_2": curve.eta_2,
@@ -448,7 +455,7 @@ def soft_potential_report(
         "curve": curve.as_dict(),
         "plus_branch_table": table,
         "notes": [
-            "eta_1,2 = [1 +- sqrt(1 - kT/eps_m)]/2 (eq 19 corrected, SCIENCE.md section 8)",
+            "eta_1,2 = [1 +- sqrt(1 - kT/eps_m)]/2 (eq 19 corrected, docs/physics/theory.md)",
             "+ branch: eta_k < eta_2, eps_k/eps_m from 4 to inf; "
             "- branch: eta_1 < eta_k < 1, from inf to 0",
         ],
@@ -475,7 +482,7 @@ def mode_soft_potential_parameters(
     mass: float = 1.0,
     axis: int = -1,
 ) -> dict[str, FloatArray]:
-    """eta_k, N_k and eps_k of normal modes (seed 002 eqs 2 and 5).
+    """eta_k, N_k and eps_k of normal modes (Buchenau 1992, eqs 2 and 5).
 
     eta_k = lambda_k/omega_c^2 (lambda = omega^2, negative for unstable modes),
     N_k = [sum_i |e_i|^4]^{-1} and eps_k = N_k M a^2 omega_c^2/2.
@@ -503,7 +510,7 @@ def mode_soft_potential_parameters(
 
 
 # --------------------------------------------------------------------------------------------
-# Physical units: the crossover of seed 002 section 3 (eqs 6-8)
+# Physical units: the crossover of Buchenau (1992) section 3 (eqs 6-8)
 # --------------------------------------------------------------------------------------------
 
 _EV = constants.electron_volt
@@ -513,15 +520,16 @@ _ANGSTROM2 = 1e-20
 
 @dataclass(frozen=True)
 class GlassExample:
-    """A glass of seed 002 section 3 (SCIENCE.md section 8 table).
+    """A glass of Buchenau (1992) section 3 (docs/physics/theory.md table).
 
     Attributes:
         name: the glass.
-        nu_c_thz: nu_c = omega_c/2 pi in THz ([SEED]; None where the seed gives none).
+        nu_c_thz: nu_c = omega_c/2 pi in THz (the paper's value; None where the paper gives none).
         mass_u: mean atomic mass M in u (from the composition).
-        ns_a2_seed: the seed's N_s a^2 in Angstrom^2.
-        eps0_seed_ev: the seed's eps_0 in eV.
-        t_star_range_k: T* (K) that reproduces each seed number separately ([RECOMP]), or None.
+        ns_a2_seed: the paper's N_s a^2 in Angstrom^2.
+        eps0_seed_ev: the paper's eps_0 in eV.
+        t_star_range_k: T* (K) that reproduces each of the paper's numbers separately (recomputed),
+        or None.
         t_g_k: glass temperature (K), for the loose eps_m/k_B T_g check of eq 23 (literature).
     """
 
@@ -534,14 +542,14 @@ class GlassExample:
     t_g_k: float | None
 
 
-SEED_GLASSES: dict[str, GlassExample] = {
+BUCHENAU_GLASSES: dict[str, GlassExample] = {
     "silica": GlassExample(
         "v-SiO2", 3.0, (28.085 + 2 * 15.999) / 3.0, 162.0, 55.0, (2.11, 2.17), 1473.0
     ),
     "selenium": GlassExample("a-Se", 1.3, 78.97, 289.0, 89.0, (0.61, 0.63), 313.0),
     "b2o3": GlassExample("B2O3", None, (2 * 10.81 + 3 * 15.999) / 5.0, 392.0, 45.0, None, 526.0),
 }
-"""The seed's examples. T* is not given by the seed: it is an input (SCIENCE.md section 8)."""
+"""The paper's examples. T* is not given by the paper: it is an input (docs/physics/theory.md)."""
 
 
 def crossover_from_t_star(
@@ -550,7 +558,8 @@ def crossover_from_t_star(
     mass_u: float | None = None,
     w_over_kb_t_star: float = W_OVER_KB_T_STAR,
 ) -> dict[str, float | None]:
-    """The soft-potential crossover in physical units (seed 002 eqs 6-8; SCIENCE.md section 8).
+    """The soft-potential crossover in physical units (Buchenau 1992, eqs 6-8;
+    docs/physics/theory.md).
 
     W = 1.6 k_B T*, omega_c = 2 pi nu_c, eps_0 = (hbar omega_c)^4/(16 W^3) and
     N_s M a^2 = hbar^4 omega_c^2/(8 W^3) (so N_s a^2 = that / M).
@@ -592,8 +601,8 @@ def implied_crossover_inputs(
     """(nu_c, T*) that make a given (N_s a^2, eps_0, M) triple consistent (inverse of eqs 6-8).
 
     omega_c^2 = 2 eps_0/(N_s M a^2) (eq 6) and W^3 = (hbar omega_c)^4/(16 eps_0) (eq 7).
-    For the seed's silica and selenium this gives nu_c = 2.88 and 1.38 THz (SCIENCE.md
-    section 8: the printed triples are ~10 % inconsistent).
+    For the paper's silica and selenium this gives nu_c = 2.88 and 1.38 THz
+    (the printed triples (N_s a^2, eps_0, nu_c) are ~10 % inconsistent with each other).
     Returns {"nu_c_THz", "t_star_K", "W_eV"}.
     """
     for name, value in (("N_s a^2", ns_a2_a2), ("eps_0", eps0_ev), ("mass", mass_u)):
@@ -611,11 +620,19 @@ def implied_crossover_inputs(
 
 
 def eps_m_over_kT_from_eps0(eps0_ev: float, temperature_k: float) -> float:
-    """eps_m/k_B T = [eps_0/(35.015034 k_B T)]^{1/2}, eq 23 inverted (seed 002 section 4).
+    """eps_m/k_B T = [eps_0/(35.015034 k_B T)]^{1/2}, eq 23 inverted (Buchenau 1992, section 4).
 
-    With T = T_g the seed quotes 3.5 (silica), 10 (Se) and 5.3 (B2O3).
+    With T = T_g the paper quotes 3.5 (silica), 10 (Se) and 5.3 (B2O3).
     """
     if not (eps0_ev > 0.0 and temperature_k > 0.0):
         raise InputError("eps_0 and the temperature must be positive")
     kt_ev = constants.k * temperature_k / _EV
     return math.sqrt(eps0_ev / (BETA_EPS0_OVER_BETA_EPS_M_SQ * kt_ev))
+
+
+# Deprecated names (removed in the next release).
+__getattr__ = renamed_names(
+    __name__,
+    {"eq20_residual": "soft_mode_stability_residual", "SEED_GLASSES": "BUCHENAU_GLASSES"},
+    globals(),
+)

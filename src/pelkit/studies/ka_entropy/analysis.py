@@ -23,7 +23,8 @@ Per particle, k_B = 1 (:mod:`pelkit.analysis.thermodynamic_integration` has the 
 Published comparison: Coluzzi, Parisi and Verrocchio, J. Chem. Phys. 112, 2933 (2000) find
 T_K ~ 0.32 for this model (replica theory); Sciortino, Kob and Tartaglia, Phys. Rev. Lett. 83,
 3214 (1999) extrapolate the thermodynamic-integration s_c to T_K ~ 0.3 (the value is quoted here
-only approximately). Seed-004's Gaussian landscape (alpha = 0.78, E0 = -1140, sigma^2 = 18 at
+only approximately). The KA local-diffusivity paper's Gaussian landscape (alpha = 0.78, E0 = -1140,
+sigma^2 = 18 at
 N = 155) is drawn for comparison.
 """
 
@@ -42,6 +43,7 @@ from pelkit.analysis.thermodynamic_integration import (
     integrate_isochore,
     integrate_isotherm,
 )
+from pelkit.deprecation import renamed_names
 from pelkit.errors import InputError
 from pelkit.io.results import RunFolder
 from pelkit.models.ka import KA_FRACTION_A
@@ -49,8 +51,9 @@ from pelkit.parallel import load_result
 from pelkit.studies.ka_entropy.config import KAEntropyConfig
 from pelkit.studies.ka_entropy.runner import isochore_key, isotherm_key
 
-SEED004 = {"alpha": 0.78, "E0": -1140.0, "sigma2": 18.0, "n_particles": 155}
-"""Seed 004's Gaussian landscape parameters (alpha per particle, E0 and sigma^2 totals)."""
+KA_PUBLISHED_LANDSCAPE = {"alpha": 0.78, "E0": -1140.0, "sigma2": 18.0, "n_particles": 155}
+"""The KA local-diffusivity paper's Gaussian landscape parameters (alpha per particle, E0 and
+sigma^2 totals)."""
 
 PUBLISHED_T_K = {
     "value": 0.32,
@@ -240,9 +243,9 @@ def entropy_analysis(sp: StatePoints, cfg: KAEntropyConfig) -> dict[str, Any]:
     a2, b2, e_k = _line_root(sp.e_is[low], s_c[low])
     out["ti_kauzmann"]["e_K"] = e_k
     out["ti_kauzmann"]["fit_s_c_vs_e_is"] = {"intercept": a2, "slope": b2}
-    seed = GaussianLandscape.from_totals(**SEED004)
-    out["seed004_gaussian"] = seed.as_dict()
-    out["seed004_s_c_at_e_is"] = seed.s_c(sp.e_is)
+    seed = GaussianLandscape.from_totals(**KA_PUBLISHED_LANDSCAPE)
+    out["ka_paper_gaussian"] = seed.as_dict()
+    out["ka_paper_s_c_at_e_is"] = seed.s_c(sp.e_is)
     return out
 
 
@@ -280,12 +283,16 @@ def analyze(out_dir: Path, cfg: KAEntropyConfig) -> dict[str, Any]:
         "s_c": res["s_c"].tolist(),
         "s_c_err": res["s_c_err"].tolist(),
         "s_c_harmonic": res["s_c_harmonic"].tolist(),
-        "seed004_s_c_at_e_is": res["seed004_s_c_at_e_is"].tolist(),
+        "ka_paper_s_c_at_e_is": res["ka_paper_s_c_at_e_is"].tolist(),
+        # former key (kept for compatibility, removed in the next release)
+        "seed004_s_c_at_e_is": res["ka_paper_s_c_at_e_is"].tolist(),
         "beta_f_ex_isotherm": res["beta_f_ex_isotherm"],
         "anharmonic": res["anharmonic"],
         "gaussian": res["gaussian"],
         "ti_kauzmann": res["ti_kauzmann"],
-        "seed004_gaussian": res["seed004_gaussian"],
+        "ka_paper_gaussian": res["ka_paper_gaussian"],
+        # former key (kept for compatibility, removed in the next release)
+        "seed004_gaussian": res["ka_paper_gaussian"],
         "published_T_K": published,
         "checks": {
             "isotherm_equilibrated": sp.iso_equilibrated.tolist(),
@@ -311,3 +318,7 @@ def analyze(out_dir: Path, cfg: KAEntropyConfig) -> dict[str, Any]:
         folder.write_summary(summary)
         write_report(folder, summary, cfg)
     return summary
+
+
+# Deprecated names (removed in the next release).
+__getattr__ = renamed_names(__name__, {"SEED004": "KA_PUBLISHED_LANDSCAPE"}, globals())

@@ -21,7 +21,7 @@ import numpy as np
 
 from pelkit.analysis.gaussian_landscape import GaussianLandscape
 from pelkit.io.results import RunFolder
-from pelkit.studies.ka_entropy.analysis import SEED004, StatePoints
+from pelkit.studies.ka_entropy.analysis import KA_PUBLISHED_LANDSCAPE, StatePoints
 from pelkit.studies.ka_entropy.config import KAEntropyConfig
 
 
@@ -59,9 +59,9 @@ def plot_sconf(folder: RunFolder, sp: StatePoints, res: dict[str, Any],
         ax.plot(grid, land.s_c(grid), "-", color="C1",
                 label=rf"Gaussian fit: $\alpha$={g['alpha']:.3f}, $e_K$={g['e_K']:.3f}")
         ax.axvline(g["e_K"], color="C1", ls=":", lw=0.8)
-    seed = GaussianLandscape.from_totals(**SEED004)
+    seed = GaussianLandscape.from_totals(**KA_PUBLISHED_LANDSCAPE)
     ax.plot(grid, seed.s_c(grid), "--", color="C2",
-            label=rf"seed 004 (N=155): $\alpha$=0.78, $e_K$={seed.e_K:.3f}")
+            label=rf"KA N=155 paper: $\alpha$=0.78, $e_K$={seed.e_K:.3f}")
     e_k = res["ti_kauzmann"]["e_K"]
     if np.isfinite(e_k):
         ax.axvline(e_k, color="C0", ls=":", lw=0.8)
@@ -70,7 +70,8 @@ def plot_sconf(folder: RunFolder, sp: StatePoints, res: dict[str, Any],
     ax.set_xlim(lo, hi)
     ax.set_xlabel(r"$e_{IS}$ (per particle)")
     ax.set_ylabel(r"$s_c$ (per particle)")
-    ax.set_title(f"Configurational entropy, KA N = {cfg.n_particles} (seed 004 Fig 4)",
+    ax.set_title(f"Configurational entropy, KA N = {cfg.n_particles} (the KA local-diffusivity "
+                 f"paper, Fig 4)",
                  fontsize=10)
     ax.legend(frameon=False, fontsize=7)
 

@@ -33,13 +33,14 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
     """Write report.md from the summary."""
     g = summary["gaussian"] or {}
     ti = summary["ti_kauzmann"]
-    seed = summary["seed004_gaussian"]
+    seed = summary["ka_paper_gaussian"]
     pub = summary["published_T_K"]
     checks = summary["checks"]
     lines = [
         "# Configurational entropy of the Kob-Andersen liquid (ka-entropy study)",
         "",
-        "The thermodynamic-integration curve that seed 004 (Fig 4) overlays on its Gaussian "
+        "The thermodynamic-integration curve that the KA local-diffusivity paper (Fig 4) "
+        "overlays on its Gaussian "
         "s_c(e): total entropy from the ideal gas (isotherm T0 in density, then the isochore in "
         "1/T), minus the harmonic vibrational entropy of the inherent structures (and the "
         "fitted anharmonic part), as in Sciortino, Kob and Tartaglia, Phys. Rev. Lett. 83, 3214 "
@@ -66,7 +67,8 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
     lines += [
         "## s_c against T and e_IS",
         "",
-        "| T | u | <e_IS> | s (total) | s_vib | s_anh | s_c | ± | seed 004 s_c(e_IS) |",
+        "| T | u | <e_IS> | s (total) | s_vib | s_anh | s_c | ± | the KA local-diffusivity paper "
+        "s_c(e_IS) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for k, T in enumerate(summary["temperatures"]):
@@ -74,19 +76,21 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
             f"| {T:.4g} | {_f(summary['u'][k])} | {_f(summary['e_is'][k])} | "
             f"{_f(summary['s_total'][k])} | {_f(summary['s_vib'][k])} | "
             f"{_f(summary['s_anh'][k])} | {_f(summary['s_c'][k])} | "
-            f"{_f(summary['s_c_err'][k])} | {_f(summary['seed004_s_c_at_e_is'][k])} |"
+            f"{_f(summary['s_c_err'][k])} | {_f(summary['ka_paper_s_c_at_e_is'][k])} |"
         )
     lines += [
         "",
         "s_anh is applied only at T <= anharmonic_max_temperature (where e_anh was fitted; — "
-        "above). The last column is seed 004's Gaussian s_c(e) = 0.78 - (e - e0)^2/(2 "
+        "above). The last column is the KA local-diffusivity paper's Gaussian s_c(e) = 0.78 - (e "
+        "- e0)^2/(2 "
         "sigma_int^2) at our <e_IS> (N = 155): the curve its Fig 4 compares with TI.",
     ]
     lines += [
         "",
         "## Kauzmann point and landscape parameters",
         "",
-        "| quantity | this run: TI extrapolation | this run: Gaussian fit | seed 004 Gaussian "
+        "| quantity | this run: TI extrapolation | this run: Gaussian fit | KA local-diffusivity "
+        "paper, Gaussian "
         "(N = 155) | published |",
         "|---|---|---|---|---|",
         f"| T_K | {_f(ti['T_K'], '.3f')} | {_f(g.get('T_K'), '.3f')} | "
@@ -125,7 +129,8 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
         "## Figures",
         "",
         "- `figures/fig4_sconf.png`: s_c(e_IS) by TI against the Gaussian-landscape fits "
-        "(ours and seed 004's), with e_K; s_c against 1/T with both Kauzmann extrapolations",
+        "(ours and the KA local-diffusivity paper's), with e_K; s_c against 1/T with both "
+        "Kauzmann extrapolations",
         "- `figures/entropy_path.png`: the integration path (isotherm, isochore, entropies)",
     ]
     folder.write_report("\n".join(lines))

@@ -1,4 +1,8 @@
-"""Local diffusivity and landscape of Kob-Andersen (seeds 004 and 000; SCIENCE.md section 5).
+"""Local diffusivity and landscape of Kob-Andersen (docs/physics/ka-landscape.md).
+
+The pipeline of "Investigation of the relation between local diffusivity and local inherent
+structures in the Kob-Andersen Lennard-Jones model" (the KA local-diffusivity paper, N = 155),
+with the INM relations of Keyes (c. 2000) on the same trajectories.
 
 Phase A (per temperature and replica): build, equilibrate in NVT until the A-particle MSD passes
 a target and e_IS shows no drift; record a pilot MSD. Phase B: production of length

@@ -49,7 +49,7 @@ class KAConfig(BaseModel):
     inm_max_displacement: float = Field(0.5, gt=0)
     inm_points: int = Field(201, ge=21)
     # analysis
-    d_inf: float | None = Field(None, description="None: fit at high T; 0.155 = the seed's value")
+    d_inf: float | None = Field(None, description="None: fit at high T; 0.155 = the paper's value")
     d_inf_min_temperature: float = Field(1.0, gt=0)
     low_t_max: float = Field(0.9, description="temperatures <= this enter the landscape fits")
     cut_sigmas: float = Field(3.0, gt=0)
@@ -111,14 +111,16 @@ PRESETS: dict[str, dict[str, Any]] = {
     ),
     # the default: under 15 minutes on 2 cores, physics visible (what `make run` runs)
     "laptop": dict(),
-    # seed 004's physics at reduced statistics: down to T = 0.5 with 128 replicas per
+    # the KA local-diffusivity paper's physics at reduced statistics: down to T = 0.5 with 128
+    # replicas per
     # temperature (one GPU or 16+ cores, about an hour; see RUN_TIMES)
     "workstation": dict(
         temperatures=[0.5, 0.53, 0.56, 0.6, 0.65, 0.75, 0.9, 1.2, 1.6, 2.0], n_replicas=128,
         eq_msd_target=3.0, eq_max_time=3e4, eq_block_time=10.0, inm_snapshots=4,
         bootstrap=500, low_t_max=0.65,
     ),
-    # seed 004: six temperatures 0.446-0.65, 1000 replicas each (one GPU for a few hours)
+    # the KA local-diffusivity paper: six temperatures 0.446-0.65, 1000 replicas each (one GPU for
+    # a few hours)
     "paper": dict(
         temperatures=[0.446, 0.47, 0.50, 0.55, 0.60, 0.65, 1.0, 1.5, 2.0], n_replicas=1000,
         eq_msd_target=5.0, eq_max_time=2e5, eq_block_time=20.0, inm_snapshots=10,

@@ -1,4 +1,5 @@
-"""Figures of the KA landscape study: seed 004 Figs 1-5 and the seed 000 INM plots.
+"""Figures of the KA landscape study: Figs 1-5 of the KA local-diffusivity paper (the paper below)
+and the INM plots of Keyes (c. 2000).
 
 All figures are drawn from ``results.h5`` and ``summary.json`` written by
 :func:`pelkit.studies.ka_landscape.analysis.analyze`, so they can be redrawn without re-analysis
@@ -7,9 +8,9 @@ All figures are drawn from ``results.h5`` and ``summary.json`` written by
 =====================================  ========================================================
 file                                   content
 =====================================  ========================================================
-fig1_eis_distributions.png             P(e_IS, T) with Gaussian fits and P(<e_IS>_i, T) (seed
-                                       004 Fig 1); <e_IS>(T) against 1/T with e0 - sigma_int^2/T;
-                                       sigma^2 = N^2 var(e_IS) per T against the seed's 18 +- 2
+fig1_eis_distributions.png             P(e_IS, T) with Gaussian fits and P(<e_IS>_i, T) (the
+                                       paper's Fig 1); <e_IS>(T) against 1/T, e0 - sigma_int^2/T;
+                                       sigma^2 = N^2 var(e_IS) per T against the paper's 18 +- 2
 fig2_trajectories.png                  MSD_i(t) and e_IS(t) of the most and least mobile replica
                                        at the lowest T, with the averaged MSD and t_MSD=1 (Fig 2)
 fig2_msd_loglog.png                    replica-averaged MSD_A(t) of every T on log-log axes with
@@ -18,12 +19,12 @@ fig2_msd_loglog.png                    replica-averaged MSD_A(t) of every T on l
 fig3_collapse.png                      D_i against <e_IS>_i per T; T ln(D_i/D_inf) against
                                        <e_IS>_i with the fit -1/(a0 - a1 (e - a2)^2) (Fig 3)
 fig4_sconf.png                         s_c(e) = B / f(e) from the fit with s_c,i = B / f_i
-                                       (Fig 4), the seed's s_c(e) for comparison
+                                       (Fig 4), the paper's s_c(e) for comparison
 fig5_diffusion.png                     D(T) direct, eq 5 and semi-empirical (Fig 5a);
                                        <D><1/D> from data and from the model with its cut (5b)
-inm_fu_vs_T.png                        f_u and f_dw against T (SCIENCE.md 5.6)
-inm_D_vs_fu.png                        D against f_u per T and per replica (seed 000: D ~ f_u)
-inm_sconf_vs_lnfu.png                  s_c against ln f_u (seed 000: S = a + b ln f_u)
+inm_fu_vs_T.png                        f_u and f_dw against T (docs/physics/ka-landscape.md)
+inm_D_vs_fu.png                        D against f_u per T and per replica (Keyes c. 2000: D ~ f_u)
+inm_sconf_vs_lnfu.png                  s_c against ln f_u (Keyes c. 2000: S = a + b ln f_u)
 =====================================  ========================================================
 
 Energies per particle (epsilon), T in epsilon/k_B, times in tau, D in sigma^2/tau.
@@ -39,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from pelkit.analysis.relations import D_INF_SEED004
+from pelkit.analysis.relations import D_INF_KA_PUBLISHED
 from pelkit.errors import InputError
 
 __all__ = [
@@ -178,12 +179,13 @@ def _note(ax: Any, text: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# seed 004 figures
+# the KA local-diffusivity paper figures
 
 
 def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
                            path: Path) -> Path:
-    """Seed 004 Fig 1 plus the Gaussian-landscape checks (see the module table)."""
+    """The KA local-diffusivity paper, Fig 1 plus the Gaussian-landscape checks (see the module
+    table)."""
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -245,7 +247,7 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
     s2i_seed = SEED_SIGMA2 / SEED_N
     x = np.linspace(0, 1 / T.min() * 1.05, 100)
     ax.plot(x, SEED_E0 / SEED_N - s2i_seed * x, ":", color="0.5", lw=1,
-            label="seed 004 landscape")
+            label="paper's landscape")
     ax.set_xlim(left=max(0.0, 0.9 / T.max() - 0.1))
     lo = np.nanmin(m - 3 * np.nan_to_num(me)) if np.any(np.isfinite(m)) else -7.7
     hi = np.nanmax(m + 3 * np.nan_to_num(me)) if np.any(np.isfinite(m)) else -7.3
@@ -267,7 +269,7 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
         ax.axhline(v, color="C0", lw=1, label=rf"combined ($T\leq T_{{max}}$): {v:.1f}$\pm${e:.1f}")
     ax.axhspan(SEED_SIGMA2 - SEED_SIGMA2_ERR, SEED_SIGMA2 + SEED_SIGMA2_ERR, color="0.6",
                alpha=0.25, lw=0)
-    ax.axhline(SEED_SIGMA2, color="0.3", ls=":", label=r"seed 004: $18\pm2$")
+    ax.axhline(SEED_SIGMA2, color="0.3", ls=":", label=r"paper: $18\pm2$")
     ax.set_xlabel("T")
     ax.set_ylabel(r"$\sigma^2$ (total energy$^2$)")
     ax.set_title(r"(c) width of $P(e_{IS},T)$, $N$ = " + f"{summary['n_particles']}", fontsize=10)
@@ -276,7 +278,8 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
 
 
 def plot_trajectories(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
-    """Seed 004 Fig 2: MSD and e_IS(t) of the most and least mobile replica at the lowest T."""
+    """The KA local-diffusivity paper, Fig 2: MSD and e_IS(t) of the most and least mobile replica
+    at the lowest T."""
     plt = _pyplot()
     d = per_T[0]
     fig, axes = plt.subplots(2, 1, figsize=(6.5, 6.5), sharex=True)
@@ -382,7 +385,8 @@ def plot_msd_loglog(summary: dict[str, Any], per_T: list[dict[str, Any]], path: 
 
 def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dict[str, Any],
                   path: Path) -> Path:
-    """Seed 004 Fig 3: D_i against <e_IS>_i; the collapse T ln(D_i/D_inf) with the fit."""
+    """The KA local-diffusivity paper, Fig 3: D_i against <e_IS>_i; the collapse T ln(D_i/D_inf)
+    with the fit."""
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -425,7 +429,7 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
                           r"$\langle e_{IS}\rangle(T)$")
         seed_a = np.array([summary["seed004"][k] for k in ("a0", "a1", "a2")])
         ax.plot(grid, -_f(grid, seed_a), ":", color="0.45", lw=1.3,
-                label="seed 004 parameters")
+                label="paper's parameters")
     else:
         _note(ax, "no valid trajectory")
     ax.set_xlabel(r"$\langle e_{IS}\rangle_i$")
@@ -446,7 +450,8 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
 
 def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
                external: tuple[np.ndarray, np.ndarray] | None = None) -> Path:
-    """Seed 004 Fig 4: s_c(e) = B / f(e) from the fit, s_c,i = B/f_i, the seed's s_c(e).
+    """The KA local-diffusivity paper, Fig 4: s_c(e) = B / f(e) from the fit, s_c,i = B/f_i, the
+    paper's s_c(e).
 
     Args:
         external: optional (e, s_c) curve to overlay (e.g. from thermodynamic integration).
@@ -485,7 +490,7 @@ def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
         _note(ax, "no usable model f(e) (see the report)")
     s2i = SEED_SIGMA2 / SEED_N
     ax.plot(grid, SEED_ALPHA - (grid - SEED_E0 / SEED_N) ** 2 / (2 * s2i), ":", color="0.4",
-            lw=1.3, label=r"seed 004: $\alpha$=0.78, $E_0$=-1140, $\sigma^2$=18")
+            lw=1.3, label=r"paper: $\alpha$=0.78, $E_0$=-1140, $\sigma^2$=18")
     if external is not None:
         ax.plot(external[0], external[1], "--", color="C2", lw=1.3, label="external $s_c(e)$")
     ax.axhline(0, color="0.6", lw=0.6)
@@ -497,7 +502,8 @@ def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
 
 
 def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
-    """Seed 004 Fig 5: (a) D(T) direct vs eq 5 vs semi-empirical; (b) <D><1/D> against T."""
+    """The KA local-diffusivity paper, Fig 5: (a) D(T) direct vs eq 5 vs semi-empirical; (b)
+    <D><1/D> against T."""
     plt = _pyplot()
     T = np.array(summary["temperatures"], dtype=np.float64)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -521,8 +527,8 @@ def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
         ax.plot(x, _val(arr["D_inf"]) * np.exp(-_val(arr["E_a"]) * x), ":", color="0.4",
                 label=rf"Arrhenius, $T\geq${min(arr['temperatures']):g}: "
                       rf"$D_\infty$={_val(arr['D_inf']):.3g}")
-    ax.axhline(D_INF_SEED004, color="0.6", lw=0.6, ls="--")
-    ax.text(0.99, D_INF_SEED004 * 1.12, r"seed $D_\infty$ = 0.155", fontsize=7, color="0.4",
+    ax.axhline(D_INF_KA_PUBLISHED, color="0.6", lw=0.6, ls="--")
+    ax.text(0.99, D_INF_KA_PUBLISHED * 1.12, r"paper's $D_\infty$ = 0.155", fontsize=7, color="0.4",
             ha="right", transform=ax.get_yaxis_transform())
     ax.set_yscale("log")
     ax.set_xlabel(r"$1/T$")
@@ -566,7 +572,7 @@ def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
-# INM (seed 000 on seed 004 data)
+# INM (Keyes (c. 2000) on the KA local-diffusivity paper data)
 
 
 def plot_fu_vs_T(summary: dict[str, Any], path: Path) -> Path:
@@ -589,7 +595,8 @@ def plot_fu_vs_T(summary: dict[str, Any], path: Path) -> Path:
 
 
 def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
-    """D against f_u: per T (direct D) and per replica (D_i), log-log, with the seed 000 fits."""
+    """D against f_u: per T (direct D) and per replica (D_i), log-log, with the Keyes (c. 2000)
+    fits."""
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -607,7 +614,7 @@ def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Pat
     if rel.get("available") and np.any(ok):
         x = np.geomspace(fu[ok].min() * 0.8, fu[ok].max() * 1.2, 50)
         ax.plot(x, _val(rel["k"]) * x, "k:", lw=1,
-                label=rf"$D=k f_u$ (seed 000), $k$={_val(rel['k']):.3g}")
+                label=rf"$D=k f_u$ (Keyes c. 2000), $k$={_val(rel['k']):.3g}")
         if "ln_prefactor" in rel:
             ax.plot(x, np.exp(_val(rel["ln_prefactor"])) * x ** _val(rel["exponent"]), "k-",
                     lw=1, label=rf"$D\propto f_u^{{p}}$, $p$={_val(rel['exponent']):.2f}")
@@ -628,13 +635,14 @@ def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Pat
     ax.set_yscale("log")
     ax.set_xlabel(r"$f_u$ (filled), $f_{dw}$ (open squares)")
     ax.set_ylabel(r"$D$ ($\sigma^2/\tau$)")
-    ax.set_title(r"seed 000: $D\propto f_u$ ?", fontsize=10)
+    ax.set_title(r"Keyes (c. 2000): $D\propto f_u$ ?", fontsize=10)
     _legend(ax, fontsize=7, frameon=False)
     return _save(fig, path)
 
 
 def plot_sconf_vs_lnfu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
-    """s_c against ln f_u: s_c(<e_IS>(T)) per T and s_c,i = B/f_i per replica (seed 000 eq 11)."""
+    """s_c against ln f_u: s_c(<e_IS>(T)) per T and s_c,i = B/f_i per replica (Keyes c. 2000, eq
+    11)."""
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -663,7 +671,7 @@ def plot_sconf_vs_lnfu(summary: dict[str, Any], per_T: list[dict[str, Any]], pat
         _note(ax, "needs the collapse fit and f_u > 0")
     ax.set_xlabel(r"$\ln f_u$")
     ax.set_ylabel(r"$s_c$ (per particle)")
-    ax.set_title(r"seed 000: $S_{conf}=a+b\ln f_u$ ?", fontsize=10)
+    ax.set_title(r"Keyes (c. 2000): $S_{conf}=a+b\ln f_u$ ?", fontsize=10)
     _legend(ax, fontsize=7, frameon=False)
     return _save(fig, path)
 

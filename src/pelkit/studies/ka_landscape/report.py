@@ -1,13 +1,14 @@
-"""``report.md`` of the KA landscape study: our numbers next to seed 004's, and why they differ.
+"""``report.md`` of the KA landscape study: our numbers next to the KA local-diffusivity paper's,
+and why they differ.
 
 :func:`write_report` reads ``summary.json`` (written by
 :func:`pelkit.studies.ka_landscape.analysis.analyze`) and lists the figures found in
-``figures/``. Seed numbers: sigma^2 = 18 +- 2 (N = 155, total energies), D_inf = 0.155,
+``figures/``. The paper's numbers: sigma^2 = 18 +- 2 (N = 155, total energies), D_inf = 0.155,
 B = 1.85, alpha = 0.78, E0 = -1140, e_K printed -7.81 while its own parameters give -7.78047
-(SCIENCE.md 5.4 [CORR]); the per-particle coefficients they imply are a = (0.421622, 2.327327,
--7.354839) [RECOMP]. The report also evaluates the seed's own model (per-particle eq 4, eq 5,
-with <e_IS>(T) = e0 - sigma_int^2/T) at our temperatures, which is what a 1000-replica run with
-the seed's landscape would be expected to give.
+(a misprint: see docs/physics/ka-landscape.md); the per-particle coefficients they imply are
+a = (0.421622, 2.327327, -7.354839) (recomputed). The report also evaluates the paper's own
+model (per-particle eq 4, eq 5, with <e_IS>(T) = e0 - sigma_int^2/T) at our temperatures,
+which is what a 1000-replica run with the paper's landscape would be expected to give.
 """
 
 from __future__ import annotations
@@ -19,28 +20,29 @@ from typing import Any
 
 from pelkit.analysis.gaussian_landscape import GaussianLandscape
 from pelkit.analysis.landscape_diffusion import DiffusivityModel, landscape_D, model_D_moments
+from pelkit.deprecation import renamed_names
 from pelkit.errors import InputError
 from pelkit.io.results import atomic_write_text
 from pelkit.studies.ka_landscape.figures import DINVD_DIVERGES, FIGURES
 
-__all__ = ["render_report", "write_report", "seed_model_at"]
+__all__ = ["paper_model_at", "render_report", "write_report"]
 
 _FIGURE_TEXT = {
-    "fig1_eis_distributions.png": "seed 004 Fig 1: P(e_IS, T) with Gaussian fits and "
-    "P(<e_IS>_i, T); <e_IS>(T) against 1/T; sigma^2(T) against the seed's 18 +- 2",
-    "fig2_trajectories.png": "seed 004 Fig 2: MSD(t) and e_IS(t) of the most and least mobile "
+    "fig1_eis_distributions.png": "the paper's Fig 1: P(e_IS, T) with Gaussian fits and "
+    "P(<e_IS>_i, T); <e_IS>(T) against 1/T; sigma^2(T) against the paper's 18 +- 2",
+    "fig2_trajectories.png": "the paper's Fig 2: MSD(t) and e_IS(t) of the most and least mobile "
     "replica at the lowest T, with the averaged MSD defining t_MSD=1",
     "fig2_msd_loglog.png": "MSD_A(t) of every T on log-log axes: ballistic 3 T t^2, the cage "
     "plateau and the diffusive 6 D t marked",
-    "fig3_collapse.png": "seed 004 Fig 3: D_i against <e_IS>_i per T, and the collapse "
-    "T ln(D_i/D_inf) with the fit -1/(a0 - a1 (e - a2)^2) (and the seed's curve)",
-    "fig4_sconf.png": "seed 004 Fig 4: s_c(e) = B/f(e) from the fit with s_c,i = B/f_i, and "
-    "the seed's s_c(e)",
-    "fig5_diffusion.png": "seed 004 Fig 5: D(T) direct against eq 5 and the semi-empirical "
+    "fig3_collapse.png": "the paper's Fig 3: D_i against <e_IS>_i per T, and the collapse "
+    "T ln(D_i/D_inf) with the fit -1/(a0 - a1 (e - a2)^2) (and the paper's curve)",
+    "fig4_sconf.png": "the paper's Fig 4: s_c(e) = B/f(e) from the fit with s_c,i = B/f_i, and "
+    "the paper's s_c(e)",
+    "fig5_diffusion.png": "the paper's Fig 5: D(T) direct against eq 5 and the semi-empirical "
     "sum; <D><1/D> from data and from the model with its cut-off",
     "inm_fu_vs_T.png": "INM: f_u and f_dw against T",
-    "inm_D_vs_fu.png": "seed 000: D against f_u (per T and per replica)",
-    "inm_sconf_vs_lnfu.png": "seed 000: s_c against ln f_u",
+    "inm_D_vs_fu.png": "Keyes (c. 2000): D against f_u (per T and per replica)",
+    "inm_sconf_vs_lnfu.png": "Keyes (c. 2000): s_c against ln f_u",
 }
 
 
@@ -99,10 +101,11 @@ def _inm_model_line(summary: dict[str, Any]) -> str:
             "uses the smooth cutoff instead.")
 
 
-def seed_model_at(temperatures: list[float], cut_sigmas: float = 3.0) -> list[dict[str, float]]:
-    """The seed's landscape model (B = 1.85, alpha = 0.78, E0 = -1140, sigma^2 = 18, N = 155,
+def paper_model_at(temperatures: list[float], cut_sigmas: float = 3.0) -> list[dict[str, float]]:
+    """The paper's landscape model (B = 1.85, alpha = 0.78, E0 = -1140, sigma^2 = 18, N = 155,
     D_inf = 0.155; per-particle eq 4) at our temperatures: <e_IS>(T), D(T) from eq 5, and
-    <D><1/D> with the cut e >= <e> - cut_sigmas sigma_e (SCIENCE.md 5.5 model check)."""
+    <D><1/D> with the cut e >= <e> - cut_sigmas sigma_e (docs/physics/ka-landscape.md model
+    check)."""
     land = GaussianLandscape.from_totals(0.78, -1140.0, 18.0, 155)
     model = DiffusivityModel.from_landscape(land, 1.85, 0.155)
     rows = []
@@ -136,7 +139,11 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
     fit = summary.get("fit", {})
     n_rep = summary.get("n_replicas_analysed", [summary.get("n_replicas")] * nT)
     lines = [
-        "# Kob-Andersen local diffusivity and landscape (seeds 004 and 000)",
+        "# Kob-Andersen local diffusivity and landscape",
+        "",
+        "The paper: \"Investigation of the relation between local diffusivity and local inherent "
+        "structures in the Kob-Andersen Lennard-Jones model\" (N = 155; see docs/references.md); "
+        "the INM relations are those of Keyes (c. 2000).",
         "",
         f"Preset `{summary.get('preset')}`, N = {summary['n_particles']}, "
         f"temperatures {', '.join(f'{t:g}' for t in T)}, replicas per T "
@@ -151,17 +158,18 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         "Units: temperatures in epsilon/k_B, times in tau = sigma sqrt(m/epsilon), D in "
         "sigma^2/tau. "
         "Energies are per particle (epsilon) unless called total; the landscape parameters use "
-        "the corrected per-particle reading of seed 004 eq 4 (SCIENCE.md 5.4 [CORR]): "
+        "the corrected per-particle reading of the KA local-diffusivity paper, eq 4 (as printed, "
+        "eq 4 mixes total and per-particle quantities; see docs/physics/ka-landscape.md): "
         "a0 = alpha/B, a1 = N/(2 sigma^2 B), a2 = e0.",
         "",
-        "## Our numbers next to the seed's",
+        "## Our numbers next to the paper's",
         "",
     ]
     s2 = summary["sigma2_total"]
     mf = summary.get("mean_eis_fit", {})
     arr = summary.get("D_inf_arrhenius", {})
     rows = [
-        ["sigma^2 (total) from the width of P(e_IS,T)", _pm(s2), "18 ± 2 [SEED]"],
+        ["sigma^2 (total) from the width of P(e_IS,T)", _pm(s2), "18 ± 2 (the paper's value)"],
         ["sigma^2 (total) = N sigma_int^2 from <e_IS>(1/T)",
          _pm(mf.get("sigma2_total")) if mf.get("available") else "n/a", "18 (same landscape)"],
         ["e0 from <e_IS>(1/T)", _pm(mf.get("e0")) if mf.get("available") else "n/a",
@@ -170,30 +178,31 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
          "0.155"],
         ["D_inf (Arrhenius, T >= "
          f"{min(arr.get('temperatures') or [math.nan]):g})",
-         _pm(arr.get("D_inf")) if arr.get("available") else "n/a", "0.155 [SEED]"],
+         _pm(arr.get("D_inf")) if arr.get("available") else "n/a", "0.155 (the paper's value)"],
     ]
-    lines += _table(["quantity", "this run", "seed 004"], rows)
+    lines += _table(["quantity", "this run", "the paper"], rows)
     cons = summary.get("fit_constrained", {})
     cc = cons if cons.get("available") else {}
     params = [
-        ("a0 (1/epsilon)", "a0", f"{seed['a0']} [RECOMP]"),
-        ("a1 (1/epsilon^3)", "a1", f"{seed['a1']} [RECOMP]"),
-        ("a2 = e0 (epsilon)", "a2", f"{seed['a2']} [RECOMP]"),
-        ("B", "B", "1.85 [SEED]"),
-        ("alpha", "alpha", "0.78 [SEED]"),
-        ("E0 (total)", "E0", "-1140 [SEED]"),
-        ("e_K", "e_K", "-7.81 printed; -7.78047 from its parameters [CORR]"),
-        ("T_K (Gaussian)", "T_K", "0.27284 [RECOMP]"),
+        ("a0 (1/epsilon)", "a0", f"{seed['a0']} (recomputed)"),
+        ("a1 (1/epsilon^3)", "a1", f"{seed['a1']} (recomputed)"),
+        ("a2 = e0 (epsilon)", "a2", f"{seed['a2']} (recomputed)"),
+        ("B", "B", "1.85 (the paper's value)"),
+        ("alpha", "alpha", "0.78 (the paper's value)"),
+        ("E0 (total)", "E0", "-1140 (the paper's value)"),
+        ("e_K", "e_K", "-7.81 printed; -7.78047 from its parameters (misprint)"),
+        ("T_K (Gaussian)", "T_K", "0.27284 (recomputed)"),
     ]
     lines += [
         "",
         "Collapse fit of y_i = T ln(D_i/D_inf) against <e_IS>_i: the free three-parameter fit "
-        "(seed 004 Fig 3) and the landscape-constrained fit f = B/s_c(e) with e0 and sigma_int^2 "
+        "(the KA local-diffusivity paper, Fig 3) and the landscape-constrained fit f = B/s_c(e) "
+        "with e0 and sigma_int^2 "
         "fixed by <e_IS>(T) (only B and alpha fitted):",
         "",
     ]
     lines += _table(
-        ["parameter", "free fit", "constrained fit", "seed 004"],
+        ["parameter", "free fit", "constrained fit", "the paper"],
         [[label, _pm(fit.get(key)), _pm(cc.get(key)) if cc else "n/a", ref]
          for label, key, ref in params],
     )
@@ -248,25 +257,25 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         ])
     lines += _table(header, rows)
 
-    seed_rows = seed_model_at(T, float(summary.get("cut_sigmas", 3.0)))
+    seed_rows = paper_model_at(T, float(summary.get("cut_sigmas", 3.0)))
     lines += [
         "",
-        "The seed's own landscape model (per-particle eq 4 with B = 1.85, alpha = 0.78, "
+        "The paper's own landscape model (per-particle eq 4 with B = 1.85, alpha = 0.78, "
         "E0 = -1140, sigma^2 = 18, D_inf = 0.155; eq 5 with <e_IS>(T) = e0 - sigma_int^2/T) at "
         "our temperatures, for comparison:",
         "",
     ]
     lines += _table(
-        ["T", "<e_IS> (seed model)", "<e_IS> (this run)", "D eq 5 (seed model)",
+        ["T", "<e_IS> (paper's model)", "<e_IS> (this run)", "D eq 5 (paper's model)",
          "D direct (this run)",
-         f"<D><1/D> (seed model, {summary.get('cut_sigmas', 3):g} sigma_e)"],
+         f"<D><1/D> (paper's model, {summary.get('cut_sigmas', 3):g} sigma_e)"],
         [[f"{r['T']:g}", f"{r['mean_e']:.5f}", _num(_lst(summary, "mean_eis", k), 6),
           _num(r["D_eq5"]), _num(_lst(summary, "D_direct", k)), _product(r["DinvD"])]
          for k, r in enumerate(seed_rows)],
     )
 
-    lines += ["", "## INM link (seed 000 on the same trajectories)", "", _inm_model_line(summary),
-              ""]
+    lines += ["", "## INM link (Keyes (c. 2000) on the same trajectories)", "",
+              _inm_model_line(summary), ""]
     inm = summary.get("inm_relations", {})
 
     def rel_line(name: str, label: str, kind: str) -> str:
@@ -287,9 +296,10 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         rel_line("s_c_vs_ln_f_u_T", "s_c(<e_IS>(T)) against ln f_u(T)", "line"),
         rel_line("s_c_vs_ln_f_u_replicas", "s_c,i = B/f_i against ln f_u,i", "line"),
         "",
-        "Seed 000 predicts D proportional to f_u and S_conf = a + b ln f_u (REM: b -> 2 for the "
+        "Keyes (c. 2000) predicts D proportional to f_u and S_conf = a + b ln f_u (REM: b -> 2 "
+        "for the "
         "canonical f_u, 1 for p_<(E*); per particle in a liquid, S/N = c' + ln f_u). f_dw uses "
-        "straight-line 1-D profiles (SCIENCE.md 3.3), so it depends on the profile window.",
+        "straight-line 1-D profiles (docs/physics/modes.md), so it depends on the profile window.",
     ]
 
     lines += ["", "## Equilibration and quenches", ""]
@@ -307,7 +317,7 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
           str(_lst(q, "n_unconverged", k)), _num(_lst(q, "max_force_max", k), 2)]
          for k in range(nT)],
     )
-    lines += ["", "## Where and why we differ from the seed", ""]
+    lines += ["", "## Where and why we differ from the paper", ""]
     lines += _discussion(summary, seed_rows)
     flags = summary.get("flags", [])
     if flags:
@@ -333,13 +343,13 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         " replicas per fitted T instead "
         "of 1000: "
         f"statistical errors are about sqrt(1000/{max(n_min, 1)}) = "
-        f"{math.sqrt(1000 / max(n_min, 1)):.0f} times the seed's, and the tails of P(e_IS,T) and "
+        f"{math.sqrt(1000 / max(n_min, 1)):.0f} times the paper's, and the tails of P(e_IS,T) and "
         "of the D_i distribution (which drive <D><1/D>) are barely sampled."
     )
     land = summary.get("landscape_temperatures", [])
     if land and min(land) > 0.47:
         out.append(
-            f"- **Temperatures.** Our lowest T is {min(T):g} (the seed's 0.446-0.65). At higher "
+            f"- **Temperatures.** Our lowest T is {min(T):g} (the paper's 0.446-0.65). At higher "
             "T the explored e_IS window is narrower and closer to e0, the D_i spread is smaller "
             "and the curvature a1 of 1/f (hence B, alpha, e_K) is less constrained; the "
             "collapse is tested over a shorter stretch of the master curve."
@@ -350,7 +360,7 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         verdict = "consistent with" if abs(z) <= 2 else "different from"
         out.append(
             f"- **sigma^2.** N^2 var(e_IS) = {_pm(summary['sigma2_total'])} is {verdict} the "
-            f"seed's 18 ± 2 ({z:+.1f} combined standard deviations). Quenches of one trajectory "
+            f"paper's 18 ± 2 ({z:+.1f} combined standard deviations). Quenches of one trajectory "
             "are correlated, so the error comes from resampling whole replicas; at T above the "
             "landscape-dominated regime the width is not expected to be T-independent."
         )
@@ -360,21 +370,22 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         d_arr = _pm(arr.get("D_inf")) if arr.get("available") else "n/a"
         out.append(
             f"- **D_inf.** We use {_num(summary['D_inf'])} ({src}; Arrhenius estimate {d_arr}) "
-            "where the seed used 0.155 'from high-T simulations'. A different D_inf shifts every "
+            "where the paper used 0.155 'from high-T simulations'. A different D_inf shifts every "
             "y_i = T ln(D_i/D_inf) by T ln(0.155/D_inf), which changes a0..a2 and the derived "
             "B, alpha, E0, e_K; rerun with `d_inf = 0.155` to compare at equal D_inf."
         )
     else:
         out.append(
-            "- **D_inf.** We use the seed's D_inf = 0.155 (config `d_inf`, the `paper` preset's "
-            "default), so a0, a1, a2, B and alpha compare with the seed's like for like."
+            "- **D_inf.** We use the paper's D_inf = 0.155 (config `d_inf`, the `paper` preset's "
+            "default), so a0, a1, a2, B and alpha compare with the paper's like for like."
         )
     out.append(
-        "- **Convention.** The seed's eq 4 (a0 = alpha N/B, a1 = 1/(2 sigma^2 B)) with the total "
+        "- **Convention.** The paper's eq 4 (a0 = alpha N/B, a1 = 1/(2 sigma^2 B)) with the total "
         "S_conf gives f ~ 0.02 and an almost constant D(T), contradicting its own data; we use "
         "f = B/s_c(e) with the per-particle s_c (a0 = alpha/B, a1 = N/(2 sigma^2 B)), in which "
-        "the seed's B = 1.85, alpha = 0.78, E0 = -1140 are consistent (SCIENCE.md 5.4 [CORR]). "
-        "The seed's e_K = -7.81 does not follow from its parameters (-7.78047)."
+        "the paper's B = 1.85, alpha = 0.78, E0 = -1140 are consistent "
+        "(docs/physics/ka-landscape.md). "
+        "The paper's e_K = -7.81 does not follow from its parameters (-7.78047)."
     )
     model = summary.get("model", {})
     eK = _v(model.get("e_K"))
@@ -402,7 +413,7 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         out.append(
             "- **Free fit.** With the explored <e_IS>_i window this narrow the curvature of 1/f "
             "is not resolved by the free three-parameter fit (a1 <= 0 or undetermined), so it "
-            "has no Gaussian-landscape reading. The seed had 1000 trajectories per T spanning "
+            "has no Gaussian-landscape reading. The paper had 1000 trajectories per T spanning "
             "three decades in D_i at T = 0.446. The landscape-constrained fit imposes the "
             "Gaussian landscape measured from the thermodynamics (e0, sigma_int^2) and fits only "
             "B and alpha."
@@ -418,18 +429,19 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
             text += f" and {_pm(pd['exponent'])} for the double-well modes"
         if math.isfinite(e_u) and abs(p_u - 1) > 3 * e_u:
             text += (": D falls much faster than f_u on cooling (f_u stays finite where D "
-                     "vanishes), so seed 000's D proportional to f_u does not hold for the "
+                     "vanishes), so Keyes's D proportional to f_u does not hold for the "
                      "total f_u on these data; the double-well count, which removes "
                      "shoulder modes, is closer to it, as La Nave et al. argue.")
         else:
-            text += ": compatible with seed 000's D proportional to f_u."
+            text += ": compatible with Keyes's D proportional to f_u."
         out.append(text)
     k3 = summary.get("cut_sigmas", 3.0)
     out.append(
         f"- **<D><1/D>.** For the model <1/D> diverges (exp(+f/T) is singular at e_K where "
         f"P > 0); we cut at <e> - {k3:g} sigma_e and repeat at "
         f"{summary.get('cut_sigmas_alt', k3 + 1):g} sigma_e: the difference between the two "
-        "columns is the cut-off dependence (large at low T, SCIENCE.md 5.5). The data are a "
+        "columns is the cut-off dependence (large at low T, docs/physics/ka-landscape.md). The "
+        "data are a "
         "finite sample, so their <1/D> is finite but dominated by the slowest replicas."
     )
     return out
@@ -445,3 +457,7 @@ def write_report(run_dir: Path) -> Path:
     figs = sorted(p.name for p in (run_dir / "figures").glob("*.png")) \
         if (run_dir / "figures").is_dir() else []
     return atomic_write_text(run_dir / "report.md", render_report(summary, figs))
+
+
+# Deprecated names (removed in the next release).
+__getattr__ = renamed_names(__name__, {"seed_model_at": "paper_model_at"}, globals())

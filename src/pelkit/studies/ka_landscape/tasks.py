@@ -8,7 +8,7 @@ returns one dict of arrays per replica, exactly what the single-replica forms
 seed s follows the trajectory of the unbatched run with the same seed bit for bit on the CPU
 (the batched MD is the same compiled chunk per replica), so batching changes no statistic.
 
-Phase A, :func:`equilibrate_task` (SCIENCE.md section 5.1):
+Phase A, :func:`equilibrate_task` (docs/physics/ka-landscape.md):
     random packing -> melt at ``melt_temperature`` -> NVT at T in blocks until the A-particle MSD
     (single origin at the start of the T run) reaches ``eq_msd_target`` (and at least
     ``eq_min_time``, at most ``eq_max_time``). The e_IS of ``eq_quenches`` snapshots from the
@@ -20,7 +20,7 @@ Phase A, :func:`equilibrate_task` (SCIENCE.md section 5.1):
     msd_reached (bool), eis_drift, eis_drift_error, eq_eis_times, eq_eis, pilot_lag_times,
     pilot_msd_A, seed, temperature, replica, wall_time.
 
-Phase B, :func:`production_task` (SCIENCE.md sections 5.1, 5.2, 5.6):
+Phase B, :func:`production_task` (docs/physics/ka-landscape.md):
     from the phase-A state, NVT for ``production_factor * t1`` with a frame every
     ``t1 / quenches_per_t1``; at each frame the unwrapped positions are stored and the snapshot is
     quenched (``quench_method``, ``quench_fmax``) to record e_IS; ``inm_snapshots`` frames spread

@@ -116,14 +116,14 @@ class SoftModesConfig(BaseModel):
 
 PRESETS: dict[str, dict[str, Any]] = {
     # end to end in well under a minute on 2 cores (the tests run it): N = 128 and 256 (not the
-    # seed's 500 and 1000; the report says so), two glasses each, short liquid runs
+    # paper's 500 and 1000; the report says so), two glasses each, short liquid runs
     "smoke": dict(
         seed=7, sizes=[128, 256], glasses_per_size=2, melt_time=2.0, liquid_time=4.0,
         n_quartic=3, quartic_points=21, quench_fmax=1e-8, dos_bins=30, n_lowest=5,
     ),
-    # the default: minutes on 2 cores, the seed's two sizes with a handful of glasses each
+    # the default: minutes on 2 cores, the paper's two sizes with a handful of glasses each
     "laptop": dict(),
-    # Buchenau (1992) Figs 5-6 statistics: many glasses of N = 500 and 1000
+    # Buchenau (1992), Figs 5-6 statistics: many glasses of N = 500 and 1000
     "paper": dict(glasses_per_size=50, liquid_time=200.0, n_quartic=10, dos_bins=80),
 }
 

@@ -5,7 +5,7 @@ file                           content
 =============================  ===============================================================
 fig5_vdos.png                  g(nu) of all modes (solid) and of the extended modes (dashed),
                                one colour per N, inset: the low-frequency tail (Fig 5)
-fig6_participation.png         p = N_k/N against nu, one marker per N (Fig 6), with the seed's
+fig6_participation.png         p = N_k/N against nu, one marker per N (Fig 6), with the paper's
                                p ~ 0.2 (N = 500) and ~ 0.1 (N = 1000); right: N_k of the lowest
                                modes against nu with the "~100 atoms" line
 fig8_quartic_stability.png     beta eps_k against eta_k of the fitted softest modes with the

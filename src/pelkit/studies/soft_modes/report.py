@@ -44,15 +44,15 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: SoftModesConfi
     ]
     if not seed_sizes.issubset(set(cfg.sizes)):
         lines += [
-            f"**Note:** this run uses N = {', '.join(str(s) for s in cfg.sizes)}, not the seed's "
+            f"**Note:** this run uses N = {', '.join(str(s) for s in cfg.sizes)}, not the paper's "
             "N = 500 and 1000 (the `smoke` preset is a quick end-to-end check); its p values "
-            "cannot be compared with the seed's at the same N. Use `--preset laptop` or `paper`.",
+            "cannot be compared with the paper's at the same N. Use `--preset laptop` or `paper`.",
             "",
         ]
     lines += [
         "## Localisation of the lowest modes: seed against this run",
         "",
-        "| quantity | seed 002 (Laird-Schober) | " + " | ".join(
+        "| quantity | Buchenau 1992 (Laird-Schober) | " + " | ".join(
             f"N = {s['n_particles']}" for s in sizes) + " |",
         "|---|---|" + "---|" * len(sizes),
         "| glasses used (crystallised, Q6 > " + f"{cfg.q6_crystal:g}) | — | " + " | ".join(

@@ -1,5 +1,6 @@
-"""Seed-003 study "tls-qlm": swap glasses, inherent-structure pairs, NEB double wells, tunnel
-splittings, and linear / non-linear modes against the transition paths (SCIENCE.md 4).
+"""Khomenko, Reichman and Zamponi (2021) study "tls-qlm": swap glasses, inherent-structure pairs,
+NEB double wells, tunnel
+splittings, and linear / non-linear modes against the transition paths (docs/physics/tls-qlm.md).
 
     from pelkit.studies.tls_qlm import load_config, run_study, analyze
     cfg = load_config("smoke")

@@ -1,11 +1,11 @@
 """The double-well library of a tls-qlm run: table, results.h5 and summary numbers.
 
-The library table has one row per double well found by any pair task (SCIENCE.md 4.4-4.7),
+The library table has one row per double well found by any pair task (docs/physics/landscape.md),
 with every property computed for it; columns (units: epsilon, sigma, tau, m = 1):
 
     key               "<pair task>:<row>"                 t_f, glass, pair_rank, pair_count
     unique            False for a repeat of a double well already listed for the same glass
-                      (same end minima, SCIENCE.md 2.2 test on both ends)
+                      (same end minima, docs/physics/landscape.md test on both ends)
     e_a, e_b, e_s     energies of A, B and the saddle (climbing image); A is chosen at random
                       per pair (neb.orientation), a_is_lower and pair_flipped record it
     barrier           E_S - min(E_A, E_B); barrier_a, barrier_b from each side
@@ -16,9 +16,9 @@ with every property computed for it; columns (units: epsilon, sigma, tau, m = 1)
                       converged_<u>, relative_change_<u>, h_<u>, ...
     neb_converged, neb_max_force, neb_iterations, n_images, depth (recursion level), segment
     n_modes, modes_complete, n_qlm, omega_extended, omega_softest
-    c_max_tan/as/ab   largest c (seed eq 7) of a linear mode with r_tan, r_AS, r_AB;
-                      mode_* (seed numbering, 4 = softest), omega_mode_*, pr_mode_*
-    a_max_ab, mode_a_ab   largest a (seed eq 8) with r_AB
+    c_max_tan/as/ab   largest c (the paper's eq 7) of a linear mode with r_tan, r_AS, r_AB;
+                      mode_* (the paper's numbering, 4 = softest), omega_mode_*, pr_mode_*
+    a_max_ab, mode_a_ab   largest a (the paper's eq 8) with r_AB
     qlm_c_ab, qlm_a_ab    the softest QLM (softest mode if none) against r_AB
     nl_ab_*, nl_qlm_*     non-linear mode from r_AB / from the softest QLM: c_ab, a_ab, c_as,
                           a_as, c_tan, converged, iterations, residual, barrier3 (cubic
@@ -48,7 +48,8 @@ SEED_COUNTS = {
     0.07: {"double_wells": 21109, "active_ar": 291, "active_nip": 46},
     0.092: {"double_wells": 117339, "active_ar": 1008, "active_nip": 248},
 }
-"""Seed 003 section IV counts [SEED] (SCIENCE.md 4.7), N = 1500, Argon and NiP units."""
+"""The counts of Khomenko, Reichman and Zamponi (2021), section IV (docs/physics/tls-qlm.md),
+N = 1500, Argon and NiP units."""
 
 GLASS_COLUMNS = (
     "t_f", "index", "seed", "glass_energy", "glass_is_energy", "glass_is_converged",
@@ -287,7 +288,8 @@ def _fraction(mask: np.ndarray) -> float | None:
 
 
 def fig5_subset(library: Library, cfg: TLSQLMConfig) -> tuple[np.ndarray, str]:
-    """Rows of seed Fig 5: unique double wells with E_t < fig5_max_splitting (first unit system)
+    """Rows of the paper's Fig 5: unique double wells with E_t < fig5_max_splitting (first unit
+    system)
     and PR_DW < fig5_max_prdw; all unique double wells when that subset is empty."""
     t = library.table
     if library.n_dw == 0:
@@ -299,7 +301,7 @@ def fig5_subset(library: Library, cfg: TLSQLMConfig) -> tuple[np.ndarray, str]:
     if mask.any():
         return np.flatnonzero(mask), (
             f"E_t({label}) < {a.fig5_max_splitting:g} and PR_DW < {a.fig5_max_prdw:g} "
-            "(the seed's subset)"
+            "(the paper's subset)"
         )
     return np.flatnonzero(base), (
         f"all double wells (none has E_t({label}) < {a.fig5_max_splitting:g} and PR_DW < "
@@ -317,7 +319,8 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float | None:
 
 
 def summarize(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
-    """Counts per T_f and unit system, and the numbers behind each seed-003 figure."""
+    """Counts per T_f and unit system, and the numbers behind each Khomenko, Reichman and Zamponi
+    (2021) figure."""
     t, g, p, s = library.table, library.glasses, library.pairs, library.segments
     labels = [u.label for u in cfg.tunnel.units]
     per_tf: dict[str, Any] = {}
@@ -400,7 +403,7 @@ def summarize(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
 
 
 def _figure_numbers(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
-    """The numbers behind seed Figs 4-8 and the non-linear double-well fraction."""
+    """The numbers behind the paper's Figs 4-8 and the non-linear double-well fraction."""
     out: dict[str, Any] = {}
     t = library.table
     label = cfg.tunnel.units[0].label
@@ -487,7 +490,8 @@ def _overlap_stats(t: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, Any]
 def tls_numbers(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
     """Orientation, wall and distribution numbers of the double wells (issue: unbiased TLS).
 
-    * ``orientation``: the overlap statistics measured at A (seed Figs 4-5) for the double wells
+    * ``orientation``: the overlap statistics measured at A (the paper's Figs 4-5) for the double
+      wells
       whose A is the lower minimum and for those whose A is the higher one; with random
       orientation the difference is the bias the rule "A = lower" would have had.
     * ``walls``: per unit system, the relative change of E_t when the landscape beyond the path

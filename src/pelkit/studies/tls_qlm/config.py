@@ -1,4 +1,5 @@
-"""Configuration of the seed-003 study "tls-qlm": a validated pydantic model and three presets.
+"""Configuration of the study "tls-qlm" (Khomenko, Reichman and Zamponi 2021): a validated pydantic
+model and three presets.
 
 The configuration is nested (one TOML table per stage)::
 
@@ -6,12 +7,14 @@ The configuration is nested (one TOML table per stage)::
     n_particles = 1500
     t_f = [0.062, 0.07, 0.092]
     glasses_per_tf = 1
-    [preparation]   swap Monte Carlo (or hybrid MD + swap, or plain MD) at T_f   SCIENCE.md 4.1
-    [exploration]   MD at T = 0.04 with periodic quenches, IS pairs             SCIENCE.md 4.2
-    [neb]           climbing-image NEB, recursion on interior minima            SCIENCE.md 4.3-4.4
-    [modes]         normal modes, QLM, non-linear modes at minimum A            SCIENCE.md 3.2-3.6
-    [tunnel]        1-D Schroedinger splitting in named unit systems            SCIENCE.md 4.5-4.6
-    [analysis]      the seed's Fig-5 subset                                     SCIENCE.md 4.7
+    [preparation]   swap Monte Carlo (or hybrid MD + swap, or plain MD) at T_f   tls-qlm.md
+    [exploration]   MD at T = 0.04 with periodic quenches, IS pairs             tls-qlm.md
+    [neb]           climbing-image NEB, recursion on interior minima            landscape.md
+    [modes]         normal modes, QLM, non-linear modes at minimum A            modes.md
+    [tunnel]        1-D Schroedinger splitting in named unit systems            landscape.md
+    [analysis]      the paper's Fig-5 subset                                    tls-qlm.md
+
+(the last column names the page of docs/physics/ that explains each stage)
 
 A TOML file given with ``--config`` is merged table by table into the chosen preset; unknown or
 ill-typed fields are one :class:`~pelkit.errors.InputError` naming the field (e.g.
@@ -36,9 +39,9 @@ _STRICT = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class PreparationConfig(BaseModel):
-    """Glass preparation at T_f (SCIENCE.md 4.1).
+    """Glass preparation at T_f (docs/physics/tls-qlm.md).
 
-    ``method``: "swap-mc" (:func:`pelkit.dynamics.swap_mc.run_swap_mc`, the seed's method),
+    ``method``: "swap-mc" (:func:`pelkit.dynamics.swap_mc.run_swap_mc`, the paper's method),
     "hybrid" (:func:`pelkit.dynamics.swap_mc.run_hybrid`, MD + swap sweeps) or "md" (plain NVT
     MD, no swaps: only for T_f well above T_MCT = 0.104). A burn-in run (discarded) is followed
     by a production run whose final configuration is the glass; the production run alone is
@@ -70,12 +73,13 @@ class PreparationConfig(BaseModel):
 
 
 class ExplorationConfig(BaseModel):
-    """Landscape exploration of the glass basin (SCIENCE.md 4.2): MD at ``temperature`` from the
+    """Landscape exploration of the glass basin (docs/physics/tls-qlm.md): MD at ``temperature``
+    from the
     glass with Maxwell-Boltzmann velocities, a quench every ``quench_every`` steps.
 
     Pairs of distinct minima visited in succession are counted per unordered pair; pairs seen at
     least ``min_count`` times are ranked by count (descending), then |E_A - E_B| (ascending), then
-    PR_DW of r_AB (ascending) [REC], and the first ``max_pairs`` go to the NEB stage.
+    PR_DW of r_AB (ascending) (recommended), and the first ``max_pairs`` go to the NEB stage.
     """
 
     model_config = _STRICT
@@ -87,10 +91,11 @@ class ExplorationConfig(BaseModel):
     n_quenches: int = Field(300, ge=2)
     quench_every: int = Field(100, ge=1, description="MD steps between quenches")
     minimizer: Literal["lbfgs", "fire2", "fire", "cg"] = "lbfgs"
-    fmax: float = Field(1e-10, gt=0.0, description="SCIENCE.md 2.3 [REC] for NEB/TLS work")
+    fmax: float = Field(1e-10, gt=0.0, description="recommended for NEB/TLS work "
+                                                   "(docs/physics/landscape.md)")
     de: float = Field(1e-7, gt=0.0, description="same-IS energy tolerance (total energy)")
     dr: float = Field(0.005, gt=0.0, description="same-IS displacement tolerance")
-    min_count: int = Field(2, ge=1, description="[REC] pairs visited at least twice")
+    min_count: int = Field(2, ge=1, description="pairs visited at least twice (recommended)")
     max_pairs: int = Field(8, ge=1, description="NEB pairs per glass (best ranked)")
     walkers: int = Field(1, ge=1, description="independent MD walkers from the glass, batched")
     device: Literal["cpu", "gpu", "auto"] = Field(
@@ -99,12 +104,12 @@ class ExplorationConfig(BaseModel):
 
 
 class NEBConfig(BaseModel):
-    """Climbing-image NEB and the double-well decision (SCIENCE.md 4.3-4.4).
+    """Climbing-image NEB and the double-well decision (docs/physics/landscape.md).
 
     ``n_images`` counts the end points (seed: 40). A path with interior minima is split: the
     image nearest to each interior minimum is quenched, the new minimum inserted, and NEB rerun
     on the sub-pairs, down to ``max_depth`` levels. ``scan_images`` are the band sizes of the
-    tangent-QLM convergence study (seed Fig 4, N_b = 40 ... 600) run on one selected double
+    tangent-QLM convergence study (the paper's Fig 4, N_b = 40 ... 600) run on one selected double
     well (the one with the smallest splitting in the first unit system).
 
     ``method`` picks the band optimiser of :func:`pelkit.landscape.neb.neb`: "lbfgs" (global
@@ -112,7 +117,7 @@ class NEBConfig(BaseModel):
     (FIRE 2.0 only, the earlier behaviour). ``initial_path`` is "linear" or "idpp" (image-
     dependent pair potential; measured no faster on swap-glass pairs, hence not the default).
     ``orientation``: "random" (each pair's A chosen by a coin flip from the pair task's seed,
-    recorded; the seed treats A as arbitrary) or "lower" (A the lower minimum, the earlier
+    recorded; the paper treats A as arbitrary) or "lower" (A the lower minimum, the earlier
     rule, which biases quantities measured at A).
     """
 
@@ -143,11 +148,12 @@ class NEBConfig(BaseModel):
 
 
 class ModesConfig(BaseModel):
-    """Normal and non-linear modes at minimum A (SCIENCE.md 3.1-3.6).
+    """Normal and non-linear modes at minimum A (docs/physics/modes.md).
 
     All 3N - 3 modes by dense ``eigh`` when 3N <= ``dense_max_dof``, else the lowest
     ``n_lowest`` by shift-invert. QLM: PR < ``pr_max`` and omega below the first mode with
-    PR >= ``extended_pr`` [REC]. Non-linear modes by the Gartner-Lerner iteration from r_AB and
+    PR >= ``extended_pr`` (recommended). Non-linear modes by the Gartner-Lerner iteration from r_AB
+    and
     from the softest QLM (the softest mode when there is no QLM). The energy along each
     non-linear mode, U(R_A + s pi), is sampled on ``profile_points`` points up to a largest
     particle displacement ``profile_max_displacement`` and tested for a double well.
@@ -177,7 +183,7 @@ K_B = 1.380649e-23
 
 
 class UnitConfig(BaseModel):
-    """One unit system for the splitting (SCIENCE.md 4.6; :func:`unit_system`).
+    """One unit system for the splitting (docs/physics/tls-qlm.md; :func:`unit_system`).
 
     The study's convention, the same for every unit system: a material mapping
     (epsilon, sigma, m) gives hbar~ = hbar / (sigma sqrt(m epsilon)), and a TLS is active when
@@ -185,10 +191,10 @@ class UnitConfig(BaseModel):
     mapping as ``epsilon_k`` (epsilon / k_B in kelvin), ``sigma_angstrom`` and ``mass_u``
     (atomic mass units), or in SI (``epsilon_j``, ``sigma_m``, ``mass_kg``), or hbar~ directly
     (``hbar_tilde``); give the threshold as ``t_q_kelvin`` (needs epsilon) or directly as
-    ``threshold`` (epsilon). ``seed_threshold`` is the threshold the seed quotes for this kind
+    ``threshold`` (epsilon). ``seed_threshold`` is the threshold the paper quotes for this kind
     of material (0.0015 Argon, 0.0002 NiP, in epsilon): active counts at it are reported beside
-    ours so that they can be set against the seed's columns. ``name`` is "custom" or a preset
-    of :data:`pelkit.landscape.tunneling.PRESETS` (the seed's thresholds with a user hbar~).
+    ours so that they can be set against the paper's columns. ``name`` is "custom" or a preset
+    of :data:`pelkit.landscape.tunneling.PRESETS` (the paper's thresholds with a user hbar~).
     ``label`` names the columns of the library table.
     """
 
@@ -259,36 +265,37 @@ class UnitConfig(BaseModel):
 
 
 def default_units() -> list[UnitConfig]:
-    """The two material mappings of seed 003, in the one convention of :class:`UnitConfig`
+    """The two material mappings of Khomenko, Reichman and Zamponi (2021), in the one convention of
+    :class:`UnitConfig`
     (hbar~ from (epsilon, sigma, m); active iff E_t <= k_B T_Q / epsilon with T_Q = 1 K).
 
     * ``ar``: argon's LJ values epsilon/k_B = 120 K, sigma = 3.4 A, m = 39.948 u: hbar~ =
-      0.0296 and threshold 1 K = 0.00833 epsilon. The seed's "Argon units" threshold, 0.0015
-      epsilon, is 0.18 K in this mapping; the seed does not give the mapping behind it, so our
-      argon count at T_Q = 1 K is NOT comparable with the seed's Argon column; the count at
-      the seed's 0.0015 (``seed_threshold``) is comparable in threshold only.
+      0.0296 and threshold 1 K = 0.00833 epsilon. The paper's "Argon units" threshold, 0.0015
+      epsilon, is 0.18 K in this mapping; the paper does not give the mapping behind it, so our
+      argon count at T_Q = 1 K is NOT comparable with the paper's Argon column; the count at
+      the paper's 0.0015 (``seed_threshold``) is comparable in threshold only.
     * ``nip``: a Ni-like mapping sigma = 2.2 A, m = 58.69 u and epsilon/k_B = 5000 K, the
-      epsilon for which T_Q = 1 K is the seed's 0.0002 epsilon: hbar~ = 0.00584. Threshold and
-      seed threshold coincide; hbar~ rests on the assumed sigma and m.
+      epsilon for which T_Q = 1 K is the paper's 0.0002 epsilon: hbar~ = 0.00584. Threshold and
+      paper threshold coincide; hbar~ rests on the assumed sigma and m.
     """
     return [
         UnitConfig(
             label="ar", epsilon_k=120.0, sigma_angstrom=3.4, mass_u=39.948, t_q_kelvin=1.0,
             seed_threshold=0.0015,
             note="argon LJ mapping eps/k_B = 120 K, sigma = 3.4 A, m = 39.948 u, T_Q = 1 K; the "
-            "seed's Argon threshold 0.0015 eps (= 0.18 K here) is counted separately",
+            "paper's Argon threshold 0.0015 eps (= 0.18 K here) is counted separately",
         ),
         UnitConfig(
             label="nip", epsilon_k=5000.0, sigma_angstrom=2.2, mass_u=58.69, t_q_kelvin=1.0,
             seed_threshold=0.0002,
             note="Ni-like mapping sigma = 2.2 A, m = 58.69 u, eps/k_B = 5000 K, T_Q = 1 K "
-            "(= the seed's 0.0002 eps); sigma and m are assumptions",
+            "(= the paper's 0.0002 eps); sigma and m are assumptions",
         ),
     ]
 
 
 class TunnelConfig(BaseModel):
-    """Tunnel splitting settings (SCIENCE.md 4.5).
+    """Tunnel splitting settings (docs/physics/landscape.md).
 
     ``walls``: "landscape" (the potential beyond the path ends sampled along the straight
     continuation of the end tangents), "relaxed" (V minimised on each plane perpendicular to the
@@ -320,7 +327,7 @@ class TunnelConfig(BaseModel):
 
 
 class AnalysisConfig(BaseModel):
-    """Subset of seed Fig 5 (E_t below ``fig5_max_splitting`` in the first unit system and
+    """Subset of the paper's Fig 5 (E_t below ``fig5_max_splitting`` in the first unit system and
     PR_DW below ``fig5_max_prdw``); the figure falls back to all double wells when it is empty."""
 
     model_config = _STRICT
@@ -390,7 +397,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "modes": {"profile_points": 61},
     },
     # under 30 minutes on 2 cores with double wells actually found: N = 150 and T_f above the
-    # seed's (at N = 150 a T_f = 0.092 glass made no transition in 300 quenches at T = 0.04;
+    # paper's (at N = 150 a T_f = 0.092 glass made no transition in 300 quenches at T = 0.04;
     # poorly annealed glasses have many more double wells), three glasses per T_f
     "laptop": {
         "seed": 2003,
@@ -403,7 +410,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "neb": {"n_images": 24, "max_iterations": 12000, "scan_images": [12, 24, 48, 96],
                 "scan_max_iterations": 20000},
     },
-    # seed 003: N = 1500, T_f = 0.062, 0.07, 0.092, N_b = 40 (600 for the convergence study)
+    # Khomenko, Reichman and Zamponi (2021): N = 1500, T_f = 0.062, 0.07, 0.092, N_b = 40 (600 for
+    # the convergence study)
     "paper": {
         "seed": 3003,
         "n_particles": 1500,

@@ -1,13 +1,17 @@
-"""Exploration of a glass basin and the ranking of inherent-structure pairs (SCIENCE.md 4.2).
+"""Exploration of a glass basin and the ranking of inherent-structure pairs
+(docs/physics/tls-qlm.md).
 
 MD at a low temperature (seed: T = 0.04) starts from the glass with Maxwell-Boltzmann
 velocities; every ``quench_every`` steps the configuration is quenched to max force < ``fmax``
-(1e-10 [REC]) and labelled by a :class:`pelkit.landscape.inherent.MinimaRegistry` (same minimum
-iff |dE| <= de and max_i |d_i| <= dr after drift removal, SCIENCE.md 2.2). A transition is a
+(1e-10 (recommended)) and labelled by a :class:`pelkit.landscape.inherent.MinimaRegistry` (same
+minimum
+iff |dE| <= de and max_i |d_i| <= dr after drift removal, docs/physics/landscape.md). A transition
+is a
 pair of consecutive quenches with different labels; a quench that does not converge breaks the
 sequence (no transition is counted across it). Transitions are counted per unordered pair.
 
-Ranking [REC]: pairs seen at least ``min_count`` times, by count (descending), then the energy
+Ranking (recommended): pairs seen at least ``min_count`` times, by count (descending), then the
+energy
 asymmetry |E_A - E_B| (ascending, TLS need small asymmetries), then the double-well
 participation PR_DW of r_AB (ascending: localized rearrangements first), then the labels.
 """

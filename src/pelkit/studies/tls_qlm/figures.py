@@ -1,7 +1,8 @@
-"""Figures of the tls-qlm study, redrawing seed 003 Figs 2-8 from the library (SCIENCE.md 9a).
+"""Figures of the tls-qlm study, redrawing Khomenko, Reichman and Zamponi (2021), Figs 2-8 from the
+library (docs/physics/tls-qlm.md).
 
 * fig2_participation.png - PR against omega for minimum A of the selected double well, QLM as
-  red stars; inset omega against mode number (seed numbering, 4 = softest).
+  red stars; inset omega against mode number (the paper's numbering, 4 = softest).
 * fig3_modes.png + fig3_modes.xyz - real-space picture of the linear mode with the largest c
   against r_AB and of the non-linear mode from r_AB: particle size proportional to the
   displacement, the ten particles moving most in r_AB in red, projections on the box faces.
@@ -14,7 +15,8 @@
   mode, per T_f.
 * fig8_qlm_overlap.png - c of the softest QLM and of its non-linear mode with r_AB.
 * tls_distributions.png - histograms of log10 E_t (every unit system, with the T_Q and the
-  seed's thresholds) and of log10 asymmetry, and E_t against asymmetry (seed 003's headline
+  paper's thresholds) and of log10 asymmetry, and E_t against asymmetry (Khomenko, Reichman and
+  Zamponi's headline
   distributions), drawn even for a handful of double wells (each one also as a tick).
 * profiles.png - V(xi) - V_A of every double well; exploration.png - e_IS of the quenches.
 """
@@ -60,7 +62,8 @@ def _empty(ax, text: str) -> None:  # noqa: ANN001
 
 
 def fig2(library: Library, folder: RunFolder, made: list[str]) -> None:
-    """PR against omega of minimum A (seed Fig 2), with omega against mode number beside it."""
+    """PR against omega of minimum A (the paper's Fig 2), with omega against mode number beside
+    it."""
     plt = _plt()
     sc = library.scan
     if sc is None:
@@ -101,7 +104,8 @@ def _face_projection(ax, pos, size, color, box) -> None:  # noqa: ANN001
 
 
 def fig3(library: Library, folder: RunFolder, made: list[str]) -> None:
-    """Real-space picture of the best linear and the non-linear mode (seed Fig 3), PNG + XYZ."""
+    """Real-space picture of the best linear and the non-linear mode (the paper's Fig 3), PNG +
+    XYZ."""
     from pelkit.io.extxyz import write_extxyz
     from pelkit.system import Box, System
 
@@ -158,7 +162,7 @@ def fig3(library: Library, folder: RunFolder, made: list[str]) -> None:
 
 
 def fig4(library: Library, folder: RunFolder, made: list[str]) -> None:
-    """c_alpha(r_tan) against PR for several band sizes (seed Fig 4)."""
+    """c_alpha(r_tan) against PR for several band sizes (the paper's Fig 4)."""
     plt = _plt()
     sc = library.scan
     if sc is None:
@@ -186,7 +190,7 @@ def fig4(library: Library, folder: RunFolder, made: list[str]) -> None:
 
 
 def fig5(library: Library, cfg: TLSQLMConfig, folder: RunFolder, made: list[str]) -> None:
-    """Histograms of max_alpha c_alpha for r_tan, r_AS and r_AB (seed Fig 5)."""
+    """Histograms of max_alpha c_alpha for r_tan, r_AS and r_AB (the paper's Fig 5)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     rows, criterion = fig5_subset(library, cfg)
@@ -206,7 +210,7 @@ def fig5(library: Library, cfg: TLSQLMConfig, folder: RunFolder, made: list[str]
 
 
 def fig6(library: Library, cfg: TLSQLMConfig, folder: RunFolder, made: list[str]) -> None:
-    """Tunnel splitting against omega_tan at A (seed Fig 6), one panel per unit system."""
+    """Tunnel splitting against omega_tan at A (the paper's Fig 6), one panel per unit system."""
     plt = _plt()
     units = cfg.tunnel.units
     fig, axes = plt.subplots(1, len(units), figsize=(4.5 * len(units), 3.8), squeeze=False)
@@ -234,7 +238,7 @@ def fig6(library: Library, cfg: TLSQLMConfig, folder: RunFolder, made: list[str]
 
 
 def fig7(library: Library, cfg: TLSQLMConfig, folder: RunFolder, made: list[str]) -> None:
-    """Non-linear (from r_AB) against best linear overlaps, c and a (seed Fig 7)."""
+    """Non-linear (from r_AB) against best linear overlaps, c and a (the paper's Fig 7)."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(9, 4))
     t = library.table
@@ -259,7 +263,8 @@ def fig7(library: Library, cfg: TLSQLMConfig, folder: RunFolder, made: list[str]
 
 
 def fig8(library: Library, folder: RunFolder, made: list[str]) -> None:
-    """c with r_AB of the softest QLM and of the non-linear mode started from it (seed Fig 8)."""
+    """c with r_AB of the softest QLM and of the non-linear mode started from it (the paper's Fig
+    8)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     t = library.table
@@ -307,7 +312,7 @@ def fig_distributions(library: Library, cfg: TLSQLMConfig, folder: RunFolder,
             ax.axvline(np.log10(thr), color=color, ls="--", lw=0.8)
         if unit.seed_threshold is not None:
             ax.axvline(np.log10(unit.seed_threshold), color=color, ls=":", lw=0.8)
-    ax.set_xlabel(r"$\log_{10} E_t / \epsilon$ (dashed: $T_Q$, dotted: seed threshold)")
+    ax.set_xlabel(r"$\log_{10} E_t / \epsilon$ (dashed: $T_Q$, dotted: paper threshold)")
     ax.set_ylabel("double wells")
     ax.legend(fontsize=7)
     asym = np.asarray(t["asymmetry"], dtype=float)[u]

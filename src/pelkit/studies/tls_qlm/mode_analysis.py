@@ -1,12 +1,12 @@
 """Linear and non-linear modes of minimum A against the path fields of a double well.
 
-SCIENCE.md 3.1-3.6 and 4.7 (seed 003 sections III-IV):
+docs/physics/modes.md (Khomenko, Reichman and Zamponi 2021, sections III-IV):
 
 * all 3N - 3 non-zero modes of H^M at A (dense) or the lowest k (shift-invert); participation
-  ratio PR = [N sum_i |e_i|^4]^-1 (seed eq 4); QLM = PR < 0.1 at low frequency [REC rule in
-  :func:`pelkit.modes.localization.quasi_localized`];
+  ratio PR = [N sum_i |e_i|^4]^-1 (the paper's eq 4); QLM = PR < 0.1 at low frequency (the rule of
+  :func:`pelkit.modes.localization.quasi_localized`);
 * overlaps c (eq 7) and a (eq 8) of every mode with r_AB, r_AS and r_tan (mass-weighted
-  comparison, SCIENCE.md 3.6); mode numbers follow the seed: 4 = the softest non-zero mode;
+  comparison, docs/physics/modes.md); mode numbers follow the paper: 4 = the softest non-zero mode;
 * cubic non-linear modes (eqs 5-6) from r_AB / |r_AB| and from the softest QLM (the softest
   mode when no mode qualifies), and their overlaps with the same fields;
 * the energy U(R_A + s pi) along each non-linear mode (straight line, no relaxation) and the
@@ -35,7 +35,8 @@ from pelkit.studies.tls_qlm.config import ModesConfig
 FloatArray = NDArray[np.float64]
 
 FIRST_MODE_NUMBER = 4
-"""Seed 003 numbers modes from 1 with the three translations first: mode 4 is the softest."""
+"""Khomenko, Reichman and Zamponi (2021) numbers modes from 1 with the three translations first:
+mode 4 is the softest."""
 
 
 @dataclass
@@ -82,7 +83,7 @@ def _best(c: FloatArray) -> tuple[int, float]:
 def field_overlaps(mm: MinimumModes, fields: PathFields) -> dict[str, Any]:
     """c_alpha of every mode with r_tan, r_AS, r_AB; a_alpha with r_AB; the best of each.
 
-    Returns scalars (``c_max_tan``, ``mode_tan`` (seed numbering), ``omega_mode_tan``,
+    Returns scalars (``c_max_tan``, ``mode_tan`` (the paper's numbering), ``omega_mode_tan``,
     ``pr_mode_tan``, the same for ``as`` and ``ab``, ``a_max_ab``, ``mode_a_ab``) and the arrays
     ``c_tan``, ``c_as``, ``c_ab``, ``a_ab`` (n_modes,).
     """

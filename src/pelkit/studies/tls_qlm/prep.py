@@ -1,7 +1,8 @@
-"""Glass preparation at T_f with an equilibrium verdict (SCIENCE.md 4.1, seed 003 section II).
+"""Glass preparation at T_f with an equilibrium verdict (docs/physics/tls-qlm.md, Khomenko,
+Reichman and Zamponi (2021) section II).
 
 A glass is the last configuration of an equilibrium run at the preparation temperature T_f (its
-fictive temperature; the seed describes no cooling ramp). Three ways to run it:
+fictive temperature; the paper describes no cooling ramp). Three ways to run it:
 
 * "swap-mc": :func:`pelkit.dynamics.swap_mc.run_swap_mc` (swap probability 0.2, displacement
   half-side tuned to ~40 % acceptance in a tuning phase, then a discarded burn-in run, then the
@@ -168,7 +169,7 @@ def prepare_glass(
     """Equilibrate ``system`` at ``t_f`` by ``cfg.method`` and judge the production run.
 
     Args:
-        model: the pair potential (the seed-003 swap model).
+        model: the pair potential (the Khomenko, Reichman and Zamponi (2021) swap model).
         system: the starting configuration (e.g. :func:`pelkit.build.swap_system`).
         t_f: preparation temperature (eps/k_B).
         cfg: :class:`PreparationConfig`.

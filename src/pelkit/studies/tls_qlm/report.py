@@ -1,4 +1,5 @@
-"""report.md of a tls-qlm run: our numbers next to seed 003's, and why they differ."""
+"""report.md of a tls-qlm run: our numbers next to Khomenko, Reichman and Zamponi's, and why they
+differ."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def _counts(summary: dict[str, Any], cfg: TLSQLMConfig) -> list[str]:
     header = ["T_f", "glasses", "quenches", "distinct IS", "pairs visited", "pairs >= min",
               "NEB pairs", "NEB runs (converged)", "split", "DWs", "unique DWs (NEB converged)",
               *[f"active ({lab})" for lab in labels],
-              *[f"active at seed threshold ({u['label']})" for u in summary["units"]
+              *[f"active at paper threshold ({u['label']})" for u in summary["units"]
                 if u.get("seed_threshold") is not None]]
     rows = []
     for t_f, r in summary["per_tf"].items():
@@ -74,7 +75,8 @@ def _counts(summary: dict[str, Any], cfg: TLSQLMConfig) -> list[str]:
         ])
     lines = _table(header, rows)
     lines.append("")
-    lines.append("Seed 003 (N = 1500, its full library from ref 30) [SEED]:")
+    lines.append("Khomenko, Reichman and Zamponi (2021), N = 1500, its full library (its ref 30) "
+                 "(the paper's values):")
     lines.append("")
     lines += _table(
         ["T_f", "DWs", "active (Argon units)", "active (NiP units)", "active fraction Ar / NiP"],
@@ -104,17 +106,17 @@ def _figures(summary: dict[str, Any]) -> list[str]:
         c4 = f4["c_mode4"]
         grows = len(c4) > 1 and all(b >= a for a, b in zip(c4[:-1], c4[1:], strict=True))
         if c4[-1] > 0.8:
-            verdict = "As in the seed, r_tan becomes parallel to mode 4."
+            verdict = "As in the paper, r_tan becomes parallel to mode 4."
         else:
             verdict = (
-                f"Unlike the seed's example, the path leaves A mainly along mode "
+                f"Unlike the paper's example, the path leaves A mainly along mode "
                 f"{f4['best_mode'][-1]}; the overlap with mode 4 "
                 + ("grows monotonically with N_b but stays small. " if grows else
                    "does not grow monotonically. ")
                 + "A steepest-descent path enters a minimum along the softest mode only "
                 "asymptotically (the other components decay as powers lambda_k/lambda_4 of "
                 "the distance), so a chord of length xi_B/(N_b - 1) sees mode 4 only when "
-                "the path arrives nearly along it; the seed shows one selected TLS."
+                "the path arrives nearly along it; the paper shows one selected TLS."
             )
         out += [
             "**Fig 4 (tangent vs QLM).** Seed: for one active TLS the overlap of r_tan with "
@@ -137,8 +139,8 @@ def _figures(summary: dict[str, Any]) -> list[str]:
     f6 = summary.get("fig6")
     if f6:
         rho = f6["spearman_splitting_vs_omega_tan"]
-        verdict = ("anticorrelated, as in the seed" if rho is not None and rho < 0 else
-                   "not anticorrelated, unlike the seed")
+        verdict = ("anticorrelated, as in the paper" if rho is not None and rho < 0 else
+                   "not anticorrelated, unlike the paper")
         out += [
             f"**Fig 6 (E_t vs omega_tan).** Spearman rank correlation over {f6['n']} DWs "
             f"({f6['unit']} units): {_f(rho)}: {verdict}. E_1 - E_0 is a tunnel splitting only "
@@ -147,7 +149,7 @@ def _figures(summary: dict[str, Any]) -> list[str]:
             f"is then about the level spacing hbar~ omega, which grows with omega), "
             f"{f6['barrier_below_zero_point']} more have the barrier from A below hbar~ "
             f"omega_A / 2, and {f6['tunnelling_regime']} are in the tunnelling regime; the "
-            "seed's anticorrelation comes from its many near-symmetric TLS.",
+            "paper's anticorrelation comes from its many near-symmetric TLS.",
             "",
         ]
     f7 = summary.get("fig7")
@@ -158,11 +160,11 @@ def _figures(summary: dict[str, Any]) -> list[str]:
             "the non-linear c exceeds the best linear c in {fc} of them (a: {fa}); median c "
             "{cn} vs {cl}, median a {an} vs {al}. {verdict}"
             .format(verdict=(
-                "As in the seed, the non-linear mode is usually the better one."
+                "As in the paper, the non-linear mode is usually the better one."
                 if (f7["fraction_nonlinear_c_above_best_linear"] or 0) > 0.5 else
-                "Unlike the seed, the non-linear mode is not usually the better one: from "
+                "Unlike the paper, the non-linear mode is not usually the better one: from "
                 "r_AB the iteration often converges to a non-linear mode centred on another "
-                "soft spot of the small sample (Fig 3 shows one case); the seed notes that the "
+                "soft spot of the small sample (Fig 3 shows one case); the paper notes that the "
                 "iteration need not reach the non-linear mode closest to its start."),
                 n=f7["n"], fc=_percent(f7["fraction_nonlinear_c_above_best_linear"]),
                     fa=_percent(f7["fraction_nonlinear_a_above_best_linear"]),
@@ -202,7 +204,7 @@ def _tls_section(summary: dict[str, Any]) -> list[str]:
     rule = ori.get("rule", "lower")
     if rule == "random":
         out.append("Each pair's minimum A is chosen by a coin flip from the pair task's seed "
-                   "(recorded as `pair_flipped`, with `a_is_lower` in the library): the seed "
+                   "(recorded as `pair_flipped`, with `a_is_lower` in the library): the paper "
                    "treats A as arbitrary, and the earlier rule 'A = the lower minimum' biases "
                    "every quantity measured at A (modes, overlaps with r_tan, omega_tan).")
     else:
@@ -243,7 +245,8 @@ def _tls_section(summary: dict[str, Any]) -> list[str]:
         parts = [f"{k.replace('log10_', 'log10 ')}: {', '.join(_f(x) for x in v)}"
                  for k, v in dist.items() if v is not None]
         out += ["", "Distributions (quartiles 25/50/75 % of unique double wells; histograms "
-                "in `figures/tls_distributions.png`, seed 003's headline plots): "
+                "in `figures/tls_distributions.png`, Khomenko, Reichman and Zamponi's headline "
+                "plots): "
                 + "; ".join(parts) + "."]
     out.append("")
     return out
@@ -253,7 +256,8 @@ def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
                  cfg: TLSQLMConfig) -> None:
     """Write report.md (see the module docstring)."""
     lines = [
-        "# tls-qlm: two-level systems and quasi-localized modes (seed 003)",
+        "# tls-qlm: two-level systems and quasi-localized modes (Khomenko, Reichman and Zamponi "
+        "2021)",
         "",
         f"Preset `{cfg.preset}`: N = {cfg.n_particles}, T_f = "
         f"{', '.join(f'{t:g}' for t in cfg.t_f)}, {cfg.glasses_per_tf} glass(es) per T_f, "
@@ -263,7 +267,8 @@ def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
         f"N_b = {cfg.neb.n_images} images (k = {cfg.neb.spring_constant:g}, f_max = "
         f"{cfg.neb.fmax:g}), campaign seed {cfg.seed}.",
         "",
-        "Seed 003 uses N = 1500, T_f = 0.062, 0.07, 0.092 and N_b = 40 (600 for its convergence "
+        "Khomenko, Reichman and Zamponi (2021) uses N = 1500, T_f = 0.062, 0.07, 0.092 and N_b = "
+        "40 (600 for its convergence "
         "study); its library comes from the much longer explorations of its ref 30.",
         "",
         "## Unit systems",
@@ -282,16 +287,16 @@ def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
             f"- `{u['label']}` ({u['name']}): hbar~ = {u['hbar_tilde']:.4g}, active if E_t <= "
             f"{_f(u['threshold'], '.4g')} epsilon"
             + (f" (T_Q = {u['t_q_kelvin']:g} K)" if u.get("t_q_kelvin") else "")
-            + (f"; the seed's threshold for this material, {seed_thr:g} epsilon, is counted "
+            + (f"; the paper's threshold for this material, {seed_thr:g} epsilon, is counted "
                "separately" if seed_thr is not None else "")
             + f". {u['note']}.")
     lines += [
         "",
-        "Comparability with the seed's active-TLS counts: the seed quotes its thresholds "
+        "Comparability with the paper's active-TLS counts: the paper quotes its thresholds "
         "(0.0015 epsilon Argon, 0.0002 epsilon NiP) but not the mappings (epsilon, sigma, m) "
         "behind them. Counts at T_Q = 1 K in our argon mapping (threshold 0.0083 epsilon) are "
-        "not comparable with the seed's Argon column; the columns 'active at seed threshold' "
-        "use the seed's numbers and compare in threshold, but every splitting depends on the "
+        "not comparable with the paper's Argon column; the columns 'active at paper threshold' "
+        "use the paper's numbers and compare in threshold, but every splitting depends on the "
         "assumed hbar~ roughly as exp(-const/hbar~), so no active count is comparable beyond "
         "that assumption. Barriers, asymmetries, overlaps and double-well counts do not depend "
         "on units and compare directly.",
@@ -308,15 +313,15 @@ def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
         "",
         *_counts(summary, cfg),
         "",
-        "Why the counts differ from the seed's: our systems are smaller (DWs per glass scale "
+        "Why the counts differ from the paper's: our systems are smaller (DWs per glass scale "
         "with N), our explorations are short (the number of distinct minima, hence of pairs, "
         "grows with the exploration time), we connect only the best-ranked pairs of each glass, "
         "and the laptop preset uses higher T_f (poorly annealed glasses have many more DWs, as "
-        "the seed finds from T_f = 0.062 to 0.092). The fraction of active TLS also depends on "
+        "the paper finds from T_f = 0.062 to 0.092). The fraction of active TLS also depends on "
         "the hbar~ of each unit system (an assumption here, see above).",
         "",
         *_tls_section(summary),
-        "## Figures against the seed",
+        "## Figures against the paper",
         "",
         *_figures(summary),
         "Figures: " + ", ".join(f"`{p}`" for p in summary.get("figures", [])) + ".",

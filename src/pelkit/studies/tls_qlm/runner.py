@@ -106,7 +106,7 @@ def pair_tasks(cfg: TLSQLMConfig, glasses: dict[str, dict[str, Any]]) -> list[Ta
 
 def select_scan(cfg: TLSQLMConfig, pairs: dict[str, dict[str, Any]]) -> tuple[str, int] | None:
     """The double well for the band-size scan: converged NEB, smallest splitting in the first
-    unit system (the seed's "selected active TLS"); ties by key. None when there is none."""
+    unit system (the paper's "selected active TLS"); ties by key. None when there is none."""
     label = cfg.tunnel.units[0].label
     best = None
     for key in sorted(pairs):

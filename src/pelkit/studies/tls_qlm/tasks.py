@@ -9,15 +9,16 @@ for bit.
 
 * :func:`glass_task` - build a random swap-model configuration, prepare the glass at T_f (swap
   MC + equilibrium verdict), explore its basin by MD at T = 0.04 with periodic quenches, rank the
-  pairs of minima visited in succession (SCIENCE.md 4.1-4.2).
+  pairs of minima visited in succession (docs/physics/tls-qlm.md).
 * :func:`pair_task` - CI-NEB between the two minima of one pair (A chosen by a coin flip from
   the task seed, recorded as ``flipped``, unless ``neb.orientation = "lower"``), split at
   interior minima and recurse; for every double well: barrier, asymmetry, PR_DW, omega_tan,
   tunnel splittings in each unit system (landscape walls, harmonic walls beside them), modes
   at A (PR, QLM), overlaps c and a with r_AB, r_AS, r_tan, non-linear modes from r_AB and from
-  the softest QLM with their line double-well test (SCIENCE.md 3.2-3.6, 4.3-4.5).
+  the softest QLM with their line double-well test (docs/physics/modes.md).
 * :func:`scan_task` - for one selected double well: the tangent-QLM overlap c_alpha(r_tan) for
-  several band sizes (seed Fig 4), the spectrum PR(omega) of minimum A (Fig 2) and the fields of
+  several band sizes (the paper's Fig 4), the spectrum PR(omega) of minimum A (Fig 2) and the
+  fields of
   the best linear and the non-linear mode (Fig 3).
 """
 
@@ -163,7 +164,7 @@ def pair_task(
     units = [(u.label, u.resolve()) for u in cfg.tunnel.units]
     with limit_blas_threads(1):
         model = get_model(cfg.model)
-        # orientation (the seed treats A as arbitrary): a coin flip from this task's seed
+        # orientation (the paper treats A as arbitrary): a coin flip from this task's seed
         flipped = False
         if cfg.neb.orientation == "random":
             flipped = bool(np.random.default_rng([int(seed), 3]).random() < 0.5)
@@ -264,7 +265,7 @@ def scan_task(
         source: the library key of the double well (recorded).
 
     Returns ``scan_images`` (S,), ``scan_c`` (S, n_modes) c_alpha(r_tan) for every band size,
-    ``scan_converged``, ``scan_max_force``, ``scan_iterations``, ``scan_best_mode`` (seed
+    ``scan_converged``, ``scan_max_force``, ``scan_iterations``, ``scan_best_mode`` (the paper's
     numbering), the spectrum of A (``omega``, ``pr``, ``qlm_mask``), and the Fig 3 fields
     ``r_ab``, ``linear_mode`` (Cartesian displacement of the mode with the largest c with
     r_AB), ``nonlinear_mode`` (from r_AB) with their overlaps.
