@@ -11,6 +11,7 @@ from pelkit.analysis.diffusion import (
     local_log_slope,
     per_trajectory_diffusion,
     seed004_local_diffusion,
+    two_pass_local_diffusion,
 )
 from pelkit.errors import InputError
 
@@ -119,7 +120,7 @@ def test_seed004_two_pass_on_random_walks():
     trajs[:, :, 48:, :] *= np.sqrt(10.0)
     species = np.array([0] * 48 + [1] * 12)
     times = dt * np.arange(150)
-    res = seed004_local_diffusion(trajs, times, species, select=0)
+    res = two_pass_local_diffusion(trajs, times, species, select=0)
     # averaged A MSD = 6 <D> t -> t_MSD=1 = 1 / (6 <D>), within sampling error
     assert res.t_msd1 == pytest.approx(1 / (6 * D_list.mean()), rel=0.1)
     assert res.lag_times[-1] >= res.t_msd1
@@ -135,4 +136,15 @@ def test_seed004_two_pass_fails_clearly_when_msd_stays_below_one():
     rng = np.random.default_rng(1)
     trajs = _walks(rng, [1e-4, 2e-4], 10, 50, 0.1)
     with pytest.raises(InputError, match="never reaches"):
-        seed004_local_diffusion(trajs, 0.1 * np.arange(50))
+        two_pass_local_diffusion(trajs, 0.1 * np.arange(50))
+
+
+def test_old_name_seed004_local_diffusion_warns_and_gives_the_same_result():
+    rng = np.random.default_rng(2)
+    trajs = _walks(rng, [0.05, 0.1], 20, 80, 0.1)
+    times = 0.1 * np.arange(80)
+    new = two_pass_local_diffusion(trajs, times)
+    with pytest.warns(DeprecationWarning, match="two_pass_local_diffusion"):
+        old = seed004_local_diffusion(trajs, times)
+    assert old.t_msd1 == new.t_msd1
+    np.testing.assert_array_equal(old.diffusion.D_slope, new.diffusion.D_slope)

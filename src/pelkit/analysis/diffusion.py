@@ -13,7 +13,7 @@ Three entry points:
 * :func:`per_trajectory_diffusion` - the seed 004 per-trajectory D_i recipe: slope / 6 of a linear
   fit over dt in [0.5, 1] t_MSD=1, plus MSD_i(t_MSD=1) / (6 t_MSD=1); slopes <= 0 are flagged.
 
-:func:`seed004_local_diffusion` chains them on raw trajectories (two passes: averaged MSD ->
+:func:`two_pass_local_diffusion` chains them on raw trajectories (two passes: averaged MSD ->
 t_MSD=1 -> windowed per-trajectory MSD -> D_i).
 
 Units: times in tau, MSD in sigma^2, D in sigma^2/tau.
@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.analysis.msd import per_trajectory_msd
+from pelkit.deprecation import warn_deprecated
 from pelkit.errors import InputError
 
 FloatArray = NDArray[np.float64]
@@ -40,6 +41,7 @@ __all__ = [
     "fit_diffusion",
     "find_t_msd",
     "per_trajectory_diffusion",
+    "two_pass_local_diffusion",
     "seed004_local_diffusion",
 ]
 
@@ -382,7 +384,7 @@ def per_trajectory_diffusion(
 
 @dataclass(frozen=True)
 class LocalDiffusionResult:
-    """Output of :func:`seed004_local_diffusion` (one temperature).
+    """Output of :func:`two_pass_local_diffusion` (one temperature).
 
     Attributes:
         t_msd1: t at which the trajectory-averaged MSD reaches ``level``, tau.
@@ -401,7 +403,7 @@ class LocalDiffusionResult:
     diffusion: PerTrajectoryDiffusion
 
 
-def seed004_local_diffusion(
+def two_pass_local_diffusion(
     trajectories: Sequence[ArrayLike] | ArrayLike,
     times: ArrayLike,
     species: ArrayLike | None = None,
@@ -456,3 +458,9 @@ def seed004_local_diffusion(
         diffusion=diff,
     )
 
+
+def seed004_local_diffusion(*args: object, **kwargs: object) -> LocalDiffusionResult:
+    """Deprecated alias of :func:`two_pass_local_diffusion` (removed in the next release)."""
+    warn_deprecated("pelkit.analysis.diffusion.seed004_local_diffusion",
+                    "pelkit.analysis.diffusion.two_pass_local_diffusion")
+    return two_pass_local_diffusion(*args, **kwargs)  # type: ignore[arg-type]

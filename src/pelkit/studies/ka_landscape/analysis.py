@@ -71,6 +71,7 @@ import numpy as np
 from pelkit import __version__
 from pelkit.analysis.gaussian_landscape import fit_gaussian, fit_mean_energy
 from pelkit.analysis.landscape_diffusion import data_D_moments
+from pelkit.deprecation import warn_deprecated
 from pelkit.errors import InputError
 from pelkit.io.results import HDF5Group, RunFolder, atomic_write_hdf5, git_commit
 from pelkit.studies.ka_landscape.config import KAConfig
@@ -84,7 +85,7 @@ from pelkit.studies.ka_landscape.landscape_fits import (
     inm_relations,
     model_quantities,
 )
-from pelkit.studies.ka_landscape.summary import REFERENCE_VALUES, SEED004, KASummary
+from pelkit.studies.ka_landscape.summary import REFERENCE_VALUES, KASummary
 from pelkit.studies.ka_landscape.temperature import (
     TemperatureResult,
     analyze_temperature,
@@ -95,7 +96,6 @@ from pelkit.studies.ka_landscape.temperature import (
 )
 
 __all__ = [
-    "SEED004",
     "KASummary",
     "TemperatureResult",
     "analyze",
@@ -107,6 +107,15 @@ __all__ = [
 
 def _nan() -> float:
     return float("nan")
+
+
+def __getattr__(name: str) -> Any:
+    """``SEED004``: deprecated old name of ``summary.REFERENCE_VALUES`` (one more release)."""
+    if name == "SEED004":
+        warn_deprecated(f"{__name__}.SEED004",
+                        "pelkit.studies.ka_landscape.summary.REFERENCE_VALUES")
+        return REFERENCE_VALUES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def results_tree(results: list[TemperatureResult], table: dict[str, np.ndarray], fit: Any,
@@ -169,6 +178,151 @@ def results_tree(results: list[TemperatureResult], table: dict[str, np.ndarray],
         "temperatures": temps, "table": HDF5Group(datasets=dict(table)), "fit": gfit})
 
 
+def _analyze_temperatures(found: dict[float, list[tuple[int, Path]]], cfg: KAConfig,
+                          eq_dir: Path, require_equilibrated: bool,
+                          flags: list[str]) -> list[TemperatureResult]:
+    """:func:`analyze_temperature` at every temperature found (equilibrated replicas only on
+    request; a temperature without any is dropped and flagged)."""
+    results: list[TemperatureResult] = []
+    for T, tasks in found.items():
+        if require_equilibrated:
+            tasks = [(r, p) for r, p in tasks if is_equilibrated(eq_dir / p.name)]
+            if not tasks:
+                flags.append(f"T={T:g}: no equilibrated replica; temperature dropped")
+                continue
+        r = analyze_temperature(T, tasks, eq_dir if eq_dir.is_dir() else None,
+                                n_boot=cfg.bootstrap, seed=cfg.seed)
+        if require_equilibrated:
+            r.flags.append(f"analysed only the {r.n_rep} equilibrated replicas")
+        results.append(r)
+    return results
+
+
+def _per_temperature_table(results: list[TemperatureResult],
+                           n_particles: int) -> dict[str, np.ndarray]:
+    """The per-T columns of ``results.h5/table`` measured directly (each (n_T,))."""
+    temps = np.array([r.T for r in results])
+    table: dict[str, np.ndarray] = {
+        "T": temps,
+        "n_replicas": np.array([r.n_rep for r in results]),
+        "t_msd1": np.array([r.t_msd1 for r in results]),
+        "t1_pilot": np.array([r.t1_pilot for r in results]),
+        "mean_eis": np.array([r.mean_eis for r in results]),
+        "mean_eis_err": np.array([r.mean_eis_err for r in results]),
+        "var_eis": np.array([r.var_eis for r in results]),
+        "var_eis_err": np.array([r.var_eis_err for r in results]),
+        "D_direct": np.array([r.D_direct for r in results]),
+        "D_direct_err": np.array([r.D_direct_err for r in results]),
+        "f_u": np.array([mean_or_nan(r.f_u_i) for r in results]),
+        "f_dw": np.array([mean_or_nan(r.f_dw_i) for r in results]),
+    }
+
+    def sem(x: np.ndarray) -> float:
+        x = x[np.isfinite(x)]
+        return float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else _nan()
+
+    table["f_u_err"] = np.array([sem(r.f_u_i) for r in results])
+    table["f_dw_err"] = np.array([sem(r.f_dw_i) for r in results])
+    table["sigma2_total"] = table["var_eis"] * n_particles**2
+    table["sigma2_total_err"] = table["var_eis_err"] * n_particles**2
+    return table
+
+
+def _mean_energy_landscape(cfg: KAConfig, table: dict[str, np.ndarray], n_particles: int,
+                           flags: list[str]) -> tuple[float, float, dict[str, Any], Any]:
+    """(sigma^2 pooled, its error, the ``mean_eis_fit`` entry, the fit of <e_IS>(T) or None)
+    at the landscape temperatures (all temperatures, flagged, with fewer than 2 there)."""
+    temps = table["T"]
+    # Gaussian landscape: sigma^2 and the mean e_IS against 1/T at the landscape temperatures
+    land = temps <= cfg.low_t_max
+    land_set = "landscape"
+    if np.count_nonzero(land & np.isfinite(table["mean_eis"])) < 2:
+        flags.append(f"fewer than 2 temperatures <= low_t_max = {cfg.low_t_max:g}: mean-e_IS "
+                     "fit and sigma^2 use all temperatures")
+        land = np.ones_like(land)
+        land_set = "all"
+    sigma2, sigma2_err = combined_sigma2(table["sigma2_total"][land],
+                                          table["sigma2_total_err"][land])
+    mean_fit: dict[str, Any] = {"available": False, "temperatures": temps[land].tolist(),
+                                "temperature_set": land_set}
+    ok = land & np.isfinite(table["mean_eis"])
+    mf = None
+    if np.unique(temps[ok]).size >= 2:
+        errs = table["mean_eis_err"][ok]
+        use_err = errs if np.all(np.isfinite(errs)) and np.all(errs > 0) else None
+        mf = fit_mean_energy(temps[ok], table["mean_eis"][ok], use_err, n_particles)
+        mean_fit.update(available=True, e0=entry(mf.e0, mf.e0_err),
+                        sigma2_int=entry(mf.sigma2_int, mf.sigma2_int_err),
+                        sigma2_total=entry(mf.sigma2, mf.sigma2_err), chi2_red=mf.chi2_red,
+                        weighted=mf.weighted)
+    return sigma2, sigma2_err, mean_fit, mf
+
+
+def _choose_model(fit: Any, entries: dict[str, Any], cons: dict[str, Any],
+                  cons_a: np.ndarray | None, cons_boot: np.ndarray,
+                  flags: list[str]) -> tuple[str, Any, np.ndarray, float, dict[str, Any]]:
+    """(source, coefficients (3,) or None, bootstrap samples (n, 3), B, entries) of f(e)."""
+    # the model behind eq 5, <D><1/D>, s_c: the free fit when it has a Gaussian-landscape
+    # reading (a0, a1 > 0 and B finite), else the landscape-constrained fit
+    B_free = entries.get("B", {}).get("value", _nan())
+    if fit is not None and fit.a[0] > 0 and fit.a[1] > 0 and np.isfinite(B_free):
+        model_source, model_a, model_boot, B = "free fit", fit.a, fit.boot_samples, B_free
+        model_entries = entries
+    elif cons.get("available") and cons.get("landscape_reading"):
+        model_source, model_a, model_boot = "landscape-constrained fit", cons_a, cons_boot
+        B = cons["B"]["value"]
+        model_entries = {k: cons[k] for k in FIT_NAMES}
+        flags.append("the free collapse fit has no Gaussian-landscape reading: eq 5, "
+                     "<D><1/D> (model) and s_c use the landscape-constrained fit")
+    else:
+        model_source, model_a, model_boot, B = "none", None, np.zeros((0, 3)), _nan()
+        model_entries = {k: entry(_nan()) for k in FIT_NAMES}
+        flags.append("no usable model f(e): eq 5, <D><1/D> (model) and s_c are undefined")
+    return model_source, model_a, model_boot, B, model_entries
+
+
+def _data_moments(results: list[TemperatureResult],
+                  cfg: KAConfig) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """<D><1/D> of the per-replica D_i per T with its bootstrap error, and the number of
+    replicas with an MSD slope <= 0 per T."""
+    dd = np.full(len(results), np.nan)
+    dd_err = np.full(len(results), np.nan)
+    n_invalid = []
+    for k, r in enumerate(results):
+        n_invalid.append(int(np.count_nonzero(~r.D_valid_i)))
+        try:
+            mom = data_D_moments(r.D_i, n_boot=cfg.bootstrap, seed=cfg.seed)
+            dd[k], dd_err[k] = mom.product, mom.product_err
+        except InputError:
+            pass
+    return dd, dd_err, n_invalid
+
+
+def _d_spread(r: TemperatureResult) -> float:
+    """log10(max D_i / min D_i) over the valid replicas (NaN with fewer than 2)."""
+    d = r.D_i[r.D_valid_i]
+    return float(np.log10(d.max() / d.min())) if d.size >= 2 else _nan()
+
+
+def _trajectory_energy_stats(results: list[TemperatureResult]) -> dict[str, list[float]]:
+    """Per T: mean, var, skewness (Gaussian fit, >= 3 replicas), min, max of <e_IS>_i."""
+    traj: dict[str, list[float]] = {"mean": [], "var": [], "skewness": [], "min": [], "max": []}
+    for r in results:
+        e = r.mean_eis_i[np.isfinite(r.mean_eis_i)]
+        traj["min"].append(float(e.min()) if e.size else _nan())
+        traj["max"].append(float(e.max()) if e.size else _nan())
+        if e.size >= 3:
+            g = fit_gaussian(e)
+            traj["mean"].append(g.mean)
+            traj["var"].append(g.var)
+            traj["skewness"].append(g.skewness)
+        else:
+            traj["mean"].append(mean_or_nan(e))
+            traj["var"].append(_nan())
+            traj["skewness"].append(_nan())
+    return traj
+
+
 def analyze(
     out_dir: Path,
     cfg: KAConfig | None = None,
@@ -199,18 +353,7 @@ def analyze(
     if partial:
         flags.append(f"partial analysis (--partial): {len(partial)} task results missing or "
                      f"damaged and left out: {'; '.join(partial)}")
-    results: list[TemperatureResult] = []
-    for T, tasks in found.items():
-        if require_equilibrated:
-            tasks = [(r, p) for r, p in tasks if is_equilibrated(eq_dir / p.name)]
-            if not tasks:
-                flags.append(f"T={T:g}: no equilibrated replica; temperature dropped")
-                continue
-        r = analyze_temperature(T, tasks, eq_dir if eq_dir.is_dir() else None,
-                                n_boot=cfg.bootstrap, seed=cfg.seed)
-        if require_equilibrated:
-            r.flags.append(f"analysed only the {r.n_rep} equilibrated replicas")
-        results.append(r)
+    results = _analyze_temperatures(found, cfg, eq_dir, require_equilibrated, flags)
     if not results:
         raise InputError("no temperature left to analyse")
     missing_T = [T for T in cfg.temperatures if T not in found]
@@ -224,52 +367,9 @@ def analyze(
 
     n_particles = int(cfg.n_particles)
     temps = np.array([r.T for r in results])
-    table: dict[str, np.ndarray] = {
-        "T": temps,
-        "n_replicas": np.array([r.n_rep for r in results]),
-        "t_msd1": np.array([r.t_msd1 for r in results]),
-        "t1_pilot": np.array([r.t1_pilot for r in results]),
-        "mean_eis": np.array([r.mean_eis for r in results]),
-        "mean_eis_err": np.array([r.mean_eis_err for r in results]),
-        "var_eis": np.array([r.var_eis for r in results]),
-        "var_eis_err": np.array([r.var_eis_err for r in results]),
-        "D_direct": np.array([r.D_direct for r in results]),
-        "D_direct_err": np.array([r.D_direct_err for r in results]),
-        "f_u": np.array([mean_or_nan(r.f_u_i) for r in results]),
-        "f_dw": np.array([mean_or_nan(r.f_dw_i) for r in results]),
-    }
+    table = _per_temperature_table(results, n_particles)
 
-    def sem(x: np.ndarray) -> float:
-        x = x[np.isfinite(x)]
-        return float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else _nan()
-
-    table["f_u_err"] = np.array([sem(r.f_u_i) for r in results])
-    table["f_dw_err"] = np.array([sem(r.f_dw_i) for r in results])
-    table["sigma2_total"] = table["var_eis"] * n_particles**2
-    table["sigma2_total_err"] = table["var_eis_err"] * n_particles**2
-
-    # Gaussian landscape: sigma^2 and the mean e_IS against 1/T at the landscape temperatures
-    land = temps <= cfg.low_t_max
-    land_set = "landscape"
-    if np.count_nonzero(land & np.isfinite(table["mean_eis"])) < 2:
-        flags.append(f"fewer than 2 temperatures <= low_t_max = {cfg.low_t_max:g}: mean-e_IS "
-                     "fit and sigma^2 use all temperatures")
-        land = np.ones_like(land)
-        land_set = "all"
-    sigma2, sigma2_err = combined_sigma2(table["sigma2_total"][land],
-                                          table["sigma2_total_err"][land])
-    mean_fit: dict[str, Any] = {"available": False, "temperatures": temps[land].tolist(),
-                                "temperature_set": land_set}
-    ok = land & np.isfinite(table["mean_eis"])
-    mf = None
-    if np.unique(temps[ok]).size >= 2:
-        errs = table["mean_eis_err"][ok]
-        use_err = errs if np.all(np.isfinite(errs)) and np.all(errs > 0) else None
-        mf = fit_mean_energy(temps[ok], table["mean_eis"][ok], use_err, n_particles)
-        mean_fit.update(available=True, e0=entry(mf.e0, mf.e0_err),
-                        sigma2_int=entry(mf.sigma2_int, mf.sigma2_int_err),
-                        sigma2_total=entry(mf.sigma2, mf.sigma2_err), chi2_red=mf.chi2_red,
-                        weighted=mf.weighted)
+    sigma2, sigma2_err, mean_fit, mf = _mean_energy_landscape(cfg, table, n_particles, flags)
     sigma_e = float(np.sqrt(sigma2)) / n_particles if np.isfinite(sigma2) else _nan()
 
     # D_inf, collapse, fit, derived landscape
@@ -286,22 +386,8 @@ def analyze(
         flags.append("constrained fit weakly constrained: " + "; ".join(cons["weak_reasons"]))
     cons_a = cons.pop("_a", None)
     cons_boot = cons.pop("_boot_a", np.zeros((0, 3)))
-    # the model behind eq 5, <D><1/D>, s_c: the free fit when it has a Gaussian-landscape
-    # reading (a0, a1 > 0 and B finite), else the landscape-constrained fit
-    B_free = entries.get("B", {}).get("value", _nan())
-    if fit is not None and fit.a[0] > 0 and fit.a[1] > 0 and np.isfinite(B_free):
-        model_source, model_a, model_boot, B = "free fit", fit.a, fit.boot_samples, B_free
-        model_entries = entries
-    elif cons.get("available") and cons.get("landscape_reading"):
-        model_source, model_a, model_boot = "landscape-constrained fit", cons_a, cons_boot
-        B = cons["B"]["value"]
-        model_entries = {k: cons[k] for k in FIT_NAMES}
-        flags.append("the free collapse fit has no Gaussian-landscape reading: eq 5, "
-                     "<D><1/D> (model) and s_c use the landscape-constrained fit")
-    else:
-        model_source, model_a, model_boot, B = "none", None, np.zeros((0, 3)), _nan()
-        model_entries = {k: entry(_nan()) for k in FIT_NAMES}
-        flags.append("no usable model f(e): eq 5, <D><1/D> (model) and s_c are undefined")
+    model_source, model_a, model_boot, B, model_entries = _choose_model(
+        fit, entries, cons, cons_a, cons_boot, flags)
     table["y_i_mean"] = np.array([
         mean_or_nan(r.T * np.log(np.where(r.D_valid_i & (r.D_i > 0), r.D_i, np.nan) / D_inf))
         for r in results
@@ -313,17 +399,7 @@ def analyze(
         a0, a1, a2 = model_a
         table["s_c_mean"] = B * (a0 - a1 * (table["mean_eis"] - a2) ** 2)
 
-    # <D><1/D> from data
-    dd = np.full(len(results), np.nan)
-    dd_err = np.full(len(results), np.nan)
-    n_invalid = []
-    for k, r in enumerate(results):
-        n_invalid.append(int(np.count_nonzero(~r.D_valid_i)))
-        try:
-            mom = data_D_moments(r.D_i, n_boot=cfg.bootstrap, seed=cfg.seed)
-            dd[k], dd_err[k] = mom.product, mom.product_err
-        except InputError:
-            pass
+    dd, dd_err, n_invalid = _data_moments(results, cfg)
     table["DinvD_data"] = dd
     table["DinvD_data_err"] = dd_err
 
@@ -334,25 +410,7 @@ def analyze(
         for r in results])
     inm = inm_relations(results, table, {"y": y_all, "f_u": f_u_all}, B, table["s_c_mean"])
 
-    # per-T descriptive statistics of D_i and <e_IS>_i
-    def d_spread(r: TemperatureResult) -> float:
-        d = r.D_i[r.D_valid_i]
-        return float(np.log10(d.max() / d.min())) if d.size >= 2 else _nan()
-
-    traj: dict[str, list[float]] = {"mean": [], "var": [], "skewness": [], "min": [], "max": []}
-    for r in results:
-        e = r.mean_eis_i[np.isfinite(r.mean_eis_i)]
-        traj["min"].append(float(e.min()) if e.size else _nan())
-        traj["max"].append(float(e.max()) if e.size else _nan())
-        if e.size >= 3:
-            g = fit_gaussian(e)
-            traj["mean"].append(g.mean)
-            traj["var"].append(g.var)
-            traj["skewness"].append(g.skewness)
-        else:
-            traj["mean"].append(mean_or_nan(e))
-            traj["var"].append(_nan())
-            traj["skewness"].append(_nan())
+    traj = _trajectory_energy_stats(results)
 
     def ls(x: Any) -> list[float]:
         return [float(v) for v in np.asarray(x, dtype=np.float64)]
@@ -386,7 +444,7 @@ def analyze(
         D_direct_diffusive=[bool(r.D_direct_diffusive) for r in results],
         D_i_median=[float(np.median(r.D_i[r.D_valid_i])) if np.any(r.D_valid_i) else _nan()
                     for r in results],
-        D_i_spread_decades=[d_spread(r) for r in results],
+        D_i_spread_decades=[_d_spread(r) for r in results],
         n_nonpositive_slopes=n_invalid,
         D_inf=float(D_inf),
         D_inf_source=D_inf_source,

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pelkit.deprecation import warn_deprecated
 from pelkit.errors import InputError
 from pelkit.io.results import RunFolder
 
-__all__ = ["KASummary", "REFERENCE_VALUES", "SEED004"]
+__all__ = ["KASummary", "REFERENCE_VALUES"]
 
 REFERENCE_VALUES: dict[str, float] = {
     "sigma2": 18.0,
@@ -50,8 +51,14 @@ per-particle convention, and the collapse coefficients a0 = alpha/B, a1 = N/(2 s
 a2 = e0 they imply (docs/physics/ka-landscape.md). Written to ``summary.json`` as ``seed004``.
 """
 
-SEED004 = REFERENCE_VALUES
-"""Old name of :data:`REFERENCE_VALUES` (kept for one release)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``SEED004``: deprecated old name of :data:`REFERENCE_VALUES` (kept for one release)."""
+    if name == "SEED004":
+        warn_deprecated(f"{__name__}.SEED004", f"{__name__}.REFERENCE_VALUES")
+        return REFERENCE_VALUES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _key(name: str) -> dict[str, str]:
