@@ -25,7 +25,7 @@ from pelkit.deprecation import warn_deprecated
 from pelkit.errors import InputError
 from pelkit.io.results import RunFolder
 
-__all__ = ["KASummary", "REFERENCE_VALUES"]
+__all__ = ["KASummary", "REFERENCE_VALUES", "SummaryLike"]
 
 REFERENCE_VALUES: dict[str, float] = {
     "sigma2": 18.0,
@@ -208,17 +208,14 @@ class KASummary:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> KASummary:
-        """Rebuild from ``summary.json`` content (values as read: undefined numbers are None)."""
-        kwargs: dict[str, Any] = {}
-        missing = []
-        for f in dataclasses.fields(cls):
-            key = str(f.metadata.get("json_key", f.name))
-            if key in data:
-                kwargs[f.name] = data[key]
-            elif f.name != "figures":
-                missing.append(key)
-        if missing:
-            raise InputError(f"summary.json lacks {', '.join(missing)}; re-run the analysis")
+        """Rebuild from ``summary.json`` content.
+
+        Values are taken as read (undefined numbers are None). Keys absent from ``data`` (a
+        summary written by an older pelkit, or a partial mapping) become None, so readers
+        treat None as "not available".
+        """
+        kwargs = {f.name: data.get(str(f.metadata.get("json_key", f.name)))
+                  for f in dataclasses.fields(cls)}
         return cls(**kwargs)
 
     @classmethod
@@ -229,3 +226,6 @@ class KASummary:
             raise InputError(f"{run_dir} has no summary.json; run the analysis first")
         return cls.from_dict(RunFolder(run_dir).read_summary())
 
+
+SummaryLike = KASummary | Mapping[str, Any]
+"""A :class:`KASummary` or the mapping read from ``summary.json`` (converted on use)."""
