@@ -44,3 +44,10 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         atomic_write_hdf5(path, bad)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r.h5"]
+
+
+def test_strings_and_none_datasets(tmp_path):
+    path = atomic_write_hdf5(tmp_path / "s.h5", HDF5Group(datasets={"name": "ka é", "gap": None}))
+    with h5py.File(path, "r") as h5:
+        assert h5["name"][()].decode() == "ka é"
+        assert np.isnan(h5["gap"][()])

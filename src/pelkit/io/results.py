@@ -120,7 +120,8 @@ class HDF5Group:
 
     Attributes:
         attrs: scalar or string attributes of the group.
-        datasets: arrays (anything ``numpy.asarray`` takes), written in insertion order.
+        datasets: arrays (anything ``numpy.asarray`` takes; a str is stored as a
+            variable-length UTF-8 string, None as NaN), written in insertion order.
         groups: subgroups by name, written after the datasets, in insertion order.
     """
 
@@ -130,10 +131,17 @@ class HDF5Group:
 
 
 def _write_group(h5group: Any, group: HDF5Group) -> None:
+    import h5py
+
     for k, v in group.attrs.items():
         h5group.attrs[k] = v
     for k, v in group.datasets.items():
-        h5group.create_dataset(k, data=np.asarray(v))
+        if isinstance(v, str):
+            h5group.create_dataset(k, data=v, dtype=h5py.string_dtype())
+        elif v is None:
+            h5group.create_dataset(k, data=np.nan)
+        else:
+            h5group.create_dataset(k, data=np.asarray(v))
     for name, sub in group.groups.items():
         _write_group(h5group.create_group(name), sub)
 
