@@ -262,8 +262,8 @@ def _choose_model(fit: Any, entries: dict[str, Any], cons: dict[str, Any],
                   cons_a: np.ndarray | None, cons_boot: np.ndarray,
                   flags: list[str]) -> tuple[str, Any, np.ndarray, float, dict[str, Any]]:
     """(source, coefficients (3,) or None, bootstrap samples (n, 3), B, entries) of f(e)."""
-    # the model behind eq 5, <D><1/D>, s_c: the free fit when it has a Gaussian-landscape
-    # reading (a0, a1 > 0 and B finite), else the landscape-constrained fit
+    # the model behind the landscape-sum D(T), <D><1/D>, s_c: the free fit when it has a
+    # Gaussian-landscape reading (a0, a1 > 0 and B finite), else the landscape-constrained fit
     B_free = entries.get("B", {}).get("value", _nan())
     if fit is not None and fit.a[0] > 0 and fit.a[1] > 0 and np.isfinite(B_free):
         model_source, model_a, model_boot, B = "free fit", fit.a, fit.boot_samples, B_free

@@ -91,7 +91,8 @@ def _boot_entry(value: float, samples: np.ndarray, level: float,
 
 def d_inf(cfg: KAConfig, temps: np.ndarray, D: np.ndarray, D_err: np.ndarray,
           flags: list[str]) -> tuple[float, str, dict[str, Any]]:
-    """D_inf used (config, Arrhenius fit, or the seed's value as a fallback) and the fit."""
+    """D_inf used (config, Arrhenius fit, or the published 0.155 of Doliwa and Heuer 2003 as a
+    fallback), its source, and the Arrhenius fit entry."""
     high = (temps >= cfg.d_inf_min_temperature) & np.isfinite(D) & (D > 0)
     arr: dict[str, Any] = {"temperatures": temps[high].tolist(), "D_inf": entry(_nan()),
                            "E_a": entry(_nan()), "available": False}
@@ -301,8 +302,9 @@ def model_quantities(
     cfg: KAConfig, results: list[TemperatureResult], a: np.ndarray | None,
     boot_a: np.ndarray, level: float, D_inf: float, sigma_e: float,
 ) -> dict[str, np.ndarray]:
-    """Eq 5 D(T) (with bootstrap band), semi-empirical D, model <D><1/D> per T for the
-    coefficients ``a`` (bootstrap samples ``boot_a`` (n, 3) for the band)."""
+    """Per T for the coefficients ``a`` (3,): the landscape-sum D(T) with its band from the
+    bootstrap samples ``boot_a`` (n, 3) (``table`` keys ``D_eq5*``), the semi-empirical D and
+    the model <D><1/D> at two cut-offs."""
     nT = len(results)
     out = {k: np.full(nT, np.nan) for k in (
         "D_eq5", "D_eq5_low", "D_eq5_high", "D_semi", "DinvD_model", "DinvD_model_alt",
@@ -343,7 +345,8 @@ def inm_relations(
     B: float,
     s_c_T: np.ndarray,
 ) -> dict[str, Any]:
-    """Seed 000 relations on KA data: D vs f_u (and f_dw), s_c vs ln f_u (SCIENCE.md 5.6)."""
+    """INM relations on KA data: D vs f_u (and f_dw), s_c vs ln f_u (Keyes, J. Phys. Chem. A
+    1997; docs/physics/ka-landscape.md, "INM link")."""
     out: dict[str, Any] = {}
 
     def prop(f: np.ndarray, D: np.ndarray, what: str) -> dict[str, Any]:
