@@ -106,11 +106,6 @@ def _or(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def _typed(summary: SummaryLike) -> KASummary:
-    """The summary as a :class:`KASummary` (a ``summary.json`` mapping is converted)."""
-    return summary if isinstance(summary, KASummary) else KASummary.from_dict(summary)
-
-
 def _arr(x: Sequence[Any]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in x], dtype=np.float64)
 
@@ -194,7 +189,7 @@ def _note(ax: Any, text: str) -> None:
 def plot_eis_distributions(summary: SummaryLike, per_T: list[dict[str, Any]],
                            path: Path) -> Path:
     """Seed 004 Fig 1 plus the Gaussian-landscape checks (see the module table)."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -288,7 +283,7 @@ def plot_eis_distributions(summary: SummaryLike, per_T: list[dict[str, Any]],
 
 def plot_trajectories(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) -> Path:
     """Seed 004 Fig 2: MSD and e_IS(t) of the most and least mobile replica at the lowest T."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     d = per_T[0]
     fig, axes = plt.subplots(2, 1, figsize=(6.5, 6.5), sharex=True)
@@ -353,7 +348,7 @@ def plot_msd_loglog(summary: SummaryLike, per_T: list[dict[str, Any]], path: Pat
     """MSD_A(t) of every T on log-log axes (averaged over replicas), the regimes marked:
     ballistic MSD = 3 T t^2 (unit mass), the cage plateau of the lowest T (:func:`msd_plateau`),
     and the diffusive MSD = 6 D t with the direct D of each T (dotted)."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 5.0))
     temps = [float(d["T"]) for d in per_T]
@@ -396,7 +391,7 @@ def plot_msd_loglog(summary: SummaryLike, per_T: list[dict[str, Any]], path: Pat
 def plot_collapse(summary: SummaryLike, per_T: list[dict[str, Any]], fit: dict[str, Any],
                   path: Path) -> Path:
     """Seed 004 Fig 3: D_i against <e_IS>_i; the collapse T ln(D_i/D_inf) with the fit."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -465,7 +460,7 @@ def plot_sconf(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path,
     Args:
         external: optional (e, s_c) curve to overlay (e.g. from thermodynamic integration).
     """
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -513,7 +508,7 @@ def plot_sconf(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path,
 
 def plot_diffusion(summary: SummaryLike, path: Path) -> Path:
     """Seed 004 Fig 5: (a) D(T) direct vs eq 5 vs semi-empirical; (b) <D><1/D> against T."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     T = np.array(summary.temperatures, dtype=np.float64)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -587,7 +582,7 @@ def plot_diffusion(summary: SummaryLike, path: Path) -> Path:
 
 def plot_fu_vs_T(summary: SummaryLike, path: Path) -> Path:
     """f_u and f_dw (mean over replicas +- standard error) against T."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     T = np.array(summary.temperatures, dtype=np.float64)
     fig, ax = plt.subplots(figsize=(6, 4.2))
@@ -607,7 +602,7 @@ def plot_fu_vs_T(summary: SummaryLike, path: Path) -> Path:
 
 def plot_D_vs_fu(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) -> Path:
     """D against f_u: per T (direct D) and per replica (D_i), log-log, with the seed 000 fits."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -653,7 +648,7 @@ def plot_D_vs_fu(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) 
 
 def plot_sconf_vs_lnfu(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) -> Path:
     """s_c against ln f_u: s_c(<e_IS>(T)) per T and s_c,i = B/f_i per replica (seed 000 eq 11)."""
-    summary = _typed(summary)
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)

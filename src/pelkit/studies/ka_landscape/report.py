@@ -86,8 +86,9 @@ def _pm(entry: Any, digits: int = 4) -> str:
     return f"{v:.{decimals}f} ± {e:.{decimals}f}"
 
 
-def _inm_model_line(summary: KASummary) -> str:
+def _inm_model_line(summary: SummaryLike) -> str:
     """Which potential the INM Hessians and straight-line profiles used."""
+    summary = KASummary.coerce(summary)
     model = _or(summary.inm_model, "ka")
     if model == "ka-smooth":
         return ("INM Hessians and straight-line profiles use `ka-smooth` (smooth cutoff: force "
@@ -135,8 +136,7 @@ def _or(value: Any, default: Any) -> Any:
 def render_report(summary: SummaryLike, figures: list[str]) -> str:
     """The Markdown report for a summary (see the module docstring; a ``summary.json``
     mapping is read with :meth:`KASummary.from_dict`)."""
-    if not isinstance(summary, KASummary):
-        summary = KASummary.from_dict(summary)
+    summary = KASummary.coerce(summary)
     T = [float(t) for t in summary.temperatures]
     nT = len(T)
     seed = summary.reference_values

@@ -219,6 +219,11 @@ class KASummary:
         return cls(**kwargs)
 
     @classmethod
+    def coerce(cls, summary: KASummary | Mapping[str, Any]) -> KASummary:
+        """``summary`` itself, or a ``summary.json`` mapping converted by :meth:`from_dict`."""
+        return summary if isinstance(summary, KASummary) else cls.from_dict(summary)
+
+    @classmethod
     def read(cls, run_dir: Path) -> KASummary:
         """Read ``run_dir/summary.json``."""
         path = Path(run_dir) / "summary.json"
