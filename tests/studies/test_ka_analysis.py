@@ -23,6 +23,7 @@ from pelkit.errors import InputError
 from pelkit.parallel import save_result
 from pelkit.studies.ka_landscape.analysis import analyze
 from pelkit.studies.ka_landscape.config import load_config
+from pelkit.studies.ka_landscape.summary import REFERENCE_VALUES, KASummary
 
 A_TRUE = np.array([0.421622, 2.327327, -7.354839])  # seed 004 [RECOMP] a0, a1, a2
 D_INF = 0.155
@@ -128,6 +129,21 @@ def test_summary_has_required_keys_with_finite_values(run):
     assert math.isfinite(on_disk["sigma2_total"]["value"])
     assert on_disk["D_inf"] == D_INF and on_disk["D_inf_source"] == "config"
     assert (out / "results.h5").is_file()
+
+
+def test_typed_summary_generates_summary_json(run):
+    """summary.json is KASummary.to_dict(): same keys in the same order, readable back."""
+    out, _, summary = run
+    on_disk = json.loads((out / "summary.json").read_text())
+    typed = KASummary.read(out)
+    assert list(typed.to_dict()) == list(on_disk) == list(summary)
+    assert typed.to_dict() == on_disk
+    assert typed.D_landscape == on_disk["D_eq5"] and KASummary.json_key("D_landscape") == "D_eq5"
+    assert typed.reference_values == on_disk["seed004"] == REFERENCE_VALUES
+    assert "figures" not in on_disk and typed.figures is None
+    with pytest.warns(DeprecationWarning, match="REFERENCE_VALUES"):
+        from pelkit.studies.ka_landscape.analysis import SEED004
+    assert SEED004 is REFERENCE_VALUES
 
 
 def test_t_msd1_matches_the_construction(run):

@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,13 @@ import numpy as np
 
 from pelkit import __version__
 from pelkit.errors import InputError
-from pelkit.io.task_files import flatten, write_atomic
+from pelkit.io.task_files import file_mode, flatten, write_atomic
 
 __all__ = [
+    "HDF5Group",
     "RunFolder",
     "atomic_write_bytes",
+    "atomic_write_hdf5",
     "atomic_write_json",
     "atomic_write_npz",
     "atomic_write_text",
@@ -110,6 +113,65 @@ def atomic_write_npz(path: str | os.PathLike, **arrays: Any) -> Path:
     np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
     return atomic_write_bytes(path, buffer.getvalue())
 
+
+
+@dataclass
+class HDF5Group:
+    """One group of an HDF5 file to write with :func:`atomic_write_hdf5`.
+
+    Attributes:
+        attrs: scalar or string attributes of the group.
+        datasets: arrays (anything ``numpy.asarray`` takes; a str is stored as a
+            variable-length UTF-8 string, None as NaN), written in insertion order.
+        groups: subgroups by name, written after the datasets, in insertion order.
+    """
+
+    attrs: dict[str, Any] = field(default_factory=dict)
+    datasets: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, HDF5Group] = field(default_factory=dict)
+
+
+def _write_group(h5group: Any, group: HDF5Group) -> None:
+    import h5py
+
+    for k, v in group.attrs.items():
+        h5group.attrs[k] = v
+    for k, v in group.datasets.items():
+        if isinstance(v, str):
+            h5group.create_dataset(k, data=v, dtype=h5py.string_dtype())
+        elif v is None:
+            h5group.create_dataset(k, data=np.nan)
+        else:
+            h5group.create_dataset(k, data=np.asarray(v))
+    for name, sub in group.groups.items():
+        _write_group(h5group.create_group(name), sub)
+
+
+def atomic_write_hdf5(path: str | os.PathLike, root: HDF5Group) -> Path:
+    """Write the tree ``root`` to an HDF5 file atomically (temp file + ``os.replace``).
+
+    The object order is deterministic (attributes, datasets, then subgroups, each in insertion
+    order), so the same tree gives the same file. Permissions as an ordinary new file under the
+    process umask (not ``mkstemp``'s 0600).
+    """
+    import tempfile
+
+    import h5py
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".h5.tmp")
+    os.fchmod(fd, file_mode())
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as h5:
+            _write_group(h5, root)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
 
 # --------------------------------------------------------------------------------------------
 # TOML writer (tomllib only reads)

@@ -2,47 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from pelkit.io.results import HDF5Group, atomic_write_hdf5
+
+
+def _group(node: Mapping[str, Any]) -> HDF5Group:
+    group = HDF5Group()
+    for key, value in node.items():
+        if isinstance(value, Mapping):
+            group.groups[str(key)] = _group(value)
+        else:
+            group.datasets[str(key)] = value
+    return group
 
 
 def write_h5(path: Path, tree: Mapping[str, Any], attrs: Mapping[str, Any] | None = None) -> Path:
     """Write ``tree`` (str -> array, scalar or nested mapping) to ``path`` atomically.
 
-    Mappings become groups, everything else a dataset (strings as variable-length UTF-8);
-    ``attrs`` go to the root group. The file is written beside ``path`` and renamed.
+    Mappings become groups, everything else a dataset (strings as variable-length UTF-8, None as
+    NaN); ``attrs`` go to the root group (:func:`pelkit.io.results.atomic_write_hdf5`).
     """
-    import h5py
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results.", suffix=".h5.tmp")
-    os.close(fd)
-
-    def fill(group: Any, node: Mapping[str, Any]) -> None:
-        for key, value in node.items():
-            if isinstance(value, Mapping):
-                fill(group.create_group(str(key)), value)
-            elif isinstance(value, str):
-                group.create_dataset(str(key), data=value, dtype=h5py.string_dtype())
-            elif value is None:
-                group.create_dataset(str(key), data=np.nan)
-            else:
-                group.create_dataset(str(key), data=np.asarray(value))
-
-    try:
-        with h5py.File(tmp, "w") as h5:
-            for key, value in (attrs or {}).items():
-                h5.attrs[key] = value
-            fill(h5, tree)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    root = _group(tree)
+    root.attrs = dict(attrs or {})
+    return atomic_write_hdf5(path, root)

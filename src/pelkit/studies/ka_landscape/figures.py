@@ -32,7 +32,6 @@ Energies per particle (epsilon), T in epsilon/k_B, times in tau, D in sigma^2/ta
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +41,7 @@ import numpy as np
 
 from pelkit.analysis.relations import D_INF_KA_PUBLISHED
 from pelkit.errors import InputError
+from pelkit.studies.ka_landscape.summary import KASummary, SummaryLike
 
 __all__ = [
     "FIGURES",
@@ -102,11 +102,16 @@ def _val(entry: Any) -> float:
     return float("nan") if entry is None else float(entry)
 
 
+def _or(value: Any, default: Any) -> Any:
+    """``value``, or ``default`` when it is None (absent from an older summary.json)."""
+    return default if value is None else value
+
+
 def _arr(x: Sequence[Any]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in x], dtype=np.float64)
 
 
-def load_results(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+def load_results(run_dir: Path) -> tuple[KASummary, list[dict[str, Any]], dict[str, Any]]:
     """(summary, per-T dicts of arrays in temperature order, fit arrays) of an analysed run."""
     import h5py
 
@@ -114,7 +119,7 @@ def load_results(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], d
     path = run_dir / "results.h5"
     if not path.is_file() or not (run_dir / "summary.json").is_file():
         raise InputError(f"{run_dir} has no results.h5/summary.json; run the analysis first")
-    summary = json.loads((run_dir / "summary.json").read_text())
+    summary = KASummary.read(run_dir)
     per_T = []
     with h5py.File(path, "r") as h5:
         groups = h5["temperatures"]
@@ -135,15 +140,15 @@ def _colors(temps: Sequence[float]) -> list[Any]:
     return [cmap(0.1 if n == 1 else 0.08 + 0.84 * k / (n - 1)) for k in range(n)]
 
 
-def _fit_a(summary: dict[str, Any]) -> np.ndarray | None:
-    fit = summary.get("fit", {})
+def _fit_a(summary: KASummary) -> np.ndarray | None:
+    fit = _or(summary.fit, {})
     a = np.array([_val(fit.get(k)) for k in ("a0", "a1", "a2")])
     return a if np.all(np.isfinite(a)) else None
 
 
-def _model(summary: dict[str, Any]) -> tuple[np.ndarray | None, float, str]:
+def _model(summary: KASummary) -> tuple[np.ndarray | None, float, str]:
     """(a, B, source) of the model used downstream (free or landscape-constrained fit)."""
-    m = summary.get("model", {})
+    m = _or(summary.model, {})
     a = np.array([_val(m.get(k)) for k in ("a0", "a1", "a2")])
     B = _val(m.get("B"))
     ok = np.all(np.isfinite(a)) and np.isfinite(B)
@@ -179,13 +184,14 @@ def _note(ax: Any, text: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# the KA local-diffusivity paper figures
+# the KA local-diffusivity paper's figures
 
 
-def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
+def plot_eis_distributions(summary: SummaryLike, per_T: list[dict[str, Any]],
                            path: Path) -> Path:
     """The KA local-diffusivity paper, Fig 1 plus the Gaussian-landscape checks (see the module
     table)."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -231,13 +237,13 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
     T = np.array(temps)
     m = np.array([float(d["mean_eis"]) for d in per_T])
     me = np.array([float(d["mean_eis_err"]) for d in per_T])
-    land = np.array(summary.get("landscape_temperatures", []))
+    land = np.array(_or(summary.landscape_temperatures, []))
     in_land = np.isin(np.round(T, 6), np.round(land, 6))
     ax.errorbar(1 / T[in_land], m[in_land], yerr=me[in_land], fmt="o", color="C3",
                 label=r"$T\leq T_{\rm max}$ (fitted)")
     ax.errorbar(1 / T[~in_land], m[~in_land], yerr=me[~in_land], fmt="o", mfc="none",
                 color="0.4", label="higher T")
-    mf = summary.get("mean_eis_fit", {})
+    mf = _or(summary.mean_eis_fit, {})
     if mf.get("available"):
         e0, s2i = _val(mf["e0"]), _val(mf["sigma2_int"])
         x = np.linspace(0, 1 / T.min() * 1.05, 100)
@@ -259,10 +265,10 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
     _legend(ax, fontsize=7.5, frameon=False)
 
     ax = axes[2]
-    s2 = _arr(summary["sigma2_total_per_T"])
-    s2e = _arr(summary["sigma2_total_per_T_err"])
+    s2 = _arr(summary.sigma2_total_per_T)
+    s2e = _arr(summary.sigma2_total_per_T_err)
     ax.errorbar(T, s2, yerr=np.nan_to_num(s2e), fmt="o", color="C0", label=r"$N^2$ var$(e_{IS})$")
-    comb = summary["sigma2_total"]
+    comb = summary.sigma2_total
     if _val(comb) == _val(comb):
         v, e = _val(comb), float(comb.get("error") or 0.0)
         ax.axhspan(v - e, v + e, color="C0", alpha=0.15, lw=0)
@@ -272,14 +278,15 @@ def plot_eis_distributions(summary: dict[str, Any], per_T: list[dict[str, Any]],
     ax.axhline(SEED_SIGMA2, color="0.3", ls=":", label=r"paper: $18\pm2$")
     ax.set_xlabel("T")
     ax.set_ylabel(r"$\sigma^2$ (total energy$^2$)")
-    ax.set_title(r"(c) width of $P(e_{IS},T)$, $N$ = " + f"{summary['n_particles']}", fontsize=10)
+    ax.set_title(r"(c) width of $P(e_{IS},T)$, $N$ = " + f"{summary.n_particles}", fontsize=10)
     _legend(ax, fontsize=8, frameon=False)
     return _save(fig, path)
 
 
-def plot_trajectories(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
+def plot_trajectories(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) -> Path:
     """The KA local-diffusivity paper, Fig 2: MSD and e_IS(t) of the most and least mobile replica
     at the lowest T."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     d = per_T[0]
     fig, axes = plt.subplots(2, 1, figsize=(6.5, 6.5), sharex=True)
@@ -340,15 +347,16 @@ def msd_plateau(t: np.ndarray, msd: np.ndarray, temperature: float) -> tuple[flo
     return float(t[k]), float(msd[k])
 
 
-def plot_msd_loglog(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
+def plot_msd_loglog(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) -> Path:
     """MSD_A(t) of every T on log-log axes (averaged over replicas), the regimes marked:
     ballistic MSD = 3 T t^2 (unit mass), the cage plateau of the lowest T (:func:`msd_plateau`),
     and the diffusive MSD = 6 D t with the direct D of each T (dotted)."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 5.0))
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
-    D = _arr(summary.get("D_direct", []))
+    D = _arr(_or(summary.D_direct, []))
     t_lo, t_hi = math.inf, 0.0
     for k, (d, c) in enumerate(zip(per_T, cols, strict=True)):
         t = np.asarray(d["msd_mean_lag_times"], dtype=np.float64)
@@ -383,16 +391,17 @@ def plot_msd_loglog(summary: dict[str, Any], per_T: list[dict[str, Any]], path: 
     return _save(fig, path)
 
 
-def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dict[str, Any],
+def plot_collapse(summary: SummaryLike, per_T: list[dict[str, Any]], fit: dict[str, Any],
                   path: Path) -> Path:
     """The KA local-diffusivity paper, Fig 3: D_i against <e_IS>_i; the collapse T ln(D_i/D_inf)
     with the fit."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
-    D_inf = float(summary["D_inf"])
+    D_inf = float(summary.D_inf)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
-    used = set(np.round(summary.get("fit", {}).get("temperatures", []), 6).tolist())
+    used = set(np.round(_or(summary.fit, {}).get("temperatures", []), 6).tolist())
     e_all = []
     for d, c in zip(per_T, cols, strict=True):
         ok = d["D_valid_i"] & np.isfinite(d["mean_eis_i"])
@@ -421,22 +430,22 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
                 curves = np.array([-_f(grid, b) for b in boot[:200]])
                 lo, hi = np.nanpercentile(curves, [2.5, 97.5], axis=0)
                 ax.fill_between(grid, lo, hi, color="k", alpha=0.12, lw=0, label="95% bootstrap")
-        cons = summary.get("fit_constrained", {})
+        cons = _or(summary.fit_constrained, {})
         ca = np.array([_val(cons.get(k)) for k in ("a0", "a1", "a2")])
         if cons.get("available") and np.all(np.isfinite(ca)):
             ax.plot(grid, -_f(grid, ca), "--", color="C2", lw=1.5,
                     label=r"constrained: $f=B/s_c(e)$, $e_0,\sigma^2_{int}$ from "
                           r"$\langle e_{IS}\rangle(T)$")
-        seed_a = np.array([summary["seed004"][k] for k in ("a0", "a1", "a2")])
+        seed_a = np.array([summary.reference_values[k] for k in ("a0", "a1", "a2")])
         ax.plot(grid, -_f(grid, seed_a), ":", color="0.45", lw=1.3,
                 label="paper's parameters")
     else:
         _note(ax, "no valid trajectory")
     ax.set_xlabel(r"$\langle e_{IS}\rangle_i$")
     ax.set_ylabel(r"$T\,\ln(D_i/D_\infty)$")
-    ax.set_title(rf"(b) collapse, $D_\infty$ = {D_inf:.3g} ({summary.get('D_inf_source', '')})",
+    ax.set_title(rf"(b) collapse, $D_\infty$ = {D_inf:.3g} ({_or(summary.D_inf_source, '')})",
                  fontsize=10)
-    fitd = summary.get("fit", {})
+    fitd = _or(summary.fit, {})
     if fitd.get("weakly_constrained"):
         import textwrap
 
@@ -448,7 +457,7 @@ def plot_collapse(summary: dict[str, Any], per_T: list[dict[str, Any]], fit: dic
     return _save(fig, path)
 
 
-def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
+def plot_sconf(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path,
                external: tuple[np.ndarray, np.ndarray] | None = None) -> Path:
     """The KA local-diffusivity paper, Fig 4: s_c(e) = B / f(e) from the fit, s_c,i = B/f_i, the
     paper's s_c(e).
@@ -456,12 +465,13 @@ def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
     Args:
         external: optional (e, s_c) curve to overlay (e.g. from thermodynamic integration).
     """
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
-    fitd = summary.get("model", {})
+    fitd = _or(summary.model, {})
     a, B, source = _model(summary)
-    D_inf = float(summary["D_inf"])
+    D_inf = float(summary.D_inf)
     fig, ax = plt.subplots(figsize=(6.5, 4.6))
     ee = []
     if a is not None and np.isfinite(B):
@@ -501,27 +511,28 @@ def plot_sconf(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path,
     return _save(fig, path)
 
 
-def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
+def plot_diffusion(summary: SummaryLike, path: Path) -> Path:
     """The KA local-diffusivity paper, Fig 5: (a) D(T) direct vs eq 5 vs semi-empirical; (b)
     <D><1/D> against T."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
-    T = np.array(summary["temperatures"], dtype=np.float64)
+    T = np.array(summary.temperatures, dtype=np.float64)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     ax = axes[0]
-    D = _arr(summary["D_direct"])
-    De = _arr(summary["D_direct_err"])
+    D = _arr(summary.D_direct)
+    De = _arr(summary.D_direct_err)
     ax.errorbar(1 / T, D, yerr=np.nan_to_num(De), fmt="o", color="k", ms=5,
                 label="direct (pooled MSD)")
-    eq5 = _arr(summary["D_eq5"])
+    eq5 = _arr(summary.D_landscape)
     if np.any(np.isfinite(eq5)):
-        lo, hi = _arr(summary["D_eq5_low"]), _arr(summary["D_eq5_high"])
+        lo, hi = _arr(summary.D_landscape_low), _arr(summary.D_landscape_high)
         ax.plot(1 / T, eq5, "s-", color="C3", ms=4,
-                label=f"eq 5 (landscape sum; {summary.get('model', {}).get('source', '')})")
+                label=f"eq 5 (landscape sum; {_or(summary.model, {}).get('source', '')})")
         if np.any(np.isfinite(lo)):
             ax.fill_between(1 / T, lo, hi, color="C3", alpha=0.15, lw=0)
-        ax.plot(1 / T, _arr(summary["D_semi_empirical"]), "^--", color="C0", ms=7, mfc="none",
+        ax.plot(1 / T, _arr(summary.D_semi_empirical), "^--", color="C0", ms=7, mfc="none",
                 label=r"semi-empirical mean$_i\,D(\langle e_{IS}\rangle_i,T)$")
-    arr = summary.get("D_inf_arrhenius", {})
+    arr = _or(summary.D_inf_arrhenius, {})
     if arr.get("available"):
         x = np.linspace(0, 1 / T.min(), 100)
         ax.plot(x, _val(arr["D_inf"]) * np.exp(-_val(arr["E_a"]) * x), ":", color="0.4",
@@ -536,18 +547,18 @@ def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
     ax.set_title("(a) D(T): data against the landscape sum", fontsize=10)
     _legend(ax, fontsize=8, frameon=False)
     ax = axes[1]
-    dd = _arr(summary["D_times_inv_D"])
-    dde = _arr(summary["D_times_inv_D_err"])
+    dd = _arr(summary.D_times_inv_D)
+    dde = _arr(summary.D_times_inv_D_err)
     ax.errorbar(T, dd, yerr=np.nan_to_num(dde), fmt="o", color="k", label="data")
-    k = summary.get("cut_sigmas", 3.0)
+    k = _or(summary.cut_sigmas, 3.0)
     # a diverging model <1/D> (deep basins below the cut-off) is said, not plotted at 1e26
-    mod, mod_div = _finite_part(_arr(summary["D_times_inv_D_model"]))
-    alt, alt_div = _finite_part(_arr(summary["D_times_inv_D_model_alt"]))
+    mod, mod_div = _finite_part(_arr(summary.D_times_inv_D_model))
+    alt, alt_div = _finite_part(_arr(summary.D_times_inv_D_model_alt))
     if np.any(np.isfinite(mod)) or mod_div.any():
         ax.plot(T, mod, "s-", color="C3", ms=4,
                 label=rf"model, cut $\langle e\rangle-{k:g}\sigma_e$")
         ax.plot(T, alt, "s:", color="C3", ms=3, mfc="none",
-                label=rf"model, cut $\langle e\rangle-{summary.get('cut_sigmas_alt', k + 1):g}"
+                label=rf"model, cut $\langle e\rangle-{_or(summary.cut_sigmas_alt, k + 1):g}"
                       r"\sigma_e$")
     ax.axhline(1.0, color="0.6", lw=0.6)
     shown = np.concatenate([dd + np.nan_to_num(dde), mod, alt, [1.0]])
@@ -575,17 +586,18 @@ def plot_diffusion(summary: dict[str, Any], path: Path) -> Path:
 # INM (Keyes (c. 2000) on the KA local-diffusivity paper data)
 
 
-def plot_fu_vs_T(summary: dict[str, Any], path: Path) -> Path:
+def plot_fu_vs_T(summary: SummaryLike, path: Path) -> Path:
     """f_u and f_dw (mean over replicas +- standard error) against T."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
-    T = np.array(summary["temperatures"], dtype=np.float64)
+    T = np.array(summary.temperatures, dtype=np.float64)
     fig, ax = plt.subplots(figsize=(6, 4.2))
-    for key, fmt, lab in (("f_u", "o-", r"$f_u$ (all unstable modes)"),
-                          ("f_dw", "s--", r"$f_{dw}$ (double-well modes)")):
-        y = _arr(summary[key])
-        ax.errorbar(T, y, yerr=np.nan_to_num(_arr(summary[f"{key}_err"])), fmt=fmt, ms=4,
+    for y, y_err, fmt, lab in (
+            (summary.f_u, summary.f_u_err, "o-", r"$f_u$ (all unstable modes)"),
+            (summary.f_dw, summary.f_dw_err, "s--", r"$f_{dw}$ (double-well modes)")):
+        ax.errorbar(T, _arr(y), yerr=np.nan_to_num(_arr(y_err)), fmt=fmt, ms=4,
                     capsize=2, label=lab)
-    if not np.any(np.isfinite(_arr(summary["f_u"]))):
+    if not np.any(np.isfinite(_arr(summary.f_u))):
         _note(ax, "no INM snapshots")
     ax.set_xlabel("T")
     ax.set_ylabel("fraction of the 3N-3 modes")
@@ -594,9 +606,10 @@ def plot_fu_vs_T(summary: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
+def plot_D_vs_fu(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) -> Path:
     """D against f_u: per T (direct D) and per replica (D_i), log-log, with the Keyes (c. 2000)
     fits."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
@@ -605,11 +618,11 @@ def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Pat
         ok = d["D_valid_i"] & np.isfinite(d["f_u_i"]) & (d["f_u_i"] > 0)
         ax.plot(d["f_u_i"][ok], d["D_i"][ok], "o", ms=3.5, color=c, alpha=0.6,
                 label=f"T = {d['T']:g} (replicas)")
-    fu = _arr(summary["f_u"])
-    D = _arr(summary["D_direct"])
+    fu = _arr(summary.f_u)
+    D = _arr(summary.D_direct)
     ok = np.isfinite(fu) & (fu > 0) & np.isfinite(D) & (D > 0)
     ax.plot(fu[ok], D[ok], "k*", ms=11, label="per T: direct D vs mean $f_u$")
-    rels = summary.get("inm_relations", {})
+    rels = _or(summary.inm_relations, {})
     rel = rels.get("D_vs_f_u_T", {})
     if rel.get("available") and np.any(ok):
         x = np.geomspace(fu[ok].min() * 0.8, fu[ok].max() * 1.2, 50)
@@ -618,7 +631,7 @@ def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Pat
         if "ln_prefactor" in rel:
             ax.plot(x, np.exp(_val(rel["ln_prefactor"])) * x ** _val(rel["exponent"]), "k-",
                     lw=1, label=rf"$D\propto f_u^{{p}}$, $p$={_val(rel['exponent']):.2f}")
-    fdw = _arr(summary["f_dw"])
+    fdw = _arr(summary.f_dw)
     okd = np.isfinite(fdw) & (fdw > 0) & np.isfinite(D) & (D > 0)
     if np.any(okd):
         ax.plot(fdw[okd], D[okd], "s", color="0.3", mfc="none", ms=7,
@@ -640,14 +653,15 @@ def plot_D_vs_fu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Pat
     return _save(fig, path)
 
 
-def plot_sconf_vs_lnfu(summary: dict[str, Any], per_T: list[dict[str, Any]], path: Path) -> Path:
-    """s_c against ln f_u: s_c(<e_IS>(T)) per T and s_c,i = B/f_i per replica (Keyes c. 2000, eq
-    11)."""
+def plot_sconf_vs_lnfu(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) -> Path:
+    """s_c against ln f_u: s_c(<e_IS>(T)) per T and s_c,i = B/f_i per replica (Keyes c. 2000,
+    eq 11)."""
+    summary = KASummary.coerce(summary)
     plt = _pyplot()
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
     _, B, _ = _model(summary)
-    D_inf = float(summary["D_inf"])
+    D_inf = float(summary.D_inf)
     fig, ax = plt.subplots(figsize=(6.5, 4.6))
     if np.isfinite(B):
         for d, c in zip(per_T, cols, strict=True):
@@ -656,13 +670,13 @@ def plot_sconf_vs_lnfu(summary: dict[str, Any], per_T: list[dict[str, Any]], pat
             keep = y < 0
             ax.plot(np.log(d["f_u_i"][ok][keep]), B / (-y[keep]), "o", ms=3.5, color=c,
                     alpha=0.6, label=f"T = {d['T']:g}: $s_{{c,i}}=B/f_i$")
-    fu = _arr(summary["f_u"])
-    sc = _arr(summary["s_c_mean"])
+    fu = _arr(summary.f_u)
+    sc = _arr(summary.s_c_mean)
     ok = np.isfinite(fu) & (fu > 0) & np.isfinite(sc)
     if np.any(ok):
         ax.plot(np.log(fu[ok]), sc[ok], "k*", ms=11,
                 label=r"per T: $s_c(\langle e_{IS}\rangle(T))$")
-        rel = summary.get("inm_relations", {}).get("s_c_vs_ln_f_u_T", {})
+        rel = _or(summary.inm_relations, {}).get("s_c_vs_ln_f_u_T", {})
         if rel.get("available"):
             x = np.linspace(np.log(fu[ok]).min() - 0.1, np.log(fu[ok]).max() + 0.1, 50)
             ax.plot(x, _val(rel["intercept"]) + _val(rel["slope"]) * x, "k-", lw=1,

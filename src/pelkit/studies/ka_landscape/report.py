@@ -13,7 +13,6 @@ which is what a 1000-replica run with the paper's landscape would be expected to
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from pelkit.deprecation import renamed_names
 from pelkit.errors import InputError
 from pelkit.io.results import atomic_write_text
 from pelkit.studies.ka_landscape.figures import DINVD_DIVERGES, FIGURES
+from pelkit.studies.ka_landscape.summary import KASummary, SummaryLike
 
 __all__ = ["paper_model_at", "render_report", "write_report"]
 
@@ -88,9 +88,10 @@ def _pm(entry: Any, digits: int = 4) -> str:
     return f"{v:.{decimals}f} ± {e:.{decimals}f}"
 
 
-def _inm_model_line(summary: dict[str, Any]) -> str:
+def _inm_model_line(summary: SummaryLike) -> str:
     """Which potential the INM Hessians and straight-line profiles used."""
-    model = summary.get("inm_model", "ka")
+    summary = KASummary.coerce(summary)
+    model = _or(summary.inm_model, "ka")
     if model == "ka-smooth":
         return ("INM Hessians and straight-line profiles use `ka-smooth` (smooth cutoff: force "
                 "and curvature continuous at r_c), a slightly different potential from the `ka` "
@@ -126,18 +127,24 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
-def _lst(summary: dict[str, Any], key: str, k: int) -> Any:
-    vals = summary.get(key)
+def _lst(vals: list[Any] | None, k: int) -> Any:
     return None if vals is None or k >= len(vals) else vals[k]
 
 
-def render_report(summary: dict[str, Any], figures: list[str]) -> str:
-    """The Markdown report for a summary dictionary (see the module docstring)."""
-    T = [float(t) for t in summary["temperatures"]]
+def _or(value: Any, default: Any) -> Any:
+    """``value``, or ``default`` when it is None (absent from an older summary.json)."""
+    return default if value is None else value
+
+
+def render_report(summary: SummaryLike, figures: list[str]) -> str:
+    """The Markdown report for a summary (see the module docstring; a ``summary.json``
+    mapping is read with :meth:`KASummary.from_dict`)."""
+    summary = KASummary.coerce(summary)
+    T = [float(t) for t in summary.temperatures]
     nT = len(T)
-    seed = summary["seed004"]
-    fit = summary.get("fit", {})
-    n_rep = summary.get("n_replicas_analysed", [summary.get("n_replicas")] * nT)
+    seed = summary.reference_values
+    fit = _or(summary.fit, {})
+    n_rep = _or(summary.n_replicas_analysed, [summary.n_replicas] * nT)
     lines = [
         "# Kob-Andersen local diffusivity and landscape",
         "",
@@ -145,15 +152,15 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         "structures in the Kob-Andersen Lennard-Jones model\" (N = 155; see docs/references.md); "
         "the INM relations are those of Keyes (c. 2000).",
         "",
-        f"Preset `{summary.get('preset')}`, N = {summary['n_particles']}, "
+        f"Preset `{summary.preset}`, N = {summary.n_particles}, "
         f"temperatures {', '.join(f'{t:g}' for t in T)}, replicas per T "
-        f"{', '.join(str(n) for n in n_rep)} (configured {summary.get('n_replicas')}), "
-        f"campaign seed {summary.get('seed')}. Landscape fits use T <= "
-        f"{summary.get('low_t_max'):g}: "
-        f"{', '.join(f'{t:g}' for t in summary.get('landscape_temperatures', []))}"
+        f"{', '.join(str(n) for n in n_rep)} (configured {summary.n_replicas}), "
+        f"campaign seed {summary.seed}. Landscape fits use T <= "
+        f"{summary.low_t_max:g}: "
+        f"{', '.join(f'{t:g}' for t in _or(summary.landscape_temperatures, []))}"
         f"; collapse fit on T = {', '.join(f'{t:g}' for t in fit.get('temperatures', []))} "
         f"({fit.get('n_points', 0)} trajectories). "
-        f"D_inf = {_num(summary['D_inf'])} ({summary.get('D_inf_source')}).",
+        f"D_inf = {_num(summary.D_inf)} ({summary.D_inf_source}).",
         "",
         "Units: temperatures in epsilon/k_B, times in tau = sigma sqrt(m/epsilon), D in "
         "sigma^2/tau. "
@@ -165,23 +172,23 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         "## Our numbers next to the paper's",
         "",
     ]
-    s2 = summary["sigma2_total"]
-    mf = summary.get("mean_eis_fit", {})
-    arr = summary.get("D_inf_arrhenius", {})
+    s2 = summary.sigma2_total
+    mf = _or(summary.mean_eis_fit, {})
+    arr = _or(summary.D_inf_arrhenius, {})
     rows = [
         ["sigma^2 (total) from the width of P(e_IS,T)", _pm(s2), "18 ± 2 (the paper's value)"],
         ["sigma^2 (total) = N sigma_int^2 from <e_IS>(1/T)",
          _pm(mf.get("sigma2_total")) if mf.get("available") else "n/a", "18 (same landscape)"],
         ["e0 from <e_IS>(1/T)", _pm(mf.get("e0")) if mf.get("available") else "n/a",
          f"{seed['e0']:.5f}"],
-        ["D_inf used (sigma^2/tau)", f"{_num(summary['D_inf'])} ({summary.get('D_inf_source')})",
+        ["D_inf used (sigma^2/tau)", f"{_num(summary.D_inf)} ({summary.D_inf_source})",
          "0.155"],
         ["D_inf (Arrhenius, T >= "
          f"{min(arr.get('temperatures') or [math.nan]):g})",
          _pm(arr.get("D_inf")) if arr.get("available") else "n/a", "0.155 (the paper's value)"],
     ]
     lines += _table(["quantity", "this run", "the paper"], rows)
-    cons = summary.get("fit_constrained", {})
+    cons = _or(summary.fit_constrained, {})
     cc = cons if cons.get("available") else {}
     params = [
         ("a0 (1/epsilon)", "a0", f"{seed['a0']} (recomputed)"),
@@ -208,7 +215,7 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
     )
     lines += [
         "",
-        f"Model used for eq 5, <D><1/D> and s_c: **{summary.get('model', {}).get('source')}**.",
+        f"Model used for eq 5, <D><1/D> and s_c: **{_or(summary.model, {}).get('source')}**.",
     ]
 
     lines += [
@@ -217,7 +224,7 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
         "Gaussian; robust to the heavy tail of B ~ 1/a1), bootstrap over trajectories within "
         "each T, "
         f"{fit.get('n_boot', 0)} resamples, "
-        f"seed {summary.get('analysis', {}).get('bootstrap_seed')}"
+        f"seed {_or(summary.analysis, {}).get('bootstrap_seed')}"
         "; free fit: the sigma^2 uncertainty is added in quadrature to B, alpha and T_K; "
         "constrained fit: e0 and sigma_int^2 are redrawn from their fit covariance in every "
         "replicate).",
@@ -234,30 +241,30 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
     lines += ["", "## Per temperature", ""]
     header = ["T", "reps", "t_MSD=1 (pilot), tau", "<e_IS>", "sigma^2(T)",
               "D direct (sigma^2/tau)", "D eq 5", "D semi-emp.",
-              "<D><1/D> data", f"<D><1/D> model ({summary.get('cut_sigmas', 3):g} / "
-              f"{summary.get('cut_sigmas_alt', 4):g} sigma_e cut)", "f_u", "f_dw",
+              "<D><1/D> data", f"<D><1/D> model ({_or(summary.cut_sigmas, 3):g} / "
+              f"{_or(summary.cut_sigmas_alt, 4):g} sigma_e cut)", "f_u", "f_dw",
               "D_i spread (decades)", "slopes <= 0"]
     rows = []
     for k in range(nT):
         rows.append([
             f"{T[k]:g}", str(n_rep[k]),
-            f"{_num(_lst(summary, 't_msd1', k))} ({_num(_lst(summary, 't1_pilot', k))})",
-            _num(_lst(summary, "mean_eis", k), 6),
-            _pm({"value": _lst(summary, "sigma2_total_per_T", k),
-                 "error": _lst(summary, "sigma2_total_per_T_err", k)}),
-            _pm({"value": _lst(summary, "D_direct", k), "error": _lst(summary, "D_direct_err", k)}),
-            _num(_lst(summary, "D_eq5", k)), _num(_lst(summary, "D_semi_empirical", k)),
-            _pm({"value": _lst(summary, "D_times_inv_D", k),
-                 "error": _lst(summary, "D_times_inv_D_err", k)}),
-            f"{_product(_lst(summary, 'D_times_inv_D_model', k))} / "
-            f"{_product(_lst(summary, 'D_times_inv_D_model_alt', k))}",
-            _num(_lst(summary, "f_u", k), 3), _num(_lst(summary, "f_dw", k), 3),
-            _num(_lst(summary, "D_i_spread_decades", k), 2),
-            str(_lst(summary, "n_nonpositive_slopes", k)),
+            f"{_num(_lst(summary.t_msd1, k))} ({_num(_lst(summary.t1_pilot, k))})",
+            _num(_lst(summary.mean_eis, k), 6),
+            _pm({"value": _lst(summary.sigma2_total_per_T, k),
+                 "error": _lst(summary.sigma2_total_per_T_err, k)}),
+            _pm({"value": _lst(summary.D_direct, k), "error": _lst(summary.D_direct_err, k)}),
+            _num(_lst(summary.D_landscape, k)), _num(_lst(summary.D_semi_empirical, k)),
+            _pm({"value": _lst(summary.D_times_inv_D, k),
+                 "error": _lst(summary.D_times_inv_D_err, k)}),
+            f"{_product(_lst(summary.D_times_inv_D_model, k))} / "
+            f"{_product(_lst(summary.D_times_inv_D_model_alt, k))}",
+            _num(_lst(summary.f_u, k), 3), _num(_lst(summary.f_dw, k), 3),
+            _num(_lst(summary.D_i_spread_decades, k), 2),
+            str(_lst(summary.n_nonpositive_slopes, k)),
         ])
     lines += _table(header, rows)
 
-    seed_rows = paper_model_at(T, float(summary.get("cut_sigmas", 3.0)))
+    seed_rows = paper_model_at(T, float(_or(summary.cut_sigmas, 3.0)))
     lines += [
         "",
         "The paper's own landscape model (per-particle eq 4 with B = 1.85, alpha = 0.78, "
@@ -268,15 +275,16 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
     lines += _table(
         ["T", "<e_IS> (paper's model)", "<e_IS> (this run)", "D eq 5 (paper's model)",
          "D direct (this run)",
-         f"<D><1/D> (paper's model, {summary.get('cut_sigmas', 3):g} sigma_e)"],
-        [[f"{r['T']:g}", f"{r['mean_e']:.5f}", _num(_lst(summary, "mean_eis", k), 6),
-          _num(r["D_eq5"]), _num(_lst(summary, "D_direct", k)), _product(r["DinvD"])]
+         f"<D><1/D> (paper's model, {_or(summary.cut_sigmas, 3):g} sigma_e)"],
+        [[f"{r['T']:g}", f"{r['mean_e']:.5f}", _num(_lst(summary.mean_eis, k), 6),
+          _num(r["D_eq5"]), _num(_lst(summary.D_direct, k)), _product(r["DinvD"])]
          for k, r in enumerate(seed_rows)],
     )
 
     lines += ["", "## INM link (Keyes (c. 2000) on the same trajectories)", "",
-              _inm_model_line(summary), ""]
-    inm = summary.get("inm_relations", {})
+              _inm_model_line(summary),
+              ""]
+    inm = _or(summary.inm_relations, {})
 
     def rel_line(name: str, label: str, kind: str) -> str:
         r = inm.get(name, {})
@@ -303,23 +311,23 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
     ]
 
     lines += ["", "## Equilibration and quenches", ""]
-    eq = summary.get("equilibration", {})
-    q = summary.get("quenches", {})
+    eq = _or(summary.equilibration, {})
+    q = _or(summary.quenches, {})
     lines += [f"Criterion: {eq.get('criterion', 'n/a')}.", ""]
     lines += _table(
         ["T", "equilibrated", "MSD target reached", "max abs(drift)/error",
          "mean eq. time (tau)",
          "quenches", "unconverged", "max force after quench"],
-        [[f"{T[k]:g}", f"{_lst(eq, 'n_equilibrated', k)}/{n_rep[k]}",
-          f"{_lst(eq, 'n_msd_reached', k)}/{n_rep[k]}",
-          _num(_lst(eq, "max_abs_drift_sigmas", k), 3),
-          _num(_lst(eq, "mean_eq_time", k), 4), str(_lst(q, "n_total", k)),
-          str(_lst(q, "n_unconverged", k)), _num(_lst(q, "max_force_max", k), 2)]
+        [[f"{T[k]:g}", f"{_lst(eq.get('n_equilibrated'), k)}/{n_rep[k]}",
+          f"{_lst(eq.get('n_msd_reached'), k)}/{n_rep[k]}",
+          _num(_lst(eq.get("max_abs_drift_sigmas"), k), 3),
+          _num(_lst(eq.get("mean_eq_time"), k), 4), str(_lst(q.get("n_total"), k)),
+          str(_lst(q.get("n_unconverged"), k)), _num(_lst(q.get("max_force_max"), k), 2)]
          for k in range(nT)],
     )
     lines += ["", "## Where and why we differ from the paper", ""]
     lines += _discussion(summary, seed_rows)
-    flags = summary.get("flags", [])
+    flags = _or(summary.flags, [])
     if flags:
         lines += ["", "## Flags", ""] + [f"- {f}" for f in flags]
     lines += ["", "## Figures", ""]
@@ -329,13 +337,13 @@ def render_report(summary: dict[str, Any], figures: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> list[str]:
+def _discussion(summary: KASummary, seed_rows: list[dict[str, float]]) -> list[str]:
     """Bullet points explaining the differences, generated from the numbers."""
     out = []
-    T = [float(t) for t in summary["temperatures"]]
-    fit = summary.get("fit", {})
+    T = [float(t) for t in summary.temperatures]
+    fit = _or(summary.fit, {})
     fitted = set(fit.get("temperatures") or T)
-    n_rep = [n for t, n in zip(T, summary.get("n_replicas_analysed", []), strict=False)
+    n_rep = [n for t, n in zip(T, _or(summary.n_replicas_analysed, []), strict=False)
              if t in fitted]
     n_min = min(n_rep) if n_rep else 0
     out.append(
@@ -346,7 +354,7 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         f"{math.sqrt(1000 / max(n_min, 1)):.0f} times the paper's, and the tails of P(e_IS,T) and "
         "of the D_i distribution (which drive <D><1/D>) are barely sampled."
     )
-    land = summary.get("landscape_temperatures", [])
+    land = _or(summary.landscape_temperatures, [])
     if land and min(land) > 0.47:
         out.append(
             f"- **Temperatures.** Our lowest T is {min(T):g} (the paper's 0.446-0.65). At higher "
@@ -354,22 +362,22 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
             "and the curvature a1 of 1/f (hence B, alpha, e_K) is less constrained; the "
             "collapse is tested over a shorter stretch of the master curve."
         )
-    s2, s2e = _v(summary["sigma2_total"]), _e(summary["sigma2_total"])
+    s2, s2e = _v(summary.sigma2_total), _e(summary.sigma2_total)
     if math.isfinite(s2):
         z = (s2 - 18.0) / math.hypot(s2e if math.isfinite(s2e) else 0.0, 2.0)
         verdict = "consistent with" if abs(z) <= 2 else "different from"
         out.append(
-            f"- **sigma^2.** N^2 var(e_IS) = {_pm(summary['sigma2_total'])} is {verdict} the "
+            f"- **sigma^2.** N^2 var(e_IS) = {_pm(summary.sigma2_total)} is {verdict} the "
             f"paper's 18 ± 2 ({z:+.1f} combined standard deviations). Quenches of one trajectory "
             "are correlated, so the error comes from resampling whole replicas; at T above the "
             "landscape-dominated regime the width is not expected to be T-independent."
         )
-    src = summary.get("D_inf_source")
-    arr = summary.get("D_inf_arrhenius", {})
-    if src != "config" or abs(_v(summary["D_inf"]) - 0.155) > 1e-12:
+    src = summary.D_inf_source
+    arr = _or(summary.D_inf_arrhenius, {})
+    if src != "config" or abs(_v(summary.D_inf) - 0.155) > 1e-12:
         d_arr = _pm(arr.get("D_inf")) if arr.get("available") else "n/a"
         out.append(
-            f"- **D_inf.** We use {_num(summary['D_inf'])} ({src}; Arrhenius estimate {d_arr}) "
+            f"- **D_inf.** We use {_num(summary.D_inf)} ({src}; Arrhenius estimate {d_arr}) "
             "where the paper used 0.155 'from high-T simulations'. A different D_inf shifts every "
             "y_i = T ln(D_i/D_inf) by T ln(0.155/D_inf), which changes a0..a2 and the derived "
             "B, alpha, E0, e_K; rerun with `d_inf = 0.155` to compare at equal D_inf."
@@ -387,9 +395,9 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         "(docs/physics/ka-landscape.md). "
         "The paper's e_K = -7.81 does not follow from its parameters (-7.78047)."
     )
-    model = summary.get("model", {})
+    model = _or(summary.model, {})
     eK = _v(model.get("e_K"))
-    lows = [v for v in summary.get("traj_mean_eis", {}).get("min", []) if v is not None]
+    lows = [v for v in _or(summary.traj_mean_eis, {}).get("min", []) if v is not None]
     if math.isfinite(eK):
         below = (f" It lies {min(lows) - eK:.3f} below the lowest sampled <e_IS>_i "
                  f"({min(lows):.4f}), so it is an extrapolation of the fitted 1/f to its zero; "
@@ -400,7 +408,7 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         )
     ratios = []
     for k, t in enumerate(T):
-        d5, dd = summary["D_eq5"][k], summary["D_direct"][k]
+        d5, dd = summary.D_landscape[k], summary.D_direct[k]
         if d5 is not None and dd is not None and dd > 0:
             ratios.append(f"{t:g}: {d5 / dd:.2f}")
     if ratios:
@@ -418,7 +426,7 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
             "Gaussian landscape measured from the thermodynamics (e0, sigma_int^2) and fits only "
             "B and alpha."
         )
-    inm = summary.get("inm_relations", {})
+    inm = _or(summary.inm_relations, {})
     pu = inm.get("D_vs_f_u_T", {})
     pd = inm.get("D_vs_f_dw_T", {})
     if pu.get("available"):
@@ -435,11 +443,11 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
         else:
             text += ": compatible with Keyes's D proportional to f_u."
         out.append(text)
-    k3 = summary.get("cut_sigmas", 3.0)
+    k3 = _or(summary.cut_sigmas, 3.0)
     out.append(
         f"- **<D><1/D>.** For the model <1/D> diverges (exp(+f/T) is singular at e_K where "
         f"P > 0); we cut at <e> - {k3:g} sigma_e and repeat at "
-        f"{summary.get('cut_sigmas_alt', k3 + 1):g} sigma_e: the difference between the two "
+        f"{_or(summary.cut_sigmas_alt, k3 + 1):g} sigma_e: the difference between the two "
         "columns is the cut-off dependence (large at low T, docs/physics/ka-landscape.md). The "
         "data are a "
         "finite sample, so their <1/D> is finite but dominated by the slowest replicas."
@@ -450,10 +458,9 @@ def _discussion(summary: dict[str, Any], seed_rows: list[dict[str, float]]) -> l
 def write_report(run_dir: Path) -> Path:
     """Write ``<run_dir>/report.md`` from ``summary.json`` and the figures present."""
     run_dir = Path(run_dir)
-    path = run_dir / "summary.json"
-    if not path.is_file():
+    if not (run_dir / "summary.json").is_file():
         raise InputError(f"no summary.json in {run_dir}; run the analysis first")
-    summary = json.loads(path.read_text())
+    summary = KASummary.read(run_dir)
     figs = sorted(p.name for p in (run_dir / "figures").glob("*.png")) \
         if (run_dir / "figures").is_dir() else []
     return atomic_write_text(run_dir / "report.md", render_report(summary, figs))
