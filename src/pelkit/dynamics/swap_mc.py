@@ -25,7 +25,7 @@ state in place, which is harmless). Symmetric proposals with Metropolis acceptan
 pi(a) P(a -> b) = pi(b) P(b -> a). The step size is tuned only during an explicit tuning phase
 (``tune_sweeps``) before production; adapting it during production would break this argument.
 
-The energy change is computed locally by Numba kernels (:mod:`pelkit.dynamics.swap_kernels`,
+The energy change is computed locally by Numba kernels (:mod:`pelkit.engine.local`,
 full neighbour list with skin and local reference updates). The running total energy is checked
 against a full recomputation after every chunk of ``check_every`` sweeps and against
 :class:`pelkit.engine.calculator.Calculator` at the end (``result.energy_check``).
@@ -58,13 +58,11 @@ from pelkit.dynamics.swap_kernels import (
     STAT_SWAP_ACC,
     STAT_SWAP_ATT,
     STAT_SWAP_RESTRICTED,
-    build_full_list,
-    diameter_cut_table,
     mc_sweeps,
-    power_plan,
-    total_energy,
 )
 from pelkit.engine.calculator import Calculator
+from pelkit.engine.local import LocalNeighborList, diameter_cut_table, local_params
+from pelkit.engine.radial import energy_plan
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System
@@ -281,27 +279,17 @@ class SwapMonteCarlo:
         self.p_swap = float(p_swap)
         self.swap_bound = None if swap_bound is None else float(swap_bound)
         self.min_skin = float(skin)
-        params = calc.params
-        self.mixing = int(params.mixing)
-        self.species = np.ascontiguousarray(params.species, dtype=np.int64).copy()
-        self.diam = np.ascontiguousarray(params.diameters, dtype=np.float64).copy()
-        self.eps_t = np.ascontiguousarray(params.eps_table, dtype=np.float64)
-        self.sig_t = np.ascontiguousarray(params.sigma_table, dtype=np.float64)
-        self.nonadd = float(params.nonadditivity)
-        self.terms = np.ascontiguousarray(params.terms, dtype=np.float64)
-        self.x_cut = float(params.x_cut)
-        self.even, self.expo, self.is_int = power_plan(self.terms)
+        # the kernels' parameter tuple (engine.local); its diameters change on accepted swaps
+        self.params = local_params(calc.params)
+        self.mixing, self.species, self.diam, self.eps_t, self.sig_t, self.nonadd, self.terms, \
+            self.x_cut = self.params
+        self.plan = energy_plan(self.terms)
         self.box = np.ascontiguousarray(self.system.box.lengths, dtype=np.float64)
         self._cut_tables(float(calc.r_cut_max))
         self.pos = np.ascontiguousarray(self.system.positions, dtype=np.float64).copy()
         assert self.system.images is not None
         self.images = np.ascontiguousarray(self.system.images, dtype=np.int64).copy()
-        self.ref = np.zeros((n, 3))
-        self.nbr = np.zeros((n, 32), dtype=np.int64)
-        self.counts = np.zeros(n, dtype=np.int64)
-        self.nxt = np.full(n, -1, dtype=np.int64)
-        self.prv = np.full(n, -1, dtype=np.int64)
-        self.cell_of = np.full(n, -1, dtype=np.int64)
+        self.neighbors = LocalNeighborList(n)
         self.relists = 0
         self.delta_max = 0.0
         self.set_delta_max(delta_max)
@@ -314,7 +302,7 @@ class SwapMonteCarlo:
 
     # ---------------------------------------------------------------- neighbour list
     def _cut_tables(self, r_cut_model: float) -> None:
-        """Per-particle cutoff bounds (see :mod:`swap_kernels`) and the largest cutoff."""
+        """Per-particle cutoff bounds (see :mod:`pelkit.engine.local`) and the largest cutoff."""
         n = self.diam.shape[0]
         if self.mixing == 0:
             self.cut_key = self.species.copy()
@@ -358,24 +346,11 @@ class SwapMonteCarlo:
     def rebuild(self) -> None:
         """Full neighbour-list build around the current positions."""
         self.r_list = self.r_cut_max + self.skin
-        nc = np.floor(self.box / self.r_list).astype(np.int64)
-        self.use_cells = bool(np.all(nc >= 3))
-        self.nc = nc if self.use_cells else np.ones(3, dtype=np.int64)
-        self.head = np.full(int(np.prod(self.nc)), -1, dtype=np.int64)
-        self.nbr = build_full_list(
-            self.pos, self.box, self.r_list, self.use_cells, self.nc, self.ref, self.nbr,
-            self.counts, self.head, self.nxt, self.prv, self.cell_of,
-        )
+        self.neighbors.build(self.pos, self.box, self.r_list)
 
     def recompute_energy(self) -> float:
         """Total energy U (eps) recomputed over all listed pairs."""
-        return float(
-            total_energy(
-                self.pos, self.box, self.nbr, self.counts, self.mixing, self.species, self.diam,
-                self.eps_t, self.sig_t, self.nonadd, self.terms, self.x_cut, self.even,
-                self.expo, self.is_int,
-            )
-        )
+        return self.neighbors.total_energy(self.pos, self.box, self.params, self.plan)
 
     # ---------------------------------------------------------------- sweeps
     def sweep(
@@ -389,7 +364,7 @@ class SwapMonteCarlo:
         snap_pos: FloatArray | None = None,
         snap_diam: FloatArray | None = None,
     ) -> None:
-        """Run ``n_sweeps`` sweeps in compiled code (see :func:`swap_kernels.mc_sweeps`)."""
+        """Run ``n_sweeps`` sweeps in compiled code (:func:`.swap_kernels.mc_sweeps`)."""
         n = self.pos.shape[0]
         if snap_pos is None:
             snap_pos = np.zeros((0, n, 3))
@@ -397,15 +372,17 @@ class SwapMonteCarlo:
             snap_diam = np.zeros((0, n))
         counters = np.zeros(1, dtype=np.int64)
         bound = np.inf if self.swap_bound is None else self.swap_bound
-        self.energy, self.nbr = mc_sweeps(
-            self.pos, self.images, self.diam, self.species, self.box, self.ref, self.nbr,
-            self.counts, self.use_cells, self.nc, self.head, self.nxt, self.prv, self.cell_of,
-            self.r_list, self.skin, self.cut_key, self.rc2_key, self.mixing, self.eps_t,
-            self.sig_t, self.nonadd, self.terms, self.x_cut, self.even, self.expo, self.is_int,
-            self.temperature, self.p_swap, self.delta_max, bound, int(n_sweeps), int(seed),
-            float(self.energy), energies_out, stats_out, int(snap_every), int(sweep0), snap_pos,
-            snap_diam, counters,
+        lists = self.neighbors
+        energy, nbr = mc_sweeps(
+            self.pos, self.images, self.box, self.params, self.plan, lists.state(),
+            lists.neighbors, (self.cut_key, self.rc2_key),
+            (self.temperature, self.p_swap, self.delta_max, bound, self.skin, int(n_sweeps),
+             int(seed)),
+            float(self.energy),
+            (energies_out, stats_out, int(snap_every), int(sweep0), snap_pos, snap_diam, counters),
         )
+        self.energy = float(energy)
+        lists.set_neighbors(nbr)
         self.relists += int(counters[0])
 
     def unwrapped_positions(self) -> FloatArray:

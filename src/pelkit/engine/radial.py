@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 
@@ -19,12 +20,18 @@ def pair_scale(i, j, mixing, species, diameters, eps_table, sigma_table, nonaddi
         si = species[i]
         sj = species[j]
         return eps_table[si, sj], sigma_table[si, sj]
-    di = diameters[i]
-    dj = diameters[j]
+    return eps_table[0, 0], mixed_sigma(mixing, diameters[i], diameters[j], nonadditivity)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def mixed_sigma(mixing, di, dj, nonadditivity):
+    """sigma_ij of diameters di, dj: additive (mixing 1) (di + dj)/2, or non-additive (2)
+    (di + dj)/2 (1 - k |di - dj|) (Ninarello, Berthier & Coslovich, Phys. Rev. X 7, 021039,
+    2017)."""
     sig = 0.5 * (di + dj)
     if mixing == 2:
         sig *= 1.0 - nonadditivity * abs(di - dj)
-    return eps_table[0, 0], sig
+    return sig
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -80,3 +87,68 @@ def radial_g0123(x, terms):
         g3 += f * (u * u * u - 3.0 * u * p * inv_x2 + 2.0 * p * inv_x2 * inv_x)
     return g, g1, g2, g3
 
+
+
+def energy_plan(terms: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
+    """How :func:`radial_g_of_x2` evaluates g from x^2 (energy only, no NumPy in loops).
+
+    Returns (even, expo (K,) int64, is_int (K,) bool). ``even`` is the decision of the force
+    kernels' power plan (:func:`pelkit.engine.pair.force_plan`): every term an even integer power
+    without decay, so g is a polynomial in y = x^2 with exponents p/2 (no square root);
+    otherwise y = x and exponents p. Integer exponents (|p| < 64) are taken from tables of
+    repeated products, other powers by ``pow``.
+    """
+    from pelkit.engine.pair import _power_plan  # noqa: PLC0415 - pair imports this module
+
+    terms = np.ascontiguousarray(np.asarray(terms, dtype=np.float64).reshape(-1, 3))
+    even = bool(_power_plan(terms)[1])
+    p = terms[:, 1]
+    integral = (p == np.floor(p)) & (np.abs(p) < 64)
+    expo = np.zeros(p.shape[0], dtype=np.int64)
+    expo[integral] = p[integral].astype(np.int64) // (2 if even else 1)
+    return even, expo, integral.astype(np.bool_)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def power_tables(expo, is_int):
+    """Scratch tables (y^-k for k <= the largest negative exponent, y^k for k <= the largest
+    positive one) for :func:`radial_g_of_x2`."""
+    max_neg = 0
+    max_pos = 0
+    for k in range(expo.shape[0]):
+        if is_int[k]:
+            if -expo[k] > max_neg:
+                max_neg = -expo[k]
+            if expo[k] > max_pos:
+                max_pos = expo[k]
+    return np.empty(max_neg + 1), np.empty(max_pos + 1)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def radial_g_of_x2(x2, terms, even, expo, is_int, neg, pw):
+    """g(x) at x^2 = x2 for the term table ``terms`` (K, 3), with (even, expo, is_int) from
+    :func:`energy_plan` and ``neg``, ``pw`` from :func:`power_tables` (overwritten).
+
+    The energy-only evaluation of local Monte Carlo moves (:mod:`pelkit.engine.local`): no
+    square root for even polynomials, integer powers from one table of products per call.
+    """
+    y = x2 if even else math.sqrt(x2)
+    iy = 1.0 / y
+    neg[0] = 1.0
+    for k in range(1, neg.shape[0]):
+        neg[k] = neg[k - 1] * iy
+    pw[0] = 1.0
+    for k in range(1, pw.shape[0]):
+        pw[k] = pw[k - 1] * y
+    g = 0.0
+    for k in range(terms.shape[0]):
+        if is_int[k]:
+            e = expo[k]
+            f = terms[k, 0] * (neg[-e] if e < 0 else pw[e])
+        else:
+            f = terms[k, 0] * y ** terms[k, 1]
+        b = terms[k, 2]
+        if b != 0.0:
+            f *= math.exp(-b * (y if not even else math.sqrt(y)))
+        g += f
+    return g
