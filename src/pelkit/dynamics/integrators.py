@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from pelkit.engine.geometry import nearest_image
 from pelkit.engine.neighbors import forces_with_list
 from pelkit.engine.pair import force_plan, species_tables, vector_form
 
@@ -129,7 +130,7 @@ def _drift(pos, vel, images, box, h, ref):
             x, images[i, a] = _wrap(pos[i, a] + h * vel[i, a], box[a], images[i, a])
             pos[i, a] = x
             d = x - ref[i, a]
-            d -= box[a] * np.round(d / box[a])
+            d = nearest_image(d, box[a])
             s += d * d
         if s != s:
             nan = True
@@ -154,7 +155,7 @@ def _kick_drift(pos, vel, images, forces, masses, box, hk, hd, ref):
             x, images[i, a] = _wrap(pos[i, a] + hd * v, box[a], images[i, a])
             pos[i, a] = x
             d = x - ref[i, a]
-            d -= box[a] * np.round(d / box[a])
+            d = nearest_image(d, box[a])
             s += d * d
         if s != s:
             nan = True

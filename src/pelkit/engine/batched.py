@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+from pelkit.engine.geometry import nearest_image
 from pelkit.engine.neighbors import fill_half_list, forces_with_list
 from pelkit.engine.pair import LANES, force_plan, species_tables, vector_form
 from pelkit.errors import InputError
@@ -184,7 +185,7 @@ def batched_displacements(pos, ref, boxes, out):
             s = 0.0
             for a in range(3):
                 d = pos[r, i, a] - ref[r, i, a]
-                d -= boxes[r, a] * np.round(d / boxes[r, a])
+                d = nearest_image(d, boxes[r, a])
                 s += d * d
             if s != s:
                 m = s

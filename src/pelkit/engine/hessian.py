@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from pelkit.engine.geometry import nearest_image
 from pelkit.engine.radial import pair_scale, radial_g0123
 
 
@@ -19,9 +20,9 @@ def _pair_geometry(i, j, pos, box):
     dx = pos[i, 0] - pos[j, 0]
     dy = pos[i, 1] - pos[j, 1]
     dz = pos[i, 2] - pos[j, 2]
-    dx -= box[0] * np.round(dx / box[0])
-    dy -= box[1] * np.round(dy / box[1])
-    dz -= box[2] * np.round(dz / box[2])
+    dx = nearest_image(dx, box[0])
+    dy = nearest_image(dy, box[1])
+    dz = nearest_image(dz, box[2])
     return dx, dy, dz, dx * dx + dy * dy + dz * dz
 
 

@@ -19,6 +19,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from pelkit.engine.geometry import minimum_image_r2, nearest_image
 from pelkit.engine.pair import BLOCK, FORM_GENERAL, LANES, forces_core, forces_terms
 from pelkit.errors import InputError
 
@@ -37,15 +38,6 @@ def _stack_i64(typingctx, size):
         return cgutils.alloca_once(builder, ty, size=context.get_constant(types.intp, count))
 
     return types.CPointer(types.int64)(size), codegen
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _image_r2(dx, dy, dz, lx, ly, lz, ilx, ily, ilz):
-    """Squared minimum-image length of (dx, dy, dz) in a box (lx, ly, lz), il = 1/l."""
-    dx -= lx * np.floor(dx * ilx + 0.5)
-    dy -= ly * np.floor(dy * ily + 0.5)
-    dz -= lz * np.floor(dz * ilz + 0.5)
-    return dx * dx + dy * dy + dz * dz
 
 
 @njit(cache=True, nogil=True)
@@ -169,15 +161,15 @@ def fill_half_list(
                 if mixing == 0:
                     bt = row_thr[b0 : b0 + nv]
                     for m in range(nv):
-                        r2 = _image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz, ilx, ily,
-                                       ilz)
+                        r2 = minimum_image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz,
+                                              ilx, ily, ilz)
                         good = (r2 < bt[m]) & (bo[m] > i) & (m < nb)
                         flags[m] = 1 if good else 0
                 else:
                     bd = ds[b0 : b0 + nv]
                     for m in range(nv):
-                        r2 = _image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz, ilx, ily,
-                                       ilz)
+                        r2 = minimum_image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz,
+                                              ilx, ily, ilz)
                         dj = bd[m]
                         rl = x_cut * (0.5 * (di + dj) * (1.0 - k_na * abs(di - dj))) + skin
                         good = (r2 < rl * rl) & (bo[m] > i) & (m < nb)
@@ -204,7 +196,7 @@ def max_displacement_sq(pos, ref, box):
         s = 0.0
         for a in range(3):
             d = pos[i, a] - ref[i, a]
-            d -= box[a] * np.round(d / box[a])
+            d = nearest_image(d, box[a])
             s += d * d
         if s != s:
             return s

@@ -44,6 +44,7 @@ from numba import carray, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from pelkit.engine.geometry import minimum_image
 from pelkit.engine.radial import pair_scale, radial_g01
 
 BLOCK = 256  # neighbours per block of the lane loop (stack scratch length)
@@ -284,9 +285,9 @@ def _lanes(form, kind, i, b0, nb, nbr, pos, xi, yi, zi, row_sp, di, species, dia
         dx = xi - pos[j, 0]
         dy = yi - pos[j, 1]
         dz = zi - pos[j, 2]
-        dx -= lx * np.floor(dx * ilx + 0.5)
-        dy -= ly * np.floor(dy * ily + 0.5)
-        dz -= lz * np.floor(dz * ilz + 0.5)
+        dx = minimum_image(dx, lx, ilx)
+        dy = minimum_image(dy, ly, ily)
+        dz = minimum_image(dz, lz, ilz)
         r2 = dx * dx + dy * dy + dz * dz
         if kind == TWO_SPECIES:
             b1 = species[j] != 0
@@ -490,9 +491,9 @@ def forces_terms(
             dx = xi - pos[j, 0]
             dy = yi - pos[j, 1]
             dz = zi - pos[j, 2]
-            dx -= lx * np.floor(dx * ilx + 0.5)
-            dy -= ly * np.floor(dy * ily + 0.5)
-            dz -= lz * np.floor(dz * ilz + 0.5)
+            dx = minimum_image(dx, lx, ilx)
+            dy = minimum_image(dy, ly, ily)
+            dz = minimum_image(dz, lz, ilz)
             r2 = dx * dx + dy * dy + dz * dz
             if mixing == 0:
                 sj = species[j]
