@@ -59,11 +59,12 @@ def batched_run_chunk(
     for k in prange(active.shape[0]):
         r = active[k]
         run_chunk(
-            pos[r], vel[r], images[r], forces[r], masses, boxes[r], nbr[r], counts[r], ref[r],
-            builds[r : r + 1], skin, r_list[r], mixing, species[r], diameters[r], eps_t, sig_t,
-            nonadd, terms, x_cut, dt, n_steps[r], thermostat, temperature[r], dof, tau, gamma,
-            q[r], xi[r], vxi[r], seeds[r], energy_limit, start_mid[r], energy_in[r],
-            virial_in[r], out[r],
+            pos[r], vel[r], images[r], forces[r], masses, boxes[r],
+            (mixing, species[r], diameters[r], eps_t, sig_t, nonadd, terms, x_cut),
+            (nbr[r], counts[r], ref[r], builds[r : r + 1], skin, r_list[r]),
+            (thermostat, temperature[r], dof, tau, gamma, q[r], xi[r], vxi[r], seeds[r]),
+            (dt, n_steps[r], energy_limit, start_mid[r], energy_in[r], virial_in[r]),
+            out[r],
         )
 
 

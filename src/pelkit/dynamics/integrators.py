@@ -177,14 +177,22 @@ def _kick(vel, forces, masses, h):
 
 
 @njit(cache=True, nogil=True)
-def run_chunk(
-    pos, vel, images, forces, masses, box,
-    nbr, counts, ref, builds, skin, r_list,
-    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut,
-    dt, n_steps, thermostat, temperature, dof, tau, gamma, q, xi, vxi, seed,
-    energy_limit, start_mid, energy_in, virial_in, out,
-):
-    """Advance ``n_steps`` velocity-Verlet steps in place.
+def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, control, out):
+    """Advance velocity-Verlet steps in place.
+
+    Args:
+        pos, vel (N, 3) (sigma, sigma/tau), images (N, 3) int64, forces (N, 3) (eps/sigma),
+        masses (N,), box (3,): the state, updated in place; positions wrapped, images counted.
+        params: (mixing, species, diameters, eps_table, sigma_table, nonadditivity, terms,
+        x_cut), :class:`pelkit.models.base.KernelParams` as a tuple.
+        lists: (nbr, counts, ref, builds (1,), skin, r_list), the Verlet list of
+        :meth:`pelkit.engine.neighbors.VerletList.kernel_state` (rebuilt in place, builds
+        counted).
+        bath: (thermostat code, temperature, dof, tau, gamma, q, xi, vxi, seed): Nose-Hoover
+        chain masses q and variables xi, vxi (updated in place); seed >= 0 seeds Numba's
+        generator.
+        control: (dt, n_steps, energy_limit, start_mid, energy_in, virial_in).
+        out (8,): the results below.
 
     ``forces`` must hold the forces of ``pos`` on entry (and holds those of the final state on
     exit). With ``start_mid`` the first step starts at its second half (the forces of the drifted
@@ -195,6 +203,10 @@ def run_chunk(
     (0 ok, 1 blow-up, 2 neighbour-list overflow: the current step stopped after its drift).
     A step whose energy is not finite or exceeds ``energy_limit`` (total) is a blow-up.
     """
+    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut = params
+    nbr, counts, ref, builds, skin, r_list = lists
+    thermostat, temperature, dof, tau, gamma, q, xi, vxi, seed = bath
+    dt, n_steps, energy_limit, start_mid, energy_in, virial_in = control
     if seed >= 0:
         np.random.seed(seed)
     state = (nbr, counts, ref, builds)

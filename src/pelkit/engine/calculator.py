@@ -109,6 +109,12 @@ class Calculator:
         self.verlet.update(pos)
         return pos
 
+    def kernel_inputs(self) -> tuple[FloatArray, tuple]:
+        """(box (3,), params): the box the kernels see (:data:`OPEN_BOX_LENGTH` sides for open
+        boundaries) and the parameter tuple (mixing, species, diameters, eps_table, sigma_table,
+        nonadditivity, terms, x_cut) of :class:`pelkit.models.base.KernelParams`."""
+        return self.box, tuple(self.params)
+
     def _args(self, pos: FloatArray) -> tuple:
         p = self.params
         return (

@@ -252,6 +252,14 @@ class VerletList:
         self.neighbors = np.empty((0, 0), dtype=np.int64)
         self.counts = np.empty(0, dtype=np.int64)
         self.builds = 0
+        # rebuilds done inside compiled loops (forces_with_list), added to ``builds`` by
+        # :meth:`collect_builds`
+        self.kernel_builds = np.zeros(1, dtype=np.int64)
+
+    @property
+    def list_radius(self) -> float:
+        """r_cut_max + skin (sigma): the largest listed pair distance, the cell side."""
+        return self.r_cut_max + self.skin
 
     def build(self, pos: NDArray[np.float64]) -> None:
         """(Re)build the list around positions ``pos`` (N, 3)."""
@@ -282,6 +290,41 @@ class VerletList:
             self.build(pos)
             return True
         return False
+
+    def build_with_headroom(self, pos: NDArray[np.float64], widen: bool = False) -> None:
+        """Build around ``pos`` (N, 3) with rows wide enough for compiled loops that rebuild the
+        list in place (:func:`forces_with_list`): width >= 1.5 x the longest row + 16, padded to
+        whole lanes, so that density fluctuations rarely overflow a row. ``widen``: first double
+        the width (after a row overflowed inside a compiled loop)."""
+        if widen:
+            self.width *= 2
+        self.build(pos)
+        counts_max = int(self.counts.max()) if self.counts.size else 0
+        width = max(self.width, int(1.5 * counts_max) + 16)
+        width = -(-width // LANES) * LANES  # rows padded to whole lanes (engine.pair)
+        if width != self.neighbors.shape[1]:
+            self.width = width
+            self.build(pos)
+
+    def restore(self, reference: NDArray[np.float64], width: int) -> None:
+        """Rebuild around saved ``reference`` positions with at least the saved row ``width``,
+        so that pair order and later rebuild steps are those of the run that saved them."""
+        self.build_with_headroom(reference)
+        if self.width != width and width >= self.width:
+            self.width = int(width)
+            self.build(reference)
+
+    def kernel_state(self) -> tuple:
+        """(neighbors, counts, reference, kernel_builds, skin, list_radius): the list tuple of
+        the compiled loops (:func:`forces_with_list`, which updates the arrays in place)."""
+        assert self.reference is not None, "build the list first"
+        return (self.neighbors, self.counts, self.reference, self.kernel_builds, self.skin,
+                self.list_radius)
+
+    def collect_builds(self) -> None:
+        """Add the rebuilds counted by compiled loops to :attr:`builds`."""
+        self.builds += int(self.kernel_builds[0])
+        self.kernel_builds[0] = 0
 
     def pairs(self) -> NDArray[np.int64]:
         """The listed pairs as an (M, 2) array with i < j (for tests and diagnostics)."""
