@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from pelkit.engine.geometry import minimum_image_r2
+from pelkit.engine.geometry import box_sides, minimum_image_r2
 from pelkit.engine.local import (
     displacement_energy_change,
     relist_particle,
@@ -63,12 +63,7 @@ def mc_sweeps(pos, images, box, params, plan, state, nbr, cuts, moves, energy, r
     n = pos.shape[0]
     beta = 1.0 / temperature
     half_skin2 = 0.25 * skin * skin
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     neg, pw = power_tables(plan[1], plan[2])
     for s in range(n_sweeps):
         for _ in range(n):

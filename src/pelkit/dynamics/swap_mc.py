@@ -1,4 +1,5 @@
-"""Swap Monte Carlo for polydisperse systems (SCIENCE.md section 4.1, seed 003).
+"""Swap Monte Carlo for polydisperse systems (Grigera & Parisi, Phys. Rev. E 63, 045102, 2001;
+Ninarello, Berthier & Coslovich, Phys. Rev. X 7, 021039, 2017; docs/physics/tls-qlm.md).
 
     result, glass = run_swap_mc(swap_model(), system, temperature=0.1, sweeps=10_000, seed=1)
     result.acceptance, result.energy_per_particle, result.diagnose().equilibrated
@@ -458,7 +459,7 @@ def run_swap_mc(
     skin: float = DEFAULT_SKIN,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[SwapMCResult, System]:
-    """Metropolis swap Monte Carlo at ``temperature`` (SCIENCE.md section 4.1; module doc).
+    """Metropolis swap Monte Carlo at ``temperature`` (module doc).
 
     Args:
         model, system: pair potential and initial configuration (not modified).
@@ -466,7 +467,7 @@ def run_swap_mc(
         sweeps: production sweeps, each N attempted moves.
         seed: int or Generator (recorded in the result as the int that reproduces the run).
         p_swap: probability of a swap attempt (default 0.2); 0 for displacement-only MC.
-        delta_max: displacement half-side (sigma, default 0.1; SCIENCE [REC] ~0.1).
+        delta_max: displacement half-side (sigma, default 0.1).
         swap_bound: swap only pairs with |sigma_i - sigma_j| < swap_bound (None: no bound).
         tune_sweeps: sweeps of an explicit tuning phase before production that adapt delta_max
             towards ``target_acceptance`` (default 0.4, within the recommended 30-50 %) every

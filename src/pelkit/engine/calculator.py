@@ -156,7 +156,7 @@ class Calculator:
         return pair_energies(*self._args(pos))
 
     def pressure(self, positions: ArrayLike | None = None, temperature: float = 0.0) -> float:
-        """P = rho T + W/V in eps/sigma^3 (SCIENCE.md section 0; no tail correction)."""
+        """P = rho T + W/V in eps/sigma^3 (virial route, Allen & Tildesley 1987; no tail term)."""
         ev = self.evaluate(positions)
         volume = float(np.prod(self.box))
         return self.n * temperature / volume + ev.virial / volume

@@ -39,3 +39,12 @@ def minimum_image_r2(dx, dy, dz, lx, ly, lz, ilx, ily, ilz):
 def nearest_image(d, length):
     """d - L round(d/L) for one component d (sigma); round half to even."""
     return d - length * np.round(d / length)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def box_sides(box):
+    """(lx, ly, lz, 1/lx, 1/ly, 1/lz) of the box lengths ``box`` (3,) (sigma, 1/sigma)."""
+    lx = box[0]
+    ly = box[1]
+    lz = box[2]
+    return lx, ly, lz, 1.0 / lx, 1.0 / ly, 1.0 / lz

@@ -1,6 +1,7 @@
 """Numba kernels for the Hessian: dense, sparse (COO -> CSR) and Hessian-vector products.
 
-For a pair with r_ij = r_i - r_j, n = r_ij / r (SCIENCE.md section 1d):
+For a pair with r_ij = r_i - r_j, n = r_ij / r (docs/physics/models.md, "Forces, Hessian, third
+derivatives"):
     K = phi'' n n^T + (phi'/r) (I - n n^T),   H_ij = -K (i != j),   H_ii = sum_j K,
     (H v)_i = sum_j [phi'' (n.u) n + (phi'/r)(u - (n.u) n)],  u = v_i - v_j.
 Mass weighting H^M = M^-1/2 H M^-1/2 is applied by the caller (:mod:`pelkit.engine.calculator`).

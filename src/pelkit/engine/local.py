@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from pelkit.engine.geometry import minimum_image_r2
+from pelkit.engine.geometry import box_sides, minimum_image_r2
 from pelkit.engine.radial import energy_plan, mixed_sigma, power_tables, radial_g_of_x2
 
 FloatArray = NDArray[np.float64]
@@ -105,12 +105,7 @@ def _list_row(i, only_higher, box, state, nbr):
     """
     ref, _, counts, head, nxt, _, _, nc, use_cells, r_list = state
     r_list2 = r_list * r_list
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     xi = ref[i, 0]
     yi = ref[i, 1]
     zi = ref[i, 2]
@@ -208,12 +203,7 @@ def displacement_energy_change(i, tx, ty, tz, pos, box, nbr, counts, rc2_max, pa
     mixing, species, diam, eps_t, sig_t, nonadd, terms, x_cut = params
     even, expo, is_int = plan
     xc2 = x_cut * x_cut
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     xi = pos[i, 0]
     yi = pos[i, 1]
     zi = pos[i, 2]
@@ -253,12 +243,7 @@ def _rediameter_change(a, skip, d_old, d_new, pos, box, nbr, counts, rc2_max, pa
     even, expo, is_int = plan
     eps = eps_t[0, 0]
     xc2 = x_cut * x_cut
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     xa = pos[a, 0]
     ya = pos[a, 1]
     za = pos[a, 2]

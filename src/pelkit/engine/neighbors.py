@@ -19,7 +19,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
-from pelkit.engine.geometry import minimum_image_r2, nearest_image
+from pelkit.engine.geometry import box_sides, minimum_image_r2, nearest_image
 from pelkit.engine.pair import BLOCK, FORM_GENERAL, LANES, forces_core, forces_terms
 from pelkit.errors import InputError
 
@@ -74,12 +74,7 @@ def fill_half_list(
     width = nbr.shape[1]
     n = pos.shape[0]
     n_sp = sig_t.shape[0]
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     nc0 = int(lx // r_list_max)
     nc1 = int(ly // r_list_max)
     nc2 = int(lz // r_list_max)
