@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from pelkit.build import kob_andersen_system, random_system, swap_system
+from pelkit.dynamics.hybrid import run_hybrid
 from pelkit.dynamics.swap_kernels import N_STATS
-from pelkit.dynamics.swap_mc import SwapMonteCarlo, run_hybrid, run_swap_mc
+from pelkit.dynamics.swap_mc import SwapMonteCarlo, run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential

@@ -385,7 +385,7 @@ def diagnose_swap_mc(result, k: float | None = None, **kwargs) -> EquilibrationV
 
 
 def diagnose_hybrid(result, k: float | None = None, **kwargs) -> EquilibrationVerdict:  # noqa: ANN001
-    """Verdict of a :class:`pelkit.dynamics.swap_mc.HybridResult` (time unit: cycles).
+    """Verdict of a :class:`pelkit.dynamics.hybrid.HybridResult` (time unit: cycles).
 
     Energies are the per-cycle mean MC energies, swap acceptance per cycle, snapshots after each
     cycle.
