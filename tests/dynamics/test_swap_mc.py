@@ -253,3 +253,10 @@ def test_hybrid(model, system):
         run_hybrid(model, system, 0.3, 2, 10, 2, velocities="zero")
     with pytest.raises(InputError):
         run_hybrid(model, system, 0.3, 2, 10, 2, thermostat="nve")
+
+
+def test_hybrid_old_location_is_a_deprecated_alias() -> None:
+    from pelkit.dynamics import swap_mc
+
+    with pytest.warns(DeprecationWarning, match="pelkit.dynamics.hybrid"):
+        assert swap_mc.run_hybrid is run_hybrid

@@ -34,8 +34,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from pelkit.engine.calculator import Calculator
-from pelkit.engine.local import LocalNeighborList, local_params
-from pelkit.engine.radial import energy_plan
+from pelkit.engine.local import LocalNeighborList, energy_plan, local_params
 from pelkit.models.base import PairPotential
 from pelkit.system import Box, System
 

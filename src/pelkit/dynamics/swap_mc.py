@@ -57,8 +57,12 @@ from pelkit.dynamics.swap_kernels import (
     mc_sweeps,
 )
 from pelkit.engine.calculator import Calculator
-from pelkit.engine.local import LocalNeighborList, diameter_cut_table, local_params
-from pelkit.engine.radial import energy_plan
+from pelkit.engine.local import (
+    LocalNeighborList,
+    diameter_cut_table,
+    energy_plan,
+    local_params,
+)
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System

@@ -26,7 +26,7 @@ Tuples handed to the kernels:
 * ``params`` = (mixing, species (N,) int64, diameters (N,), eps_table (S, S), sigma_table (S, S),
   nonadditivity, terms (K, 3), x_cut): :class:`pelkit.models.base.KernelParams` with the
   diameters that the moves change in place;
-* ``plan`` = (even, expo, is_int) from :func:`pelkit.engine.radial.energy_plan`;
+* ``plan`` = (even, expo, is_int) from :func:`energy_plan`;
 * ``state`` = (ref (N, 3), nbr (N, W) int64, counts (N,), head (C,), nxt (N,), prv (N,),
   cell_of (N,), nc (3,) int64, use_cells, r_list): :meth:`LocalNeighborList.state`.
   ``nbr`` may be replaced by a wider copy: the functions that can grow it return it.
@@ -45,9 +45,28 @@ from numba import njit
 from numpy.typing import NDArray
 
 from pelkit.engine.geometry import box_sides, minimum_image_r2
-from pelkit.engine.radial import energy_plan, mixed_sigma, power_tables, radial_g_of_x2
+from pelkit.engine.pair import _power_plan
+from pelkit.engine.radial import mixed_sigma, power_tables, radial_g_of_x2
 
 FloatArray = NDArray[np.float64]
+
+
+def energy_plan(terms: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
+    """How :func:`pelkit.engine.radial.radial_g_of_x2` evaluates g from x^2 (energy only).
+
+    Returns (even, expo (K,) int64, is_int (K,) bool). ``even`` is the decision of the force
+    kernels' power plan (:func:`pelkit.engine.pair.force_plan`): every term an even integer power
+    without decay, so g is a polynomial in y = x^2 with exponents p/2 (no square root);
+    otherwise y = x and exponents p. Integer exponents (|p| < 64) are taken from tables of
+    repeated products, other powers by ``pow``.
+    """
+    terms = np.ascontiguousarray(np.asarray(terms, dtype=np.float64).reshape(-1, 3))
+    even = bool(_power_plan(terms)[1])
+    p = terms[:, 1]
+    integral = (p == np.floor(p)) & (np.abs(p) < 64)
+    expo = np.zeros(p.shape[0], dtype=np.int64)
+    expo[integral] = p[integral].astype(np.int64) // (2 if even else 1)
+    return even, expo, integral.astype(np.bool_)
 
 
 # ----------------------------------------------------------------------------- linked cells

@@ -3,6 +3,7 @@
 A potential is phi_ij(r) = eps_ij g(r/sigma_ij) with g(x) = sum_k a_k x^p_k exp(-b_k x) (see
 :mod:`pelkit.models.base`); these helpers evaluate (eps_ij, sigma_ij) for a pair and g and its
 x-derivatives. Callers convert to r-derivatives: phi^(n)(r) = eps g^(n)(x) / sigma^n.
+:func:`radial_g_of_x2` is the energy-only evaluation from x^2 used by local Monte Carlo moves.
 """
 
 from __future__ import annotations
@@ -89,26 +90,6 @@ def radial_g0123(x, terms):
 
 
 
-def energy_plan(terms: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
-    """How :func:`radial_g_of_x2` evaluates g from x^2 (energy only, no NumPy in loops).
-
-    Returns (even, expo (K,) int64, is_int (K,) bool). ``even`` is the decision of the force
-    kernels' power plan (:func:`pelkit.engine.pair.force_plan`): every term an even integer power
-    without decay, so g is a polynomial in y = x^2 with exponents p/2 (no square root);
-    otherwise y = x and exponents p. Integer exponents (|p| < 64) are taken from tables of
-    repeated products, other powers by ``pow``.
-    """
-    from pelkit.engine.pair import _power_plan  # noqa: PLC0415 - pair imports this module
-
-    terms = np.ascontiguousarray(np.asarray(terms, dtype=np.float64).reshape(-1, 3))
-    even = bool(_power_plan(terms)[1])
-    p = terms[:, 1]
-    integral = (p == np.floor(p)) & (np.abs(p) < 64)
-    expo = np.zeros(p.shape[0], dtype=np.int64)
-    expo[integral] = p[integral].astype(np.int64) // (2 if even else 1)
-    return even, expo, integral.astype(np.bool_)
-
-
 @njit(cache=True, nogil=True, error_model="numpy")
 def power_tables(expo, is_int):
     """Scratch tables (y^-k for k <= the largest negative exponent, y^k for k <= the largest
@@ -127,7 +108,8 @@ def power_tables(expo, is_int):
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def radial_g_of_x2(x2, terms, even, expo, is_int, neg, pw):
     """g(x) at x^2 = x2 for the term table ``terms`` (K, 3), with (even, expo, is_int) from
-    :func:`energy_plan` and ``neg``, ``pw`` from :func:`power_tables` (overwritten).
+    :func:`pelkit.engine.local.energy_plan` and ``neg``, ``pw`` from :func:`power_tables`
+    (overwritten).
 
     The energy-only evaluation of local Monte Carlo moves (:mod:`pelkit.engine.local`): no
     square root for even polynomials, integer powers from one table of products per call.
