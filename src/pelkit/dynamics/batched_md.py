@@ -430,9 +430,11 @@ class BatchedMD:
         pick = np.asarray(replicas)
         while True:
             batched_energy_forces(
-                b.positions, b.boxes, vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin,
-                vl.r_list, p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table,
-                p.nonadditivity, p.terms, p.x_cut, disp, forces, energies, virials, ok,
+                b.positions, b.boxes,
+                (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
+                 p.terms, p.x_cut),
+                (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
+                disp, forces, energies, virials, ok,
             )
             if ok[pick].all():
                 break

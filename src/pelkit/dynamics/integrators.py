@@ -203,16 +203,16 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
     (0 ok, 1 blow-up, 2 neighbour-list overflow: the current step stopped after its drift).
     A step whose energy is not finite or exceeds ``energy_limit`` (total) is a blow-up.
     """
-    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut = params
-    nbr, counts, ref, builds, skin, r_list = lists
+    mixing, _, _, eps_t, sig_t, _, terms, x_cut = params
+    ref = lists[2]
     thermostat, temperature, dof, tau, gamma, q, xi, vxi, seed = bath
     dt, n_steps, energy_limit, start_mid, energy_in, virial_in = control
     if seed >= 0:
         np.random.seed(seed)
-    state = (nbr, counts, ref, builds)
     form, coef = force_plan(terms)
     form = vector_form(form, mixing, eps_t.shape[0])
     tab = species_tables(eps_t, sig_t, x_cut)
+    plan = (form, tab, coef)
     n = pos.shape[0]
     out[:] = 0.0
     energy = energy_in
@@ -236,10 +236,7 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
                 disp2 = _drift(pos, vel, images, box, 0.5 * dt, ref)
             else:
                 disp2 = _kick_drift(pos, vel, images, forces, masses, box, 0.5 * dt, dt, ref)
-            energy, virial, ok = forces_with_list(
-                pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
-                nonadd, terms, x_cut, form, tab, coef, forces, disp2,
-            )
+            energy, virial, ok = forces_with_list(pos, box, params, lists, plan, forces, disp2)
             if not ok:
                 out[6] = work
                 out[7] = 2.0

@@ -201,16 +201,21 @@ def max_displacement_sq(pos, ref, box):
 
 
 @njit(cache=True, nogil=True)
-def forces_with_list(pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
-                     nonadd, terms, x_cut, form, tab, coef, forces, disp2):
+def forces_with_list(pos, box, params, lists, plan, forces, disp2):
     """Forces with an automatic neighbour-list rebuild when ``disp2``, the largest squared
-    displacement since the list was built, exceeds (skin/2)^2. ``state`` = (nbr, counts, ref,
-    builds); (form, tab, coef) from :func:`pelkit.engine.pair.force_plan` and
-    :func:`pelkit.engine.pair.species_tables`.
+    displacement since the list was built, exceeds (skin/2)^2.
+
+    ``params`` = (mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut) (the fields of
+    :class:`pelkit.models.base.KernelParams`); ``lists`` = (nbr, counts, ref, builds (1,), skin,
+    r_list) (:meth:`VerletList.kernel_state`; updated in place on a rebuild); ``plan`` =
+    (form, tab, coef) from :func:`pelkit.engine.pair.force_plan`,
+    :func:`pelkit.engine.pair.vector_form` and :func:`pelkit.engine.pair.species_tables`.
 
     Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
     """
-    nbr, counts, ref, builds = state
+    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut = params
+    nbr, counts, ref, builds, skin, r_list = lists
+    form, tab, coef = plan
     if disp2 > (0.5 * skin) ** 2:
         if not fill_half_list(pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t,
                               sig_t, nonadd, nbr, counts):
