@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from pelkit.build import kob_andersen_system, random_system, swap_system
+from pelkit.dynamics.hybrid import run_hybrid
 from pelkit.dynamics.swap_kernels import N_STATS
-from pelkit.dynamics.swap_mc import SwapMonteCarlo, run_hybrid, run_swap_mc
+from pelkit.dynamics.swap_mc import SwapMonteCarlo, run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
@@ -252,3 +253,10 @@ def test_hybrid(model, system):
         run_hybrid(model, system, 0.3, 2, 10, 2, velocities="zero")
     with pytest.raises(InputError):
         run_hybrid(model, system, 0.3, 2, 10, 2, thermostat="nve")
+
+
+def test_hybrid_old_location_is_a_deprecated_alias() -> None:
+    from pelkit.dynamics import swap_mc
+
+    with pytest.warns(DeprecationWarning, match="pelkit.dynamics.hybrid"):
+        assert swap_mc.run_hybrid is run_hybrid

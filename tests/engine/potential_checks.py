@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from pelkit.engine.calculator import Calculator
+from pelkit.engine.local import LocalNeighborList, energy_plan, local_params
 from pelkit.models.base import PairPotential
 from pelkit.system import Box, System
 
@@ -548,3 +549,46 @@ class PotentialChecks:
         e = [case.calc.energy(x0 + k * h * 10 * v) for k in (-2, -1, 1, 2)]
         tau_fd = (-e[0] + 2 * e[1] - 2 * e[2] + e[3]) / (2 * (10 * h) ** 3)
         assert float(v @ got) == pytest.approx(tau_fd, rel=1e-3, abs=1e-3 * np.linalg.norm(got))
+
+    # -- local Monte Carlo energy changes (engine.local, used by swap Monte Carlo)
+    def test_local_energy_change_matches_full_difference(
+        self, case: Case, rng: np.random.Generator
+    ) -> None:
+        """Delta U of single-particle displacements (and, for diameter models, of diameter
+        exchanges) from the local kernels equals the difference of two full Calculator energies."""
+        calc = case.calc
+        box = np.ascontiguousarray(case.system.box.lengths, dtype=np.float64)
+        pos = np.ascontiguousarray(case.pos - box * np.floor(case.pos / box))
+        params = local_params(calc.params)
+        plan = energy_plan(params[6])
+        skin = 0.3
+        lists = LocalNeighborList(case.system.n_particles)
+        lists.build(pos, box, calc.r_cut_max + skin)
+        rc2_max = calc.r_cut_max**2 * (1.0 + 1e-12)
+        u0 = calc.energy(pos)
+        tol = 1e-11 * (abs(u0) + case.system.n_particles)
+        n = case.system.n_particles
+        # total over the local list
+        assert lists.total_energy(pos, box, params, plan) == pytest.approx(u0, abs=tol)
+        for i in rng.choice(n, size=8, replace=False):
+            step = rng.normal(size=3)
+            step *= 0.45 * skin * rng.random() / np.linalg.norm(step)  # within skin/2
+            trial = pos[i] + step
+            got = lists.displacement_change(i, trial, pos, box, params, plan, rc2_max)
+            moved = pos.copy()
+            moved[i] = trial
+            assert got == pytest.approx(calc.energy(moved) - u0, abs=tol), i
+        if params[0] == 0:
+            return
+        diam = case.system.diameters
+        assert diam is not None
+        for _ in range(4):
+            i, j = rng.choice(n, size=2, replace=False)
+            got = lists.swap_change(i, j, pos, box, params, plan, rc2_max)
+            swapped = case.system.copy()
+            swapped.positions = pos.copy()
+            d = diam.copy()
+            d[i], d[j] = d[j], d[i]
+            swapped.diameters = d
+            want = Calculator(case.model, swapped, check_overlap=False).energy() - u0
+            assert got == pytest.approx(want, abs=tol), (i, j)

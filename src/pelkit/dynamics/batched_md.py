@@ -43,27 +43,31 @@ DEVICES = ("cpu", "gpu", "auto")
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def batched_run_chunk(
-    active, pos, vel, images, forces, masses, boxes, nbr, counts, ref, builds, skin, r_list,
-    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut, dt, n_steps, thermostat,
-    temperature, dof, tau, gamma, q, xi, vxi, seeds, energy_limit, start_mid, energy_in,
-    virial_in, out,
-):
+def batched_run_chunk(active, pos, vel, images, forces, masses, boxes, params, lists, bath,
+                      control, out):
     """:func:`pelkit.dynamics.integrators.run_chunk` for the replicas listed in ``active``.
 
-    Per-replica arrays are indexed by replica: pos, vel, images, forces (M, N, 3); boxes (M, 3);
-    nbr (M, N, K), counts (M, N), ref (M, N, 3), builds (M,), r_list (M,); species and
-    diameters (M, N); n_steps (M,); temperature (M,); q, xi, vxi (M, chain); seeds (M,);
-    start_mid (M,) bool; energy_in, virial_in (M,); out (M, 8) as ``run_chunk``'s ``out``.
+    The tuples are those of ``run_chunk`` with per-replica entries indexed by replica:
+    params = (mixing, species (M, N), diameters (M, N), eps_t, sig_t, nonadd, terms, x_cut);
+    lists = (nbr (M, N, K), counts (M, N), ref (M, N, 3), builds (M,), skin, r_list (M,));
+    bath = (thermostat, temperature (M,), dof, tau, gamma, q, xi, vxi (M, chain), seeds (M,));
+    control = (dt, n_steps (M,), energy_limit, start_mid (M,) bool, energy_in, virial_in (M,)).
+    pos, vel, images, forces (M, N, 3); masses (N,); boxes (M, 3); out (M, 8) as ``run_chunk``'s
+    ``out``.
     """
+    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut = params
+    nbr, counts, ref, builds, skin, r_list = lists
+    thermostat, temperature, dof, tau, gamma, q, xi, vxi, seeds = bath
+    dt, n_steps, energy_limit, start_mid, energy_in, virial_in = control
     for k in prange(active.shape[0]):
         r = active[k]
         run_chunk(
-            pos[r], vel[r], images[r], forces[r], masses, boxes[r], nbr[r], counts[r], ref[r],
-            builds[r : r + 1], skin, r_list[r], mixing, species[r], diameters[r], eps_t, sig_t,
-            nonadd, terms, x_cut, dt, n_steps[r], thermostat, temperature[r], dof, tau, gamma,
-            q[r], xi[r], vxi[r], seeds[r], energy_limit, start_mid[r], energy_in[r],
-            virial_in[r], out[r],
+            pos[r], vel[r], images[r], forces[r], masses, boxes[r],
+            (mixing, species[r], diameters[r], eps_t, sig_t, nonadd, terms, x_cut),
+            (nbr[r], counts[r], ref[r], builds[r : r + 1], skin, r_list[r]),
+            (thermostat, temperature[r], dof, tau, gamma, q[r], xi[r], vxi[r], seeds[r]),
+            (dt, n_steps[r], energy_limit, start_mid[r], energy_in[r], virial_in[r]),
+            out[r],
         )
 
 
@@ -380,11 +384,13 @@ class BatchedMD:
                 seeds[r] = int(self.rngs[r].integers(0, 2**31 - 1))
             batched_run_chunk(
                 active, b.positions, b.velocities, b.images, self.forces, self.masses, b.boxes,
-                vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list,
-                p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
-                p.terms, p.x_cut, self.dt, remaining, self.code, self.temperatures, self.dof,
-                self.tau, self.gamma, self.q, self.xi, self.vxi, seeds, limit, start_mid,
-                self.energy, self.virial, out,
+                (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
+                 p.terms, p.x_cut),
+                (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
+                (self.code, self.temperatures, self.dof, self.tau, self.gamma, self.q, self.xi,
+                 self.vxi, seeds),
+                (self.dt, remaining, limit, start_mid, self.energy, self.virial),
+                out,
             )
             overflow = []
             for r in active:
@@ -427,9 +433,11 @@ class BatchedMD:
         pick = np.asarray(replicas)
         while True:
             batched_energy_forces(
-                b.positions, b.boxes, vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin,
-                vl.r_list, p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table,
-                p.nonadditivity, p.terms, p.x_cut, disp, forces, energies, virials, ok,
+                b.positions, b.boxes,
+                (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
+                 p.terms, p.x_cut),
+                (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
+                disp, forces, energies, virials, ok,
             )
             if ok[pick].all():
                 break

@@ -1,6 +1,7 @@
 """Glass-preparation diagnostics: is a swap-MC (or MD, or hybrid) run at equilibrium?
 
-SCIENCE.md section 4.1 [REC]: a sample prepared at T_f is called equilibrated only if
+A sample prepared at T_f is called equilibrated only if (the criteria of docs/physics/tls-qlm.md,
+"Glasses by swap Monte Carlo"):
 1. its energy does not drift: the means of U/N over the two halves of the run differ by less than
    ``z_max`` (default 3) combined standard errors. Each half's error is estimated by block
    averaging (Flyvbjerg & Petersen, J. Chem. Phys. 91, 461 (1989): the largest standard error
@@ -384,7 +385,7 @@ def diagnose_swap_mc(result, k: float | None = None, **kwargs) -> EquilibrationV
 
 
 def diagnose_hybrid(result, k: float | None = None, **kwargs) -> EquilibrationVerdict:  # noqa: ANN001
-    """Verdict of a :class:`pelkit.dynamics.swap_mc.HybridResult` (time unit: cycles).
+    """Verdict of a :class:`pelkit.dynamics.hybrid.HybridResult` (time unit: cycles).
 
     Energies are the per-cycle mean MC energies, swap acceptance per cycle, snapshots after each
     cycle.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from pelkit.engine.geometry import nearest_image
 from pelkit.engine.neighbors import forces_with_list
 from pelkit.engine.pair import force_plan, species_tables, vector_form
 
@@ -129,7 +130,7 @@ def _drift(pos, vel, images, box, h, ref):
             x, images[i, a] = _wrap(pos[i, a] + h * vel[i, a], box[a], images[i, a])
             pos[i, a] = x
             d = x - ref[i, a]
-            d -= box[a] * np.round(d / box[a])
+            d = nearest_image(d, box[a])
             s += d * d
         if s != s:
             nan = True
@@ -154,7 +155,7 @@ def _kick_drift(pos, vel, images, forces, masses, box, hk, hd, ref):
             x, images[i, a] = _wrap(pos[i, a] + hd * v, box[a], images[i, a])
             pos[i, a] = x
             d = x - ref[i, a]
-            d -= box[a] * np.round(d / box[a])
+            d = nearest_image(d, box[a])
             s += d * d
         if s != s:
             nan = True
@@ -176,14 +177,22 @@ def _kick(vel, forces, masses, h):
 
 
 @njit(cache=True, nogil=True)
-def run_chunk(
-    pos, vel, images, forces, masses, box,
-    nbr, counts, ref, builds, skin, r_list,
-    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut,
-    dt, n_steps, thermostat, temperature, dof, tau, gamma, q, xi, vxi, seed,
-    energy_limit, start_mid, energy_in, virial_in, out,
-):
-    """Advance ``n_steps`` velocity-Verlet steps in place.
+def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, control, out):
+    """Advance velocity-Verlet steps in place.
+
+    Args:
+        pos, vel (N, 3) (sigma, sigma/tau), images (N, 3) int64, forces (N, 3) (eps/sigma),
+        masses (N,), box (3,): the state, updated in place; positions wrapped, images counted.
+        params: (mixing, species, diameters, eps_table, sigma_table, nonadditivity, terms,
+        x_cut), :class:`pelkit.models.base.KernelParams` as a tuple.
+        lists: (nbr, counts, ref, builds (1,), skin, r_list), the Verlet list of
+        :meth:`pelkit.engine.neighbors.VerletList.kernel_state` (rebuilt in place, builds
+        counted).
+        bath: (thermostat code, temperature, dof, tau, gamma, q, xi, vxi, seed): Nose-Hoover
+        chain masses q and variables xi, vxi (updated in place); seed >= 0 seeds Numba's
+        generator.
+        control: (dt, n_steps, energy_limit, start_mid, energy_in, virial_in).
+        out (8,): the results below.
 
     ``forces`` must hold the forces of ``pos`` on entry (and holds those of the final state on
     exit). With ``start_mid`` the first step starts at its second half (the forces of the drifted
@@ -194,12 +203,16 @@ def run_chunk(
     (0 ok, 1 blow-up, 2 neighbour-list overflow: the current step stopped after its drift).
     A step whose energy is not finite or exceeds ``energy_limit`` (total) is a blow-up.
     """
+    mixing, _, _, eps_t, sig_t, _, terms, x_cut = params
+    ref = lists[2]
+    thermostat, temperature, dof, tau, gamma, q, xi, vxi, seed = bath
+    dt, n_steps, energy_limit, start_mid, energy_in, virial_in = control
     if seed >= 0:
         np.random.seed(seed)
-    state = (nbr, counts, ref, builds)
     form, coef = force_plan(terms)
     form = vector_form(form, mixing, eps_t.shape[0])
     tab = species_tables(eps_t, sig_t, x_cut)
+    plan = (form, tab, coef)
     n = pos.shape[0]
     out[:] = 0.0
     energy = energy_in
@@ -223,10 +236,7 @@ def run_chunk(
                 disp2 = _drift(pos, vel, images, box, 0.5 * dt, ref)
             else:
                 disp2 = _kick_drift(pos, vel, images, forces, masses, box, 0.5 * dt, dt, ref)
-            energy, virial, ok = forces_with_list(
-                pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
-                nonadd, terms, x_cut, form, tab, coef, forces, disp2,
-            )
+            energy, virial, ok = forces_with_list(pos, box, params, lists, plan, forces, disp2)
             if not ok:
                 out[6] = work
                 out[7] = 2.0

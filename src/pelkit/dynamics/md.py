@@ -39,7 +39,6 @@ from pelkit.dynamics.integrators import LANGEVIN, NOSE_HOOVER, THERMOSTATS, kine
 from pelkit.dynamics.integrators import run_chunk as _run_chunk
 from pelkit.engine.calculator import Calculator
 from pelkit.engine.neighbors import cell_order
-from pelkit.engine.pair import LANES
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System, as_system
@@ -299,7 +298,7 @@ class MDSimulation:
     # ---------------------------------------------------------------- cache order
     def _cell_permutation(self) -> NDArray[np.int64]:
         """Internal indices sorted by the cell (side >= the list range) holding each particle."""
-        side = self.calc.verlet.r_cut_max + self.calc.verlet.skin
+        side = self.calc.verlet.list_radius
         return cell_order(self.pos, self.system.box.lengths, side)
 
     def _renumber(self, perm: NDArray[np.int64]) -> None:
@@ -332,18 +331,8 @@ class MDSimulation:
 
     # ---------------------------------------------------------------- neighbour list
     def _prepare_list(self, pos: NDArray[np.float64], widen: bool = False) -> None:
-        vl = self.calc.verlet
-        if widen:
-            vl.width *= 2
-        vl.build(pos)
-        counts_max = int(vl.counts.max()) if vl.counts.size else 0
-        # headroom so that density fluctuations do not overflow rows inside the compiled loop
-        width = max(vl.width, int(1.5 * counts_max) + 16)
-        width = -(-width // LANES) * LANES  # rows padded to whole lanes (engine.pair)
-        if width != vl.neighbors.shape[1]:
-            vl.width = width
-            vl.build(pos)
-        self._builds = np.zeros(1, dtype=np.int64)
+        """List around ``pos`` with headroom for the compiled loop (VerletList owns sizing)."""
+        self.calc.verlet.build_with_headroom(pos, widen=widen)
 
     def _forces_now(self) -> tuple[float, float]:
         ev = self.calc.evaluate(self.pos)
@@ -404,8 +393,8 @@ class MDSimulation:
         return sums
 
     def _advance(self, n_steps: int) -> np.ndarray:
-        p = self.calc.params
         vl = self.calc.verlet
+        box, params = self.calc.kernel_inputs()
         sums = np.zeros(3)
         remaining = int(n_steps)
         start_mid = False
@@ -413,17 +402,12 @@ class MDSimulation:
         out = np.zeros(8)
         while remaining > 0:
             seed = int(self.rng.integers(0, 2**31 - 1))
-            assert vl.reference is not None
-            _run_chunk(
-                self.pos, self.vel, self.images, self.forces, self.masses, self.calc.box,
-                vl.neighbors, vl.counts, vl.reference, self._builds, vl.skin,
-                vl.r_cut_max + vl.skin,
-                p.mixing, p.species, p.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
-                p.terms, p.x_cut,
-                self.dt, remaining, self.code, self.temperature, self.dof, self.tau,
-                self.gamma, self.q, self.xi, self.vxi, seed,
-                ENERGY_LIMIT_PER_PARTICLE * n, start_mid, self.energy, self.virial, out,
-            )
+            bath = (self.code, self.temperature, self.dof, self.tau, self.gamma, self.q, self.xi,
+                    self.vxi, seed)
+            control = (self.dt, remaining, ENERGY_LIMIT_PER_PARTICLE * n, start_mid,
+                       self.energy, self.virial)
+            _run_chunk(self.pos, self.vel, self.images, self.forces, self.masses, box, params,
+                       vl.kernel_state(), bath, control, out)
             done = int(out[0])
             self.step += done
             remaining -= done
@@ -444,8 +428,7 @@ class MDSimulation:
                 start_mid = True
             else:
                 start_mid = False
-        vl.builds += int(self._builds[0])
-        self._builds[0] = 0
+        vl.collect_builds()
         return sums
 
     def run(
@@ -608,12 +591,8 @@ class MDSimulation:
         self.xi = np.array(state.xi, dtype=np.float64)
         self.vxi = np.array(state.vxi, dtype=np.float64)
         self.work = float(state.work)
-        vl = self.calc.verlet
         ref = np.ascontiguousarray(state.list_reference, dtype=np.float64)
-        self._prepare_list(ref)
-        if vl.width != state.list_width and state.list_width >= vl.width:
-            vl.width = int(state.list_width)
-            vl.build(ref)
+        self.calc.verlet.restore(ref, int(state.list_width))
         self.forces = np.ascontiguousarray(state.forces, dtype=np.float64).copy()
         self.energy = float(state.energy)
         self.virial = float(state.virial)

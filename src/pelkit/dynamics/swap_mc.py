@@ -1,4 +1,5 @@
-"""Swap Monte Carlo for polydisperse systems (SCIENCE.md section 4.1, seed 003).
+"""Swap Monte Carlo for polydisperse systems (Grigera & Parisi, Phys. Rev. E 63, 045102, 2001;
+Ninarello, Berthier & Coslovich, Phys. Rev. X 7, 021039, 2017; docs/physics/tls-qlm.md).
 
     result, glass = run_swap_mc(swap_model(), system, temperature=0.1, sweeps=10_000, seed=1)
     result.acceptance, result.energy_per_particle, result.diagnose().equilibrated
@@ -25,7 +26,7 @@ state in place, which is harmless). Symmetric proposals with Metropolis acceptan
 pi(a) P(a -> b) = pi(b) P(b -> a). The step size is tuned only during an explicit tuning phase
 (``tune_sweeps``) before production; adapting it during production would break this argument.
 
-The energy change is computed locally by Numba kernels (:mod:`pelkit.dynamics.swap_kernels`,
+The energy change is computed locally by Numba kernels (:mod:`pelkit.engine.local`,
 full neighbour list with skin and local reference updates). The running total energy is checked
 against a full recomputation after every chunk of ``check_every`` sweeps and against
 :class:`pelkit.engine.calculator.Calculator` at the end (``result.energy_check``).
@@ -33,12 +34,7 @@ against a full recomputation after every chunk of ``check_every`` sweeps and aga
 Species models (Kob-Andersen) have no diameters: they may use displacement moves only
 (``p_swap=0``).
 
-Hybrid mode (:func:`run_hybrid`) alternates NVT molecular dynamics and swap sweeps. Both parts
-leave the canonical distribution exp(-(U + K)/T) invariant: the MC part changes (R, s) at fixed
-velocities, which is valid because the canonical distribution factorises into a velocity part
-and a configurational part; velocities are therefore kept across MC phases by default
-(``velocities="keep"``), or redrawn from Maxwell-Boltzmann (``"redraw"``, an exact Gibbs step
-for the velocity factor). The MD part is exact only up to the time-step error of the integrator.
+Hybrid MD / swap MC (alternating phases): :mod:`pelkit.dynamics.hybrid`.
 """
 
 from __future__ import annotations
@@ -58,13 +54,15 @@ from pelkit.dynamics.swap_kernels import (
     STAT_SWAP_ACC,
     STAT_SWAP_ATT,
     STAT_SWAP_RESTRICTED,
-    build_full_list,
-    diameter_cut_table,
     mc_sweeps,
-    power_plan,
-    total_energy,
 )
 from pelkit.engine.calculator import Calculator
+from pelkit.engine.local import (
+    LocalNeighborList,
+    diameter_cut_table,
+    energy_plan,
+    local_params,
+)
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System
@@ -281,27 +279,17 @@ class SwapMonteCarlo:
         self.p_swap = float(p_swap)
         self.swap_bound = None if swap_bound is None else float(swap_bound)
         self.min_skin = float(skin)
-        params = calc.params
-        self.mixing = int(params.mixing)
-        self.species = np.ascontiguousarray(params.species, dtype=np.int64).copy()
-        self.diam = np.ascontiguousarray(params.diameters, dtype=np.float64).copy()
-        self.eps_t = np.ascontiguousarray(params.eps_table, dtype=np.float64)
-        self.sig_t = np.ascontiguousarray(params.sigma_table, dtype=np.float64)
-        self.nonadd = float(params.nonadditivity)
-        self.terms = np.ascontiguousarray(params.terms, dtype=np.float64)
-        self.x_cut = float(params.x_cut)
-        self.even, self.expo, self.is_int = power_plan(self.terms)
+        # the kernels' parameter tuple (engine.local); its diameters change on accepted swaps
+        self.params = local_params(calc.params)
+        self.mixing, self.species, self.diam, self.eps_t, self.sig_t, self.nonadd, self.terms, \
+            self.x_cut = self.params
+        self.plan = energy_plan(self.terms)
         self.box = np.ascontiguousarray(self.system.box.lengths, dtype=np.float64)
         self._cut_tables(float(calc.r_cut_max))
         self.pos = np.ascontiguousarray(self.system.positions, dtype=np.float64).copy()
         assert self.system.images is not None
         self.images = np.ascontiguousarray(self.system.images, dtype=np.int64).copy()
-        self.ref = np.zeros((n, 3))
-        self.nbr = np.zeros((n, 32), dtype=np.int64)
-        self.counts = np.zeros(n, dtype=np.int64)
-        self.nxt = np.full(n, -1, dtype=np.int64)
-        self.prv = np.full(n, -1, dtype=np.int64)
-        self.cell_of = np.full(n, -1, dtype=np.int64)
+        self.neighbors = LocalNeighborList(n)
         self.relists = 0
         self.delta_max = 0.0
         self.set_delta_max(delta_max)
@@ -314,7 +302,7 @@ class SwapMonteCarlo:
 
     # ---------------------------------------------------------------- neighbour list
     def _cut_tables(self, r_cut_model: float) -> None:
-        """Per-particle cutoff bounds (see :mod:`swap_kernels`) and the largest cutoff."""
+        """Per-particle cutoff bounds (see :mod:`pelkit.engine.local`) and the largest cutoff."""
         n = self.diam.shape[0]
         if self.mixing == 0:
             self.cut_key = self.species.copy()
@@ -358,24 +346,11 @@ class SwapMonteCarlo:
     def rebuild(self) -> None:
         """Full neighbour-list build around the current positions."""
         self.r_list = self.r_cut_max + self.skin
-        nc = np.floor(self.box / self.r_list).astype(np.int64)
-        self.use_cells = bool(np.all(nc >= 3))
-        self.nc = nc if self.use_cells else np.ones(3, dtype=np.int64)
-        self.head = np.full(int(np.prod(self.nc)), -1, dtype=np.int64)
-        self.nbr = build_full_list(
-            self.pos, self.box, self.r_list, self.use_cells, self.nc, self.ref, self.nbr,
-            self.counts, self.head, self.nxt, self.prv, self.cell_of,
-        )
+        self.neighbors.build(self.pos, self.box, self.r_list)
 
     def recompute_energy(self) -> float:
         """Total energy U (eps) recomputed over all listed pairs."""
-        return float(
-            total_energy(
-                self.pos, self.box, self.nbr, self.counts, self.mixing, self.species, self.diam,
-                self.eps_t, self.sig_t, self.nonadd, self.terms, self.x_cut, self.even,
-                self.expo, self.is_int,
-            )
-        )
+        return self.neighbors.total_energy(self.pos, self.box, self.params, self.plan)
 
     # ---------------------------------------------------------------- sweeps
     def sweep(
@@ -389,7 +364,7 @@ class SwapMonteCarlo:
         snap_pos: FloatArray | None = None,
         snap_diam: FloatArray | None = None,
     ) -> None:
-        """Run ``n_sweeps`` sweeps in compiled code (see :func:`swap_kernels.mc_sweeps`)."""
+        """Run ``n_sweeps`` sweeps in compiled code (:func:`.swap_kernels.mc_sweeps`)."""
         n = self.pos.shape[0]
         if snap_pos is None:
             snap_pos = np.zeros((0, n, 3))
@@ -397,15 +372,17 @@ class SwapMonteCarlo:
             snap_diam = np.zeros((0, n))
         counters = np.zeros(1, dtype=np.int64)
         bound = np.inf if self.swap_bound is None else self.swap_bound
-        self.energy, self.nbr = mc_sweeps(
-            self.pos, self.images, self.diam, self.species, self.box, self.ref, self.nbr,
-            self.counts, self.use_cells, self.nc, self.head, self.nxt, self.prv, self.cell_of,
-            self.r_list, self.skin, self.cut_key, self.rc2_key, self.mixing, self.eps_t,
-            self.sig_t, self.nonadd, self.terms, self.x_cut, self.even, self.expo, self.is_int,
-            self.temperature, self.p_swap, self.delta_max, bound, int(n_sweeps), int(seed),
-            float(self.energy), energies_out, stats_out, int(snap_every), int(sweep0), snap_pos,
-            snap_diam, counters,
+        lists = self.neighbors
+        energy, nbr = mc_sweeps(
+            self.pos, self.images, self.box, self.params, self.plan, lists.state(),
+            lists.neighbors, (self.cut_key, self.rc2_key),
+            (self.temperature, self.p_swap, self.delta_max, bound, self.skin, int(n_sweeps),
+             int(seed)),
+            float(self.energy),
+            (energies_out, stats_out, int(snap_every), int(sweep0), snap_pos, snap_diam, counters),
         )
+        self.energy = float(energy)
+        lists.set_neighbors(nbr)
         self.relists += int(counters[0])
 
     def unwrapped_positions(self) -> FloatArray:
@@ -481,7 +458,7 @@ def run_swap_mc(
     skin: float = DEFAULT_SKIN,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[SwapMCResult, System]:
-    """Metropolis swap Monte Carlo at ``temperature`` (SCIENCE.md section 4.1; module doc).
+    """Metropolis swap Monte Carlo at ``temperature`` (module doc).
 
     Args:
         model, system: pair potential and initial configuration (not modified).
@@ -489,7 +466,7 @@ def run_swap_mc(
         sweeps: production sweeps, each N attempted moves.
         seed: int or Generator (recorded in the result as the int that reproduces the run).
         p_swap: probability of a swap attempt (default 0.2); 0 for displacement-only MC.
-        delta_max: displacement half-side (sigma, default 0.1; SCIENCE [REC] ~0.1).
+        delta_max: displacement half-side (sigma, default 0.1).
         swap_bound: swap only pairs with |sigma_i - sigma_j| < swap_bound (None: no bound).
         tune_sweeps: sweeps of an explicit tuning phase before production that adapt delta_max
             towards ``target_acceptance`` (default 0.4, within the recommended 30-50 %) every
@@ -598,189 +575,15 @@ def run_swap_mc(
     return result, final_system
 
 
-# ==================================================================== hybrid MD / swap MC
-@dataclass
-class HybridResult:
-    """Outcome of :func:`run_hybrid` (arrays have one entry per cycle).
+def __getattr__(name: str):  # noqa: ANN202 - module attribute hook (PEP 562)
+    """Deprecated aliases: ``run_hybrid`` and ``HybridResult`` live in
+    :mod:`pelkit.dynamics.hybrid` (kept here for one release)."""
+    if name in ("run_hybrid", "HybridResult"):
+        import warnings
 
-    Attributes:
-        cycles, md_steps_per_cycle, sweeps_per_cycle, temperature, seed, thermostat: the
-            settings (temperature in eps).
-        dt, velocities, p_swap, delta_max: time step (tau), velocity handling ("keep" or
-            "redraw") and the swap-move parameters.
-        energy_per_particle: (cycles,) mean U/N over the cycle's MC sweeps (eps).
-        final_energy_per_particle: (cycles,) U/N at the end of each cycle.
-        md_mean_energy_per_particle, md_mean_temperature: (cycles,) MD averages.
-        swap_accepted, swap_attempted, displacement_accepted, displacement_attempted: (cycles,).
-        snapshots: (cycles + 1, N, 3) unwrapped positions at the start and after each cycle;
-        snapshot_diameters: (cycles + 1, N) or None. wall_time: seconds; density: N/V.
-    """
+        from pelkit.dynamics import hybrid
 
-    cycles: int
-    md_steps_per_cycle: int
-    sweeps_per_cycle: int
-    temperature: float
-    seed: int
-    thermostat: str
-    dt: float
-    velocities: str
-    p_swap: float
-    delta_max: float
-    energy_per_particle: FloatArray
-    final_energy_per_particle: FloatArray
-    md_mean_energy_per_particle: FloatArray
-    md_mean_temperature: FloatArray
-    swap_accepted: NDArray[np.int64]
-    swap_attempted: NDArray[np.int64]
-    displacement_accepted: NDArray[np.int64]
-    displacement_attempted: NDArray[np.int64]
-    snapshots: FloatArray
-    snapshot_diameters: FloatArray | None
-    wall_time: float = 0.0
-    density: float = 1.0
-
-    @property
-    def acceptance(self) -> dict[str, float | None]:
-        """Overall displacement and swap acceptance rates of the MC phases."""
-        da, dt_ = int(self.displacement_accepted.sum()), int(self.displacement_attempted.sum())
-        sa, st = int(self.swap_accepted.sum()), int(self.swap_attempted.sum())
-        return {"displacement": da / dt_ if dt_ else None, "swap": sa / st if st else None}
-
-    def diagnose(self, **kwargs):  # noqa: ANN201 - EquilibrationVerdict (import cycle)
-        """Equilibrium verdict with the cycle as time unit
-        (:func:`pelkit.dynamics.equilibration.diagnose_hybrid`)."""
-        from pelkit.dynamics.equilibration import diagnose_hybrid
-
-        return diagnose_hybrid(self, **kwargs)
-
-    def summary(self) -> dict:
-        """JSON-able summary."""
-        return {
-            "cycles": self.cycles,
-            "md_steps_per_cycle": self.md_steps_per_cycle,
-            "sweeps_per_cycle": self.sweeps_per_cycle,
-            "temperature": self.temperature,
-            "seed": self.seed,
-            "thermostat": self.thermostat,
-            "dt": self.dt,
-            "velocities": self.velocities,
-            "p_swap": self.p_swap,
-            "delta_max": self.delta_max,
-            "acceptance": self.acceptance,
-            "mean_energy_per_particle": float(np.mean(self.energy_per_particle))
-            if self.cycles
-            else None,
-            "final_energy_per_particle": float(self.final_energy_per_particle[-1])
-            if self.cycles
-            else None,
-            "wall_time_s": self.wall_time,
-        }
-
-
-def run_hybrid(
-    model: PairPotential,
-    system: System,
-    temperature: float,
-    cycles: int,
-    md_steps_per_cycle: int,
-    sweeps_per_cycle: int,
-    seed: int | np.random.Generator = 0,
-    p_swap: float = DEFAULT_P_SWAP,
-    delta_max: float = DEFAULT_DELTA_MAX,
-    swap_bound: float | None = None,
-    thermostat: str = "bussi",
-    dt: float = 0.005,
-    velocities: str = "keep",
-    skin: float = DEFAULT_SKIN,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[HybridResult, System]:
-    """Alternate NVT MD (``md_steps_per_cycle`` steps) and swap MC (``sweeps_per_cycle``).
-
-    Each cycle runs :class:`pelkit.dynamics.md.MDSimulation` (``thermostat``, default Bussi,
-    which keeps no extended-system state between cycles) then :func:`run_swap_mc`. Velocities are
-    kept through the MC phase (``velocities="keep"``, default) or redrawn from Maxwell-Boltzmann
-    at T before each MD phase (``"redraw"``); both leave the canonical distribution invariant
-    (module doc). Seeds of the phases derive from ``seed``. Image counts carry through both
-    phases, so the snapshots are continuous unwrapped trajectories.
-
-    Returns:
-        (HybridResult, final System with velocities).
-    """
-    from pelkit.dynamics.md import MDSimulation, maxwell_boltzmann
-
-    for name, value in (("cycles", cycles), ("md_steps_per_cycle", md_steps_per_cycle),
-                        ("sweeps_per_cycle", sweeps_per_cycle)):
-        if isinstance(value, bool) or int(value) != value or value < 0:
-            raise InputError(f"{name} must be a non-negative integer, got {value}")
-    if velocities not in ("keep", "redraw"):
-        raise InputError(f"velocities must be 'keep' or 'redraw', got {velocities!r}")
-    if thermostat == "nve":
-        raise InputError("hybrid MD/MC needs a thermostat (nose-hoover, bussi or langevin)")
-    seed_int = _resolve_seed(seed)
-    rng = np.random.default_rng(seed_int)
-    cycles = int(cycles)
-    n = system.n_particles
-    current = system.copy()
-    # validate the MC settings once, before any MD is run
-    SwapMonteCarlo(model, current, temperature, p_swap, delta_max, swap_bound, skin)
-    arrays = {k: np.zeros(cycles) for k in ("e", "efin", "emd", "tmd")}
-    ints = {k: np.zeros(cycles, dtype=np.int64) for k in ("sa", "st", "da", "dt")}
-    snaps = np.zeros((cycles + 1, n, 3))
-    diams = None if current.diameters is None else np.zeros((cycles + 1, n))
-    snaps[0] = current.unwrapped_positions()
-    if diams is not None:
-        diams[0] = current.diameters
-    t0 = _time.perf_counter()
-    for c in range(cycles):
-        if velocities == "redraw" or current.velocities is None:
-            assert current.masses is not None
-            current.velocities = maxwell_boltzmann(current.masses, temperature, rng)
-        if md_steps_per_cycle > 0:
-            sim = MDSimulation(model, current, temperature, thermostat=thermostat, dt=dt,
-                               seed=_chunk_seed(rng))
-            md = sim.run(int(md_steps_per_cycle))
-            arrays["emd"][c] = md.mean_potential_energy_per_particle
-            arrays["tmd"][c] = md.mean_temperature
-            current = sim.snapshot()
-        mc_res, current = run_swap_mc(
-            model, current, temperature, int(sweeps_per_cycle), seed=_chunk_seed(rng),
-            p_swap=p_swap, delta_max=delta_max, swap_bound=swap_bound, skin=skin,
-            snapshot_every=max(1, int(sweeps_per_cycle)),
-        )
-        arrays["e"][c] = mc_res.mean_energy_per_particle
-        arrays["efin"][c] = mc_res.final_energy_per_particle
-        counts = mc_res.counts
-        ints["sa"][c] = counts["swap_accepted"]
-        ints["st"][c] = counts["swap_attempted"]
-        ints["da"][c] = counts["displacement_accepted"]
-        ints["dt"][c] = counts["displacement_attempted"]
-        snaps[c + 1] = current.unwrapped_positions()
-        if diams is not None:
-            diams[c + 1] = current.diameters
-        if progress is not None:
-            progress(c + 1, cycles)
-    result = HybridResult(
-        cycles=cycles,
-        md_steps_per_cycle=int(md_steps_per_cycle),
-        sweeps_per_cycle=int(sweeps_per_cycle),
-        temperature=float(temperature),
-        seed=seed_int,
-        thermostat=thermostat,
-        dt=float(dt),
-        velocities=velocities,
-        p_swap=float(p_swap),
-        delta_max=float(delta_max),
-        energy_per_particle=arrays["e"],
-        final_energy_per_particle=arrays["efin"],
-        md_mean_energy_per_particle=arrays["emd"],
-        md_mean_temperature=arrays["tmd"],
-        swap_accepted=ints["sa"],
-        swap_attempted=ints["st"],
-        displacement_accepted=ints["da"],
-        displacement_attempted=ints["dt"],
-        snapshots=snaps,
-        snapshot_diameters=diams,
-        wall_time=_time.perf_counter() - t0,
-        density=system.density,
-    )
-    return result, current
+        warnings.warn(f"pelkit.dynamics.swap_mc.{name} moved to pelkit.dynamics.hybrid.{name}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(hybrid, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

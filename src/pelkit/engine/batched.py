@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+from pelkit.engine.geometry import nearest_image
 from pelkit.engine.neighbors import fill_half_list, forces_with_list
 from pelkit.engine.pair import LANES, force_plan, species_tables, vector_form
 from pelkit.errors import InputError
@@ -145,30 +146,33 @@ class BatchEvaluation:
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def batched_energy_forces(
-    pos, boxes, nbr, counts, ref, builds, skin, r_list, mixing, species, diameters, eps_t, sig_t,
-    nonadd, terms, x_cut, disp2, forces, energies, virials, ok,
-):
+def batched_energy_forces(pos, boxes, params, lists, disp2, forces, energies, virials, ok):
     """Energies, virials and forces of every replica (threads over replicas).
 
     Args:
-        pos: (M, N, 3); boxes: (M, 3); nbr (M, N, K), counts (M, N), ref (M, N, 3): the
-            per-replica padded half lists and their build positions; builds: (M,) rebuild
-            counters; skin, r_list (M,) = r_cut_max + skin; mixing .. x_cut: the model
-            (:class:`pelkit.models.base.KernelParams`, species and diameters per replica
-            (M, N)); disp2: (M,) squared largest displacement since each list was built (a
-            value above (skin/2)^2 rebuilds that list first; pass inf to force rebuilds).
+        pos: (M, N, 3); boxes: (M, 3).
+        params: (mixing, species (M, N), diameters (M, N), eps_t, sig_t, nonadd, terms, x_cut):
+            the model (:class:`pelkit.models.base.KernelParams`, species and diameters per
+            replica).
+        lists: (nbr (M, N, K), counts (M, N), ref (M, N, 3), builds (M,), skin, r_list (M,)):
+            the per-replica padded half lists, their build positions, rebuild counters, the
+            skin and r_list = r_cut_max + skin.
+        disp2: (M,) squared largest displacement since each list was built (a value above
+            (skin/2)^2 rebuilds that list first; pass inf to force rebuilds).
         forces: (M, N, 3), energies (M,), virials (M,), ok (M,) bool: outputs (ok False: the
             replica's list row overflowed; widen K and call again).
     """
+    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut = params
+    nbr, counts, ref, builds, skin, r_list = lists
     form, coef = force_plan(terms)
     form = vector_form(form, mixing, eps_t.shape[0])
     tab = species_tables(eps_t, sig_t, x_cut)
     for r in prange(pos.shape[0]):
-        state = (nbr[r], counts[r], ref[r], builds[r : r + 1])
         e, w, good = forces_with_list(
-            pos[r], boxes[r], state, skin, r_list[r], mixing, species[r], diameters[r], eps_t,
-            sig_t, nonadd, terms, x_cut, form, tab, coef, forces[r], disp2[r],
+            pos[r], boxes[r],
+            (mixing, species[r], diameters[r], eps_t, sig_t, nonadd, terms, x_cut),
+            (nbr[r], counts[r], ref[r], builds[r : r + 1], skin, r_list[r]),
+            (form, tab, coef), forces[r], disp2[r],
         )
         energies[r] = e
         virials[r] = w
@@ -184,7 +188,7 @@ def batched_displacements(pos, ref, boxes, out):
             s = 0.0
             for a in range(3):
                 d = pos[r, i, a] - ref[r, i, a]
-                d -= boxes[r, a] * np.round(d / boxes[r, a])
+                d = nearest_image(d, boxes[r, a])
                 s += d * d
             if s != s:
                 m = s
@@ -320,9 +324,11 @@ class BatchedCalculator:
         batched_displacements(pos, vl.reference, b.boxes, self._disp)
         for _ in range(40):
             batched_energy_forces(
-                pos, b.boxes, vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin,
-                vl.r_list, p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table,
-                p.nonadditivity, p.terms, p.x_cut, self._disp, forces, energies, virials, ok,
+                pos, b.boxes,
+                (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
+                 p.terms, p.x_cut),
+                (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
+                self._disp, forces, energies, virials, ok,
             )
             if ok.all():
                 break

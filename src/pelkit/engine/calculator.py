@@ -111,6 +111,12 @@ class Calculator:
         self.verlet.update(pos)
         return pos
 
+    def kernel_inputs(self) -> tuple[FloatArray, tuple]:
+        """(box (3,), params): the box the kernels see (:data:`OPEN_BOX_LENGTH` sides for open
+        boundaries) and the parameter tuple (mixing, species, diameters, eps_table, sigma_table,
+        nonadditivity, terms, x_cut) of :class:`pelkit.models.base.KernelParams`."""
+        return self.box, tuple(self.params)
+
     def _args(self, pos: FloatArray) -> tuple:
         p = self.params
         return (
@@ -152,7 +158,7 @@ class Calculator:
         return pair_energies(*self._args(pos))
 
     def pressure(self, positions: ArrayLike | None = None, temperature: float = 0.0) -> float:
-        """P = rho T + W/V in eps/sigma^3 (SCIENCE.md section 0; no tail correction)."""
+        """P = rho T + W/V in eps/sigma^3 (virial route, Allen & Tildesley 1987; no tail term)."""
         ev = self.evaluate(positions)
         volume = float(np.prod(self.box))
         return self.n * temperature / volume + ev.virial / volume

@@ -1,6 +1,7 @@
 """Numba kernels for the Hessian: dense, sparse (COO -> CSR) and Hessian-vector products.
 
-For a pair with r_ij = r_i - r_j, n = r_ij / r (SCIENCE.md section 1d):
+For a pair with r_ij = r_i - r_j, n = r_ij / r (docs/physics/models.md, "Forces, Hessian, third
+derivatives"):
     K = phi'' n n^T + (phi'/r) (I - n n^T),   H_ij = -K (i != j),   H_ii = sum_j K,
     (H v)_i = sum_j [phi'' (n.u) n + (phi'/r)(u - (n.u) n)],  u = v_i - v_j.
 Mass weighting H^M = M^-1/2 H M^-1/2 is applied by the caller (:mod:`pelkit.engine.calculator`).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from pelkit.engine.geometry import nearest_image
 from pelkit.engine.radial import pair_scale, radial_g0123
 
 
@@ -19,9 +21,9 @@ def _pair_geometry(i, j, pos, box):
     dx = pos[i, 0] - pos[j, 0]
     dy = pos[i, 1] - pos[j, 1]
     dz = pos[i, 2] - pos[j, 2]
-    dx -= box[0] * np.round(dx / box[0])
-    dy -= box[1] * np.round(dy / box[1])
-    dz -= box[2] * np.round(dz / box[2])
+    dx = nearest_image(dx, box[0])
+    dy = nearest_image(dy, box[1])
+    dz = nearest_image(dz, box[2])
     return dx, dy, dz, dx * dx + dy * dy + dz * dz
 
 

@@ -19,6 +19,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from pelkit.engine.geometry import box_sides, minimum_image_r2, nearest_image
 from pelkit.engine.pair import BLOCK, FORM_GENERAL, LANES, forces_core, forces_terms
 from pelkit.errors import InputError
 
@@ -37,15 +38,6 @@ def _stack_i64(typingctx, size):
         return cgutils.alloca_once(builder, ty, size=context.get_constant(types.intp, count))
 
     return types.CPointer(types.int64)(size), codegen
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _image_r2(dx, dy, dz, lx, ly, lz, ilx, ily, ilz):
-    """Squared minimum-image length of (dx, dy, dz) in a box (lx, ly, lz), il = 1/l."""
-    dx -= lx * np.floor(dx * ilx + 0.5)
-    dy -= ly * np.floor(dy * ily + 0.5)
-    dz -= lz * np.floor(dz * ilz + 0.5)
-    return dx * dx + dy * dy + dz * dz
 
 
 @njit(cache=True, nogil=True)
@@ -82,12 +74,7 @@ def fill_half_list(
     width = nbr.shape[1]
     n = pos.shape[0]
     n_sp = sig_t.shape[0]
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     nc0 = int(lx // r_list_max)
     nc1 = int(ly // r_list_max)
     nc2 = int(lz // r_list_max)
@@ -169,15 +156,15 @@ def fill_half_list(
                 if mixing == 0:
                     bt = row_thr[b0 : b0 + nv]
                     for m in range(nv):
-                        r2 = _image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz, ilx, ily,
-                                       ilz)
+                        r2 = minimum_image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz,
+                                              ilx, ily, ilz)
                         good = (r2 < bt[m]) & (bo[m] > i) & (m < nb)
                         flags[m] = 1 if good else 0
                 else:
                     bd = ds[b0 : b0 + nv]
                     for m in range(nv):
-                        r2 = _image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz, ilx, ily,
-                                       ilz)
+                        r2 = minimum_image_r2(xi - bx[m], yi - by[m], zi - bz[m], lx, ly, lz,
+                                              ilx, ily, ilz)
                         dj = bd[m]
                         rl = x_cut * (0.5 * (di + dj) * (1.0 - k_na * abs(di - dj))) + skin
                         good = (r2 < rl * rl) & (bo[m] > i) & (m < nb)
@@ -204,7 +191,7 @@ def max_displacement_sq(pos, ref, box):
         s = 0.0
         for a in range(3):
             d = pos[i, a] - ref[i, a]
-            d -= box[a] * np.round(d / box[a])
+            d = nearest_image(d, box[a])
             s += d * d
         if s != s:
             return s
@@ -214,16 +201,21 @@ def max_displacement_sq(pos, ref, box):
 
 
 @njit(cache=True, nogil=True)
-def forces_with_list(pos, box, state, skin, r_list, mixing, species, diameters, eps_t, sig_t,
-                     nonadd, terms, x_cut, form, tab, coef, forces, disp2):
+def forces_with_list(pos, box, params, lists, plan, forces, disp2):
     """Forces with an automatic neighbour-list rebuild when ``disp2``, the largest squared
-    displacement since the list was built, exceeds (skin/2)^2. ``state`` = (nbr, counts, ref,
-    builds); (form, tab, coef) from :func:`pelkit.engine.pair.force_plan` and
-    :func:`pelkit.engine.pair.species_tables`.
+    displacement since the list was built, exceeds (skin/2)^2.
+
+    ``params`` = (mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut) (the fields of
+    :class:`pelkit.models.base.KernelParams`); ``lists`` = (nbr, counts, ref, builds (1,), skin,
+    r_list) (:meth:`VerletList.kernel_state`; updated in place on a rebuild); ``plan`` =
+    (form, tab, coef) from :func:`pelkit.engine.pair.force_plan`,
+    :func:`pelkit.engine.pair.vector_form` and :func:`pelkit.engine.pair.species_tables`.
 
     Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
     """
-    nbr, counts, ref, builds = state
+    mixing, species, diameters, eps_t, sig_t, nonadd, terms, x_cut = params
+    nbr, counts, ref, builds, skin, r_list = lists
+    form, tab, coef = plan
     if disp2 > (0.5 * skin) ** 2:
         if not fill_half_list(pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t,
                               sig_t, nonadd, nbr, counts):
@@ -260,6 +252,14 @@ class VerletList:
         self.neighbors = np.empty((0, 0), dtype=np.int64)
         self.counts = np.empty(0, dtype=np.int64)
         self.builds = 0
+        # rebuilds done inside compiled loops (forces_with_list), added to ``builds`` by
+        # :meth:`collect_builds`
+        self.kernel_builds = np.zeros(1, dtype=np.int64)
+
+    @property
+    def list_radius(self) -> float:
+        """r_cut_max + skin (sigma): the largest listed pair distance, the cell side."""
+        return self.r_cut_max + self.skin
 
     def build(self, pos: NDArray[np.float64]) -> None:
         """(Re)build the list around positions ``pos`` (N, 3)."""
@@ -290,6 +290,41 @@ class VerletList:
             self.build(pos)
             return True
         return False
+
+    def build_with_headroom(self, pos: NDArray[np.float64], widen: bool = False) -> None:
+        """Build around ``pos`` (N, 3) with rows wide enough for compiled loops that rebuild the
+        list in place (:func:`forces_with_list`): width >= 1.5 x the longest row + 16, padded to
+        whole lanes, so that density fluctuations rarely overflow a row. ``widen``: first double
+        the width (after a row overflowed inside a compiled loop)."""
+        if widen:
+            self.width *= 2
+        self.build(pos)
+        counts_max = int(self.counts.max()) if self.counts.size else 0
+        width = max(self.width, int(1.5 * counts_max) + 16)
+        width = -(-width // LANES) * LANES  # rows padded to whole lanes (engine.pair)
+        if width != self.neighbors.shape[1]:
+            self.width = width
+            self.build(pos)
+
+    def restore(self, reference: NDArray[np.float64], width: int) -> None:
+        """Rebuild around saved ``reference`` positions with at least the saved row ``width``,
+        so that pair order and later rebuild steps are those of the run that saved them."""
+        self.build_with_headroom(reference)
+        if self.width != width and width >= self.width:
+            self.width = int(width)
+            self.build(reference)
+
+    def kernel_state(self) -> tuple:
+        """(neighbors, counts, reference, kernel_builds, skin, list_radius): the list tuple of
+        the compiled loops (:func:`forces_with_list`, which updates the arrays in place)."""
+        assert self.reference is not None, "build the list first"
+        return (self.neighbors, self.counts, self.reference, self.kernel_builds, self.skin,
+                self.list_radius)
+
+    def collect_builds(self) -> None:
+        """Add the rebuilds counted by compiled loops to :attr:`builds`."""
+        self.builds += int(self.kernel_builds[0])
+        self.kernel_builds[0] = 0
 
     def pairs(self) -> NDArray[np.int64]:
         """The listed pairs as an (M, 2) array with i < j (for tests and diagnostics)."""

@@ -1,4 +1,4 @@
-"""Numba kernels for pair energies, forces and the virial (SCIENCE.md sections 0 and 1d).
+"""Numba kernels for pair energies, forces and the virial (docs/physics/models.md).
 
 All kernels loop over a half Verlet list (see :mod:`pelkit.engine.neighbors`) and use minimum
 image. Conventions: r_ij = r_i - r_j, n = r_ij/r, F_i = -sum_j phi'(r_ij) n_ij,
@@ -44,6 +44,7 @@ from numba import carray, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from pelkit.engine.geometry import box_sides, minimum_image
 from pelkit.engine.radial import pair_scale, radial_g01
 
 BLOCK = 256  # neighbours per block of the lane loop (stack scratch length)
@@ -261,12 +262,7 @@ def _lanes(form, kind, i, b0, nb, nbr, pos, xi, yi, zi, row_sp, di, species, dia
     :func:`species_tables`); with diameters, sigma_ij = (d_i + d_j)/2 (1 - k_na |d_i - d_j|)
     (k_na = 0 for the additive rule: the factor is then exactly 1).
     """
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     if kind == TWO_SPECIES:
         # at most two species: the partner's table entry by a select, not a gather
         other = row_sp + 1 if tab.shape[1] > 1 else row_sp
@@ -284,9 +280,9 @@ def _lanes(form, kind, i, b0, nb, nbr, pos, xi, yi, zi, row_sp, di, species, dia
         dx = xi - pos[j, 0]
         dy = yi - pos[j, 1]
         dz = zi - pos[j, 2]
-        dx -= lx * np.floor(dx * ilx + 0.5)
-        dy -= ly * np.floor(dy * ily + 0.5)
-        dz -= lz * np.floor(dz * ilz + 0.5)
+        dx = minimum_image(dx, lx, ilx)
+        dy = minimum_image(dy, ly, ily)
+        dz = minimum_image(dz, lz, ilz)
         r2 = dx * dx + dy * dy + dz * dz
         if kind == TWO_SPECIES:
             b1 = species[j] != 0
@@ -470,12 +466,7 @@ def forces_terms(
             rc2_t[a, b] = (x_cut * sig_t[a, b]) ** 2
     eps0 = eps_t[0, 0]
     xc2 = x_cut * x_cut
-    lx = box[0]
-    ly = box[1]
-    lz = box[2]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    ilz = 1.0 / lz
+    lx, ly, lz, ilx, ily, ilz = box_sides(box)
     for i in range(n):
         xi = pos[i, 0]
         yi = pos[i, 1]
@@ -490,9 +481,9 @@ def forces_terms(
             dx = xi - pos[j, 0]
             dy = yi - pos[j, 1]
             dz = zi - pos[j, 2]
-            dx -= lx * np.floor(dx * ilx + 0.5)
-            dy -= ly * np.floor(dy * ily + 0.5)
-            dz -= lz * np.floor(dz * ilz + 0.5)
+            dx = minimum_image(dx, lx, ilx)
+            dy = minimum_image(dy, ly, ily)
+            dz = minimum_image(dz, lz, ilz)
             r2 = dx * dx + dy * dy + dz * dz
             if mixing == 0:
                 sj = species[j]

@@ -1,4 +1,6 @@
-"""Numba kernel for the third-order contraction U:vv (seed 003 eq 2; SCIENCE.md section 1d).
+"""Numba kernel for the third-order contraction U:vv (docs/physics/models.md, "Forces, Hessian,
+third derivatives"; the cubic coefficient of non-linear modes, Gartner & Lerner, SciPost Phys.
+1, 016, 2016).
 
 For one pair, T_abc = A n_a n_b n_c + B (n_a d_bc + n_b d_ac + n_c d_ab) with
 A = phi''' - 3 phi''/r + 3 phi'/r^2 and B = phi''/r - phi'/r^2; then with u = v_i - v_j

@@ -300,6 +300,8 @@ def make_block_forces(form: int, mixing: int, n_species: int, threads: int):
                         dx = xi - sh_pos[jj, 0]
                         dy = yi - sh_pos[jj, 1]
                         dz = zi - sh_pos[jj, 2]
+                        # minimum image as pelkit.engine.geometry.minimum_image, written
+                        # out: a CUDA device kernel cannot call the CPU-jitted helper
                         dx -= lx * floor(dx * ilx + 0.5)
                         dy -= ly * floor(dy * ily + 0.5)
                         dz -= lz * floor(dz * ilz + 0.5)

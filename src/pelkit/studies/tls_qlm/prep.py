@@ -113,7 +113,7 @@ def _prepare_swap(model, system, t_f, cfg, rng, t0) -> PreparedGlass:  # noqa: A
 
 
 def _prepare_hybrid(model, system, t_f, cfg, rng, t0) -> PreparedGlass:  # noqa: ANN001
-    from pelkit.dynamics.swap_mc import run_hybrid
+    from pelkit.dynamics.hybrid import run_hybrid
 
     common = dict(
         md_steps_per_cycle=cfg.md_steps_per_cycle, sweeps_per_cycle=cfg.sweeps_per_cycle,
