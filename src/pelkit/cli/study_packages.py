@@ -27,17 +27,6 @@ def _module(name: str, part: str) -> Any:
     return importlib.import_module(f"{PACKAGES[name]}.{part}")
 
 
-def _check_out(out: Path, resume: bool) -> None:
-    from pelkit.errors import InputError
-
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder")
-    if out.exists() and (out / "tasks").exists() and not resume:
-        raise InputError(
-            f"{out} already holds a campaign; add --resume to continue it or choose another --out"
-        )
-
-
 def run_package_study(
     name: str,
     preset: str,
@@ -51,6 +40,7 @@ def run_package_study(
 ) -> dict[str, Any]:
     """Run study ``name`` with ``preset`` (merged with the TOML file ``config``) into ``out``,
     then analyse it; a resumed run must use the configuration stored in the folder."""
+    from pelkit.cli.study import _check_out
     from pelkit.errors import InputError
     from pelkit.io.results import RunFolder
 

@@ -6,13 +6,12 @@ one clear error. Times are in tau, temperatures in eps/k_B.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pelkit.errors import InputError
+from pelkit.studies.config_files import preset_values, validated
 
 
 class KAConfig(BaseModel):
@@ -141,29 +140,13 @@ RUN_TIMES: dict[str, str] = {
 }
 
 
-def _format_validation(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "config"
-    return f"invalid study config: {where}: {err['msg']}"
+def build_config(values: dict[str, Any]) -> KAConfig:
+    """Validate a dictionary of fields; InputError naming the first bad field."""
+    return validated(KAConfig, values, "study")
 
 
-def load_config(preset: str = "laptop", config_file: Path | None = None, **overrides) -> KAConfig:
+def load_config(
+    preset: str = "laptop", config_file: Path | None = None, **overrides: Any
+) -> KAConfig:
     """The preset's config, updated by a TOML file and keyword overrides (validated)."""
-    if preset not in PRESETS:
-        raise InputError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    values: dict[str, Any] = dict(PRESETS[preset], preset=preset)
-    if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise InputError(f"config file not found: {path}")
-        try:
-            loaded = tomllib.loads(path.read_text())
-            loaded.pop("study_name", None)  # a run folder's config.toml can be reused
-            values.update(loaded)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"config file {path} is not valid TOML: {exc}") from None
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return KAConfig(**values)
-    except ValidationError as exc:
-        raise InputError(_format_validation(exc)) from None
+    return build_config(preset_values(PRESETS, preset, config_file, overrides))

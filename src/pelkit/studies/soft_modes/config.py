@@ -8,13 +8,12 @@ frequencies omega in 1/tau and nu = omega / 2 pi.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pelkit.errors import InputError
+from pelkit.studies.config_files import preset_values, validated
 
 STUDY_NAME = "soft-modes"
 
@@ -128,35 +127,13 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _format_validation(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "config"
-    return f"invalid {STUDY_NAME} config: {where}: {err['msg']}"
-
-
 def build_config(values: dict[str, Any]) -> SoftModesConfig:
     """Validate a dictionary of fields; InputError naming the first bad field."""
-    values = {k: v for k, v in values.items() if k != "study_name"}
-    try:
-        return SoftModesConfig(**values)
-    except ValidationError as exc:
-        raise InputError(_format_validation(exc)) from None
+    return validated(SoftModesConfig, values, STUDY_NAME)
 
 
 def load_config(
     preset: str = "laptop", config_file: Path | None = None, **overrides: Any
 ) -> SoftModesConfig:
     """The preset's config, updated by a TOML file and keyword overrides (validated)."""
-    if preset not in PRESETS:
-        raise InputError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    values: dict[str, Any] = dict(PRESETS[preset], preset=preset)
-    if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise InputError(f"config file not found: {path}")
-        try:
-            values.update(tomllib.loads(path.read_text()))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"config file {path} is not valid TOML: {exc}") from None
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return build_config(values)
+    return build_config(preset_values(PRESETS, preset, config_file, overrides))
