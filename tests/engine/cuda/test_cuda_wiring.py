@@ -67,9 +67,14 @@ def test_gpu_needs_one_temperature():
 
 @pytest.mark.usefixtures("simulator_counts")
 def test_quench_batch_gpu_reaches_the_cpu_minimum():
-    """FIRE 2.0 on device="gpu" and on the CPU reach the same minimum, honestly converged."""
+    """FIRE 2.0 on device="gpu" and on the CPU reach the same minimum, honestly converged.
+
+    The starts are first relaxed to max force 1e-3 (inside a basin): from a random packing two
+    implementations that differ only in summation order may descend into different basins
+    (the descent is chaotic there), which says nothing about the GPU code."""
     model = ka_short()
-    systems = ka_systems(model, N, DENSITY, (7, 8))
+    raw = ka_systems(model, N, DENSITY, (7, 8))
+    systems = quench_batch(model, raw, method="fire2", fmax=1e-3, device="cpu").systems()
     g = quench_batch(model, systems, method="fire2", fmax=1e-8, device="gpu")
     c = quench_batch(model, systems, method="fire2", fmax=1e-8, device="cpu")
     assert g.device.startswith("gpu") and c.device == "cpu"
