@@ -614,8 +614,10 @@ def plot_D_vs_fu(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) 
     temps = [float(d["T"]) for d in per_T]
     cols = _colors(temps)
     fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    plotted = 0
     for d, c in zip(per_T, cols, strict=True):
-        ok = d["D_valid_i"] & np.isfinite(d["f_u_i"]) & (d["f_u_i"] > 0)
+        ok = d["D_valid_i"] & np.isfinite(d["f_u_i"]) & (d["f_u_i"] > 0) & (d["D_i"] > 0)
+        plotted += int(np.count_nonzero(ok))
         ax.plot(d["f_u_i"][ok], d["D_i"][ok], "o", ms=3.5, color=c, alpha=0.6,
                 label=f"T = {d['T']:g} (replicas)")
     fu = _arr(summary.f_u)
@@ -644,8 +646,9 @@ def plot_D_vs_fu(summary: SummaryLike, per_T: list[dict[str, Any]], path: Path) 
                     label=rf"$D\propto f_{{dw}}^{{p}}$, $p$={_val(reld['exponent']):.2f}")
     if not np.any(ok):
         _note(ax, "no f_u > 0")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    if plotted or np.any(ok) or np.any(okd):  # log axes need positive data (none without INM)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
     ax.set_xlabel(r"$f_u$ (filled), $f_{dw}$ (open squares)")
     ax.set_ylabel(r"$D$ ($\sigma^2/\tau$)")
     ax.set_title(r"Keyes (c. 2000): $D\propto f_u$ ?", fontsize=10)
