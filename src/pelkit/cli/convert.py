@@ -13,13 +13,14 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import check_output, emit, guard, same_file
+from pelkit.cli.common import check_output, cli_command, emit, same_file
 from pelkit.errors import InputError
 from pelkit.io.formats import detect_format, read_system, write_system
 
 __all__ = ["convert", "register"]
 
 
+@cli_command
 def convert(
     input_path: Path = typer.Argument(..., metavar="IN", help="Input configuration file."),
     output_path: Path = typer.Argument(..., metavar="OUT", help="Output file to write."),
@@ -50,26 +51,23 @@ def convert(
 
     Float64 values are written in shortest round-trip form, so no precision is lost.
     """
-    try:
-        fmt_in = detect_format(input_path, in_format)
-        fmt_out = detect_format(output_path, out_format)
-        if input_path.exists() and same_file(input_path, output_path):
-            raise InputError(f"OUT {output_path} is the input file; choose another name")
-        check_output(output_path, what="OUT")
-        if frames is not None:
-            from pelkit.io.frames import parse_frame_range, read_frames, write_frames
+    fmt_in = detect_format(input_path, in_format)
+    fmt_out = detect_format(output_path, out_format)
+    if input_path.exists() and same_file(input_path, output_path):
+        raise InputError(f"OUT {output_path} is the input file; choose another name")
+    check_output(output_path, what="OUT")
+    if frames is not None:
+        from pelkit.io.frames import parse_frame_range, read_frames, write_frames
 
-            if frame != -1:
-                raise InputError("give either --frame or --frames, not both")
-            selected = read_frames(input_path, fmt_in, parse_frame_range(frames))
-            n_written = write_frames(output_path, selected, fmt_out)
-            system = selected[0]
-        else:
-            system = read_system(input_path, fmt_in, frame=frame)
-            write_system(output_path, system, fmt_out)
-            n_written = 1
-    except Exception as exc:  # noqa: BLE001 - guard re-raises anything that is not bad input
-        guard(exc)
+        if frame != -1:
+            raise InputError("give either --frame or --frames, not both")
+        selected = read_frames(input_path, fmt_in, parse_frame_range(frames))
+        n_written = write_frames(output_path, selected, fmt_out)
+        system = selected[0]
+    else:
+        system = read_system(input_path, fmt_in, frame=frame)
+        write_system(output_path, system, fmt_out)
+        n_written = 1
     result = {
         "input": str(input_path),
         "output": str(output_path),

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import emit, guard, load_model_system, species_map_option
+from pelkit.cli.common import cli_command, emit, load_model_system, species_map_option
 
 #: above this largest force (epsilon/sigma) a configuration is not treated as a minimum
 MINIMUM_FMAX = 1e-4
@@ -143,6 +143,7 @@ def _human(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@cli_command
 def modes(
     path: Path = typer.Argument(
         ..., help="Configuration (a minimum for normal modes, any for INM)."
@@ -181,94 +182,91 @@ def modes(
     with optional INM classification, non-linear modes and quartic fits.
 
     Frequencies (1/tau) of unstable modes are reported negative (omega = -sqrt|lambda|)."""
-    try:
-        from pelkit.engine.calculator import Calculator
-        from pelkit.errors import InputError
-        from pelkit.modes.inm import unstable_fraction
-        from pelkit.modes.normal import DIRECT_MAX, LAMBDA_TOL, all_modes, lowest_modes
+    from pelkit.engine.calculator import Calculator
+    from pelkit.errors import InputError
+    from pelkit.modes.inm import unstable_fraction
+    from pelkit.modes.normal import DIRECT_MAX, LAMBDA_TOL, all_modes, lowest_modes
 
-        dense = all_ or classify
-        if lowest is not None and dense:
-            raise InputError("give either --lowest K or --all / --classify, not both")
-        if lowest is None and not dense and nonlinear is None and quartic is None:
-            raise InputError(
-                "give --lowest K, --all, --classify, --nonlinear K or --quartic K")
-        if nonlinear_method not in ("line-search", "plain"):
-            raise InputError(
-                f"--nonlinear-method must be line-search or plain, got {nonlinear_method!r}")
-        if nonlinear_max_iter < 1:
-            raise InputError(f"--nonlinear-max-iter must be >= 1, got {nonlinear_max_iter}")
-        if points < 5 or points % 2 == 0:
-            raise InputError(f"--points must be odd and >= 5, got {points}")
-        if quartic_points < 5:
-            raise InputError(f"--quartic-points must be >= 5, got {quartic_points}")
-        _positive("--max-displacement", max_displacement)
-        _positive("--quartic-displacement", quartic_displacement)
-        _positive("--omega-c", omega_c)
-        _positive("--length-a", length_a)
-        if length_a is not None and omega_c is None:
-            raise InputError("--length-a needs --omega-c")
-        pot, system = load_model_system(path, model, scheme, species_map)
-        calc = Calculator(pot, system)
-        assert system.masses is not None
-        n = system.n_particles
-        n_nz = 3 * n - 3
-        _check_count("--lowest", lowest, n_nz)
-        _check_count("--nonlinear", nonlinear, n_nz)
-        _check_count("--quartic", quartic, n_nz)
-        if dense:
-            result = all_modes(calc.hessian(), system.masses)
-        else:
-            k = lowest if lowest is not None else max(nonlinear or 0, quartic or 0)
-            for name, kk in (("--nonlinear", nonlinear), ("--quartic", quartic)):
-                if kk is not None and kk > k:
-                    raise InputError(f"{name} {kk} needs at least {kk} modes; --lowest gives {k}")
-            # method "auto": sparse shift-invert when small, else Lanczos on the matrix-free
-            # pair-block operator (a quarter of the CSR memory)
-            small = 3 * n <= DIRECT_MAX
-            h = calc.hessian(sparse=True) if small else calc.hessian_operator()
-            result = lowest_modes(h, system.masses, k)
-        _, forces = calc.energy_forces()
-        max_force = float((forces**2).sum(axis=1).max() ** 0.5)
-        summary: dict[str, Any] = {
-            "n_particles": n,
-            "model": pot.name,
-            "n_modes": result.n_modes,
-            "n_zero_modes": result.n_zero_modes,
-            "eigenvalues": result.eigenvalues,
-            "frequencies": result.frequencies,
-            "participation_ratio": result.participation_ratio,
-            "max_force": max_force,
-        }
-        if dense:
-            summary["n_negative"] = result.n_negative
-            summary["fraction_imaginary"] = unstable_fraction(result)
-        x0 = system.positions.reshape(-1)
-        if classify:
-            summary["inm_classification"] = _classification(calc, x0, result, max_displacement,
-                                                            points)
-        warnings: list[str] = []
-        if nonlinear is not None or quartic is not None:
-            n_unstable = int(np.count_nonzero(result.eigenvalues < -LAMBDA_TOL))
-            if max_force > MINIMUM_FMAX or n_unstable:
-                warnings.append(
-                    f"the configuration is not a minimum (max force {max_force:.3g}, "
-                    f"{n_unstable} unstable mode(s) among those computed): non-linear modes and "
-                    "quartic fits assume one; quench it first")
-        if nonlinear is not None:
-            summary["nonlinear_modes"] = _nonlinear(calc, x0, result, nonlinear,
-                                                    nonlinear_method, nonlinear_max_iter,
-                                                    max_displacement, points)
-            summary["nonlinear_not_converged"] = sum(
-                1 for r in summary["nonlinear_modes"] if not r["converged"])
-        if quartic is not None:
-            summary["quartic_fits"] = _quartic(calc, x0, result, quartic, quartic_displacement,
-                                               quartic_points, omega_c, length_a)
-        summary["warnings"] = warnings
-        for w in warnings:
-            sys.stderr.write(f"pelkit: warning: {w}\n")
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+    dense = all_ or classify
+    if lowest is not None and dense:
+        raise InputError("give either --lowest K or --all / --classify, not both")
+    if lowest is None and not dense and nonlinear is None and quartic is None:
+        raise InputError(
+            "give --lowest K, --all, --classify, --nonlinear K or --quartic K")
+    if nonlinear_method not in ("line-search", "plain"):
+        raise InputError(
+            f"--nonlinear-method must be line-search or plain, got {nonlinear_method!r}")
+    if nonlinear_max_iter < 1:
+        raise InputError(f"--nonlinear-max-iter must be >= 1, got {nonlinear_max_iter}")
+    if points < 5 or points % 2 == 0:
+        raise InputError(f"--points must be odd and >= 5, got {points}")
+    if quartic_points < 5:
+        raise InputError(f"--quartic-points must be >= 5, got {quartic_points}")
+    _positive("--max-displacement", max_displacement)
+    _positive("--quartic-displacement", quartic_displacement)
+    _positive("--omega-c", omega_c)
+    _positive("--length-a", length_a)
+    if length_a is not None and omega_c is None:
+        raise InputError("--length-a needs --omega-c")
+    pot, system = load_model_system(path, model, scheme, species_map)
+    calc = Calculator(pot, system)
+    assert system.masses is not None
+    n = system.n_particles
+    n_nz = 3 * n - 3
+    _check_count("--lowest", lowest, n_nz)
+    _check_count("--nonlinear", nonlinear, n_nz)
+    _check_count("--quartic", quartic, n_nz)
+    if dense:
+        result = all_modes(calc.hessian(), system.masses)
+    else:
+        k = lowest if lowest is not None else max(nonlinear or 0, quartic or 0)
+        for name, kk in (("--nonlinear", nonlinear), ("--quartic", quartic)):
+            if kk is not None and kk > k:
+                raise InputError(f"{name} {kk} needs at least {kk} modes; --lowest gives {k}")
+        # method "auto": sparse shift-invert when small, else Lanczos on the matrix-free
+        # pair-block operator (a quarter of the CSR memory)
+        small = 3 * n <= DIRECT_MAX
+        h = calc.hessian(sparse=True) if small else calc.hessian_operator()
+        result = lowest_modes(h, system.masses, k)
+    _, forces = calc.energy_forces()
+    max_force = float((forces**2).sum(axis=1).max() ** 0.5)
+    summary: dict[str, Any] = {
+        "n_particles": n,
+        "model": pot.name,
+        "n_modes": result.n_modes,
+        "n_zero_modes": result.n_zero_modes,
+        "eigenvalues": result.eigenvalues,
+        "frequencies": result.frequencies,
+        "participation_ratio": result.participation_ratio,
+        "max_force": max_force,
+    }
+    if dense:
+        summary["n_negative"] = result.n_negative
+        summary["fraction_imaginary"] = unstable_fraction(result)
+    x0 = system.positions.reshape(-1)
+    if classify:
+        summary["inm_classification"] = _classification(calc, x0, result, max_displacement,
+                                                        points)
+    warnings: list[str] = []
+    if nonlinear is not None or quartic is not None:
+        n_unstable = int(np.count_nonzero(result.eigenvalues < -LAMBDA_TOL))
+        if max_force > MINIMUM_FMAX or n_unstable:
+            warnings.append(
+                f"the configuration is not a minimum (max force {max_force:.3g}, "
+                f"{n_unstable} unstable mode(s) among those computed): non-linear modes and "
+                "quartic fits assume one; quench it first")
+    if nonlinear is not None:
+        summary["nonlinear_modes"] = _nonlinear(calc, x0, result, nonlinear,
+                                                nonlinear_method, nonlinear_max_iter,
+                                                max_displacement, points)
+        summary["nonlinear_not_converged"] = sum(
+            1 for r in summary["nonlinear_modes"] if not r["converged"])
+    if quartic is not None:
+        summary["quartic_fits"] = _quartic(calc, x0, result, quartic, quartic_displacement,
+                                           quartic_points, omega_c, length_a)
+    summary["warnings"] = warnings
+    for w in warnings:
+        sys.stderr.write(f"pelkit: warning: {w}\n")
     emit(summary, as_json, _human(summary))
 
 

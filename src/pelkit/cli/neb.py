@@ -24,9 +24,16 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import check_output, emit, guard, load_model_system, species_map_option
+from pelkit.cli.common import (
+    check_output,
+    cli_command,
+    emit,
+    load_model_system,
+    species_map_option,
+)
 
 
+@cli_command
 def neb_command(
     a: Path = typer.Argument(..., help="Configuration of minimum A (.xyz, .data, .h5)."),
     b: Path = typer.Argument(..., help="Configuration of minimum B (same particles)."),
@@ -54,25 +61,22 @@ def neb_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Minimum-energy path between two minima: barrier, asymmetry, double-well test."""
-    try:
-        from pelkit.io.paths import write_path_between
-        from pelkit.landscape.paths import NEBSettings, neb_between
+    from pelkit.io.paths import write_path_between
+    from pelkit.landscape.paths import NEBSettings, neb_between
 
-        check_output(out, suffixes=(".h5",))
-        settings = NEBSettings(
-            n_images=images, spring_constant=spring, fmax=fmax, climb=climb,
-            max_iterations=max_iterations, method=method, initial_path=initial_path,
-        )
-        pot, system_a = load_model_system(a, model, species_map=species_map)
-        _, system_b = load_model_system(b, model, species_map=species_map)
-        path = neb_between(
-            pot, system_a, system_b, settings=settings, endpoint_fmax=endpoint_fmax,
-            quench_ends=quench_ends,
-        )
-        if out is not None:
-            write_path_between(out, path)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+    check_output(out, suffixes=(".h5",))
+    settings = NEBSettings(
+        n_images=images, spring_constant=spring, fmax=fmax, climb=climb,
+        max_iterations=max_iterations, method=method, initial_path=initial_path,
+    )
+    pot, system_a = load_model_system(a, model, species_map=species_map)
+    _, system_b = load_model_system(b, model, species_map=species_map)
+    path = neb_between(
+        pot, system_a, system_b, settings=settings, endpoint_fmax=endpoint_fmax,
+        quench_ends=quench_ends,
+    )
+    if out is not None:
+        write_path_between(out, path)
     result = path.summary()
     result["out"] = None if out is None else str(out)
     result.update(a=str(a), b=str(b), model=model)
