@@ -12,9 +12,10 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import cli_command, emit
 
 
+@cli_command
 def basin_hopping_command(
     file: Path = typer.Argument(..., help="Start configuration (.xyz, .data, .h5)."),
     model: str = typer.Option(..., "--model", "-m", help="Model name (e.g. lj-cluster)."),
@@ -29,43 +30,40 @@ def basin_hopping_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Basin-hopping global optimisation; optionally feeds a landscape database."""
-    try:
-        from pelkit.cli.landscape_common import check_positive, open_database
-        from pelkit.engine.calculator import Calculator
-        from pelkit.errors import InputError
-        from pelkit.io.formats import read_system, write_system
-        from pelkit.landscape.basin_hopping import basin_hopping
-        from pelkit.landscape.surface import Surface
-        from pelkit.models import get_model
+    from pelkit.cli.landscape_common import check_positive, open_database
+    from pelkit.engine.calculator import Calculator
+    from pelkit.errors import InputError
+    from pelkit.io.formats import read_system, write_system
+    from pelkit.landscape.basin_hopping import basin_hopping
+    from pelkit.landscape.surface import Surface
+    from pelkit.models import get_model
 
-        if steps < 0:
-            raise InputError(f"--steps must be >= 0, got {steps}")
-        check_positive("--temperature", temperature)
-        check_positive("--step-size", step_size)
-        check_positive("--fmax", fmax)
-        pot = get_model(model)
-        system = read_system(file)
-        base = None
-        if db is not None:
-            surface = Surface.from_calculator(Calculator(pot, system))
-            base = open_database(db, system, model, surface)
-        try:
-            res = basin_hopping(pot, system, steps=steps, temperature=temperature,
-                                step_size=step_size, seed=seed, fmax=fmax, adapt_every=adapt,
-                                database=base)
-            counts = base.counts() if base is not None else None
-        finally:
-            if base is not None:
-                base.close()
-        result = res.summary()
-        result.update(file=str(file), model=model)
-        if counts is not None:
-            result.update(db=str(db), db_minima_total=counts[0])
-        if out is not None:
-            write_system(out, res.lowest)
-            result["out"] = str(out)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+    if steps < 0:
+        raise InputError(f"--steps must be >= 0, got {steps}")
+    check_positive("--temperature", temperature)
+    check_positive("--step-size", step_size)
+    check_positive("--fmax", fmax)
+    pot = get_model(model)
+    system = read_system(file)
+    base = None
+    if db is not None:
+        surface = Surface.from_calculator(Calculator(pot, system))
+        base = open_database(db, system, model, surface)
+    try:
+        res = basin_hopping(pot, system, steps=steps, temperature=temperature,
+                            step_size=step_size, seed=seed, fmax=fmax, adapt_every=adapt,
+                            database=base)
+        counts = base.counts() if base is not None else None
+    finally:
+        if base is not None:
+            base.close()
+    result = res.summary()
+    result.update(file=str(file), model=model)
+    if counts is not None:
+        result.update(db=str(db), db_minima_total=counts[0])
+    if out is not None:
+        write_system(out, res.lowest)
+        result["out"] = str(out)
     human = (f"basin-hopping {steps} steps at T = {temperature:g}: lowest energy "
              f"{res.lowest_energy:.8f} eps (step {res.lowest_step}), acceptance "
              f"{result['acceptance']:.2f}, {result['steps_per_second'] or 0:.1f} steps/s")

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import cli_command, emit
 
 
+@cli_command
 def connect_command(
     a: Path = typer.Argument(..., help="Configuration of minimum A."),
     b: Path = typer.Argument(..., help="Configuration of minimum B (same particles)."),
@@ -27,39 +28,36 @@ def connect_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Join two minima by transition states and store them in a database."""
-    try:
-        from pelkit.cli.landscape_common import load_minimum, open_database
-        from pelkit.engine.calculator import Calculator
-        from pelkit.errors import InputError
-        from pelkit.io.formats import read_system
-        from pelkit.landscape.connect import connect
-        from pelkit.landscape.database import harmonic_data
-        from pelkit.landscape.surface import Surface
-        from pelkit.models import get_model
+    from pelkit.cli.landscape_common import load_minimum, open_database
+    from pelkit.engine.calculator import Calculator
+    from pelkit.errors import InputError
+    from pelkit.io.formats import read_system
+    from pelkit.landscape.connect import connect
+    from pelkit.landscape.database import harmonic_data
+    from pelkit.landscape.surface import Surface
+    from pelkit.models import get_model
 
-        if images < 3:
-            raise InputError(f"--images must be >= 3, got {images}")
-        if max_attempts < 1:
-            raise InputError(f"--max-attempts must be >= 1, got {max_attempts}")
-        pot = get_model(model)
-        calc = Calculator(pot, read_system(a))
-        surface = Surface.from_calculator(calc)
-        sys_a, e_a, qa = load_minimum(a, pot, calc)
-        sys_b, e_b, qb = load_minimum(b, pot, calc)
-        with open_database(db, sys_a, model, surface) as base:
-            base._check_compatible(sys_b)
-            ids = [base.add_minimum(s, e, harmonic=harmonic_data(surface, s.positions.reshape(-1)))
-                   for s, e in ((sys_a, e_a), (sys_b, e_b))]
-            if ids[0] == ids[1]:
-                raise InputError("A and B are the same minimum")
-            res = connect(surface, base, ids[0], ids[1], n_images=images,
-                          max_attempts=max_attempts)
-            counts = base.counts()
-        result = res.summary()
-        result.update(a=str(a), b=str(b), model=model, db=str(db), minima=ids, quenched_a=qa,
-                      quenched_b=qb, n_minima=counts[0], n_transition_states=counts[1])
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+    if images < 3:
+        raise InputError(f"--images must be >= 3, got {images}")
+    if max_attempts < 1:
+        raise InputError(f"--max-attempts must be >= 1, got {max_attempts}")
+    pot = get_model(model)
+    calc = Calculator(pot, read_system(a))
+    surface = Surface.from_calculator(calc)
+    sys_a, e_a, qa = load_minimum(a, pot, calc)
+    sys_b, e_b, qb = load_minimum(b, pot, calc)
+    with open_database(db, sys_a, model, surface) as base:
+        base._check_compatible(sys_b)
+        ids = [base.add_minimum(s, e, harmonic=harmonic_data(surface, s.positions.reshape(-1)))
+               for s, e in ((sys_a, e_a), (sys_b, e_b))]
+        if ids[0] == ids[1]:
+            raise InputError("A and B are the same minimum")
+        res = connect(surface, base, ids[0], ids[1], n_images=images,
+                      max_attempts=max_attempts)
+        counts = base.counts()
+    result = res.summary()
+    result.update(a=str(a), b=str(b), model=model, db=str(db), minima=ids, quenched_a=qa,
+                  quenched_b=qb, n_minima=counts[0], n_transition_states=counts[1])
     human = (f"{a} -> {b}: {'connected' if res.connected else 'NOT connected'} after "
              f"{res.attempts} attempt(s); path {res.path}; database {db}: {counts[0]} minima, "
              f"{counts[1]} transition states")
