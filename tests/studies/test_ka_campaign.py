@@ -108,6 +108,15 @@ def test_blocks_store_one_fingerprinted_file_per_replica(tmp_path: Path, fakes) 
     assert sorted(fakes) == ["prod/2.0/0", "prod/2.0/1"]
 
 
+def test_device_and_block_size_may_change_on_resume(tmp_path: Path, fakes) -> None:
+    """How replicas run (device, block size) is not what they compute: a resume may change it."""
+    ka_runner.run_study(cfg(device="auto"), tmp_path, scheduler="sync")
+    fakes.clear()
+    ka_runner.run_study(cfg(device="cpu", replica_block=2), tmp_path, scheduler="sync",
+                        resume=True)
+    assert fakes == []
+
+
 def test_preset_change_is_refused(tmp_path: Path, fakes) -> None:
     ka_runner.run_study(cfg(), tmp_path, scheduler="sync")
     laptop = load_config("laptop", temperatures=[1.0, 2.0], n_replicas=2)

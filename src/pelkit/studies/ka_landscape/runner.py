@@ -79,8 +79,12 @@ def _normalised(values: dict[str, Any]) -> dict[str, Any]:
 def claim_folder(cfg: KAConfig, out_dir: Path, resume: bool, recompute: bool = False) -> RunFolder:
     """Create the run folder and write ``config.toml`` once (a resume must match it)."""
     folder = RunFolder(out_dir)
+    # how the replicas are run (workers, device, block size) may change between resumes: it
+    # changes no statistic (a GPU replica differs from a CPU one by rounding only, and each
+    # result records its device); config.toml keeps the first run's values
     folder.claim_config({**cfg.model_dump(), "study_name": "ka-landscape"}, resume=resume,
-                        recompute=recompute, normalise=_normalised)
+                        recompute=recompute, normalise=_normalised,
+                        ignore=("workers", "device", "replica_block"))
     return folder
 
 
