@@ -12,16 +12,12 @@ Seeds: ``task_seed(campaign_seed, kind, rho or T, replica)``, so a resumed campa
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from pelkit.parallel import CampaignRunner, Task, task_seed
+from pelkit.parallel import Task, task_seed
 from pelkit.studies.ka_entropy.config import KAEntropyConfig
 from pelkit.studies.ka_entropy.tasks import state_task
-
-Progress = Callable[[str, int, int], None]
+from pelkit.studies.single_phase import Progress, run_single_phase
 
 
 def isotherm_key(density: float, replica: int) -> str:
@@ -68,16 +64,5 @@ def run_study(
         resume: keep finished task files and compute only the missing ones.
         progress: ``progress(phase, done, total)``.
     """
-    out_dir = Path(out_dir)
-    runner = CampaignRunner(out_dir / "tasks" / "states", scheduler, cfg.workers)
-    t0 = time.perf_counter()
-
-    def update(done: int, total: int) -> None:
-        if progress is not None:
-            progress("states", done, total)
-
-    runner.run(state_tasks(cfg), state_task, resume=resume, progress=update)
-    (out_dir / "tasks" / "timing.json").write_text(
-        json.dumps({"campaign_wall_time_s": time.perf_counter() - t0})
-    )
-    return {"states": runner.directory}
+    return run_single_phase(out_dir, "states", state_tasks(cfg), state_task, scheduler=scheduler,
+                            workers=cfg.workers, resume=resume, progress=progress)

@@ -11,16 +11,12 @@ Seeds: glass g of size N uses ``task_seed(campaign_seed, "glass", N, g)``, so a 
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from pelkit.parallel import CampaignRunner, Task, task_seed
+from pelkit.parallel import Task, task_seed
+from pelkit.studies.single_phase import Progress, run_single_phase
 from pelkit.studies.soft_modes.config import SoftModesConfig
 from pelkit.studies.soft_modes.tasks import glass_task
-
-Progress = Callable[[str, int, int], None]
 
 
 def task_key(n_particles: int, glass: int) -> str:
@@ -55,16 +51,5 @@ def run_study(
         resume: keep finished task files and compute only the missing ones.
         progress: ``progress(phase, done, total)``.
     """
-    out_dir = Path(out_dir)
-    runner = CampaignRunner(out_dir / "tasks" / "glasses", scheduler, cfg.workers)
-    t0 = time.perf_counter()
-
-    def update(done: int, total: int) -> None:
-        if progress is not None:
-            progress("glasses", done, total)
-
-    runner.run(glass_tasks(cfg), glass_task, resume=resume, progress=update)
-    (out_dir / "tasks" / "timing.json").write_text(
-        json.dumps({"campaign_wall_time_s": time.perf_counter() - t0})
-    )
-    return {"glasses": runner.directory}
+    return run_single_phase(out_dir, "glasses", glass_tasks(cfg), glass_task, scheduler=scheduler,
+                            workers=cfg.workers, resume=resume, progress=progress)
