@@ -1,7 +1,9 @@
 """One-phase campaigns: every task of a study in one folder, run through the campaign layer.
 
 Used by the studies whose tasks do not depend on each other (``soft-modes``: one task per glass;
-``ka-entropy``: one task per state point). Finished results are kept on ``resume``.
+``ka-entropy``: one task per state point). Finished results are kept on ``resume``; a task that
+fails is reported (:class:`~pelkit.parallel.CampaignFailed`) after the others finished, since the
+analysis needs every result.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def run_single_phase(
         if progress is not None:
             progress(phase, done, total)
 
-    runner.run(list(tasks), func, resume=resume, progress=update)
+    runner.run(list(tasks), func, resume=resume, progress=update).raise_failures()
     (out_dir / "tasks" / "timing.json").write_text(
         json.dumps({"campaign_wall_time_s": time.perf_counter() - t0})
     )
