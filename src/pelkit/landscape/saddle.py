@@ -256,6 +256,22 @@ def _lbfgs_direction(g: FloatArray, s_list: list, y_list: list) -> FloatArray:
     return -q
 
 
+def _uphill_step(surface, x: FloatArray, g: FloatArray, z, v: FloatArray,  # noqa: ANN001
+                 lam: float, max_step: float, block: int) -> tuple[FloatArray, float, FloatArray]:
+    """The uphill move along the unstable direction ``v`` (curvature ``lam``) shared by HEF and
+    the dimer: the Newton step on the two-level model h = 2 f / (|lam| (1 + sqrt(1 + 4 f^2 /
+    lam^2))) when lam < 0, with f = g.v the gradient along v (zero modes projected out), else a
+    full ``max_step`` along v with the sign of f; capped per particle. Returns (x, energy, g)."""
+    f_par = float(_project(g, z) @ v)
+    if lam < 0:
+        h = 2.0 * f_par / (abs(lam) * (1.0 + math.sqrt(1.0 + 4.0 * f_par * f_par / lam**2)))
+    else:
+        h = max_step / max(max_block_norm(v, block), 1e-300) * (1.0 if f_par >= 0 else -1.0)
+    x = x + _cap(h * v, max_step, block)
+    e, g = surface.gradient(x)
+    return x, e, g
+
+
 def _relax_complement(
     surface: Surface, x: FloatArray, e: float, g: FloatArray, v: FloatArray, z: FloatArray,
     lam: float, *, fmax: float, max_step: float, sub_steps: int, memory: int,
@@ -371,17 +387,10 @@ def hef(
         pair = lowest_eigenpair(surface, x, v, zero=z, tol=eig_tol, seed=seed + it)
         history["lanczos_products"] += pair.products
         lam, v = pair.value, pair.vector
-        gp_full = _project(g, z)
         if lam < 0 and max_block_norm(g, block) < fmax:
             stop = "converged"
             break
-        f_par = float(gp_full @ v)
-        if lam < 0:
-            h = 2.0 * f_par / (abs(lam) * (1.0 + math.sqrt(1.0 + 4.0 * f_par * f_par / lam**2)))
-        else:
-            h = max_step / max(max_block_norm(v, block), 1e-300) * (1.0 if f_par >= 0 else -1.0)
-        x = x + _cap(h * v, max_step, block)
-        e, g = surface.gradient(x)
+        x, e, g = _uphill_step(surface, x, g, z, v, lam, max_step, block)
         # minimise in the complement of v and of the zero modes
         if abs(float(v @ v_old)) < 0.9:
             s_list.clear()
@@ -498,13 +507,7 @@ def dimer(
         if lam < 0 and max_block_norm(g, block) < fmax:
             stop = "converged"
             break
-        f_par = float(_project(g, z) @ u)
-        if lam < 0:
-            h = 2.0 * f_par / (abs(lam) * (1.0 + math.sqrt(1.0 + 4.0 * f_par * f_par / lam**2)))
-        else:
-            h = max_step / max(max_block_norm(u, block), 1e-300) * (1.0 if f_par >= 0 else -1.0)
-        x = x + _cap(h * u, max_step, block)
-        e, g = surface.gradient(x)
+        x, e, g = _uphill_step(surface, x, g, z, u, lam, max_step, block)
         if abs(float(u @ u_old)) < 0.9:
             s_list.clear()
             y_list.clear()
