@@ -98,6 +98,23 @@ class EndContinuation:
         return cls(t, v, s, float(omega), monotonic=not bool(np.any(clipped)))
 
 
+def _continuation_inputs(
+    x_end: ArrayLike, direction_q: ArrayLike, sqrt_m: ArrayLike, length: float, n_points: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Checked (n,) end point, sqrt(masses) and unit outward direction of a continuation."""
+    if not (np.isfinite(length) and length > 0.0):
+        raise InputError(f"the continuation length must be positive, got {length}")
+    if n_points < 3:
+        raise InputError("a continuation needs at least 3 points")
+    x0 = np.asarray(x_end, dtype=np.float64).ravel()
+    rm = np.asarray(sqrt_m, dtype=np.float64).ravel()
+    u = np.asarray(direction_q, dtype=np.float64).ravel()
+    norm = float(np.linalg.norm(u))
+    if norm == 0.0 or u.shape != x0.shape or rm.shape != x0.shape:
+        raise InputError("the continuation direction must be a non-zero (n,) vector")
+    return x0, rm, u / norm
+
+
 def line_continuation(
     energy_gradient: EnergyGradient,
     x_end: ArrayLike,
@@ -120,17 +137,7 @@ def line_continuation(
         n_points: samples, t[0] = 0 included (points are denser near the minimum:
             t_k = length (k / (K - 1))^1.5).
     """
-    if not (np.isfinite(length) and length > 0.0):
-        raise InputError(f"the continuation length must be positive, got {length}")
-    if n_points < 3:
-        raise InputError("a continuation needs at least 3 points")
-    x0 = np.asarray(x_end, dtype=np.float64).ravel()
-    rm = np.asarray(sqrt_m, dtype=np.float64).ravel()
-    u = np.asarray(direction_q, dtype=np.float64).ravel()
-    norm = float(np.linalg.norm(u))
-    if norm == 0.0 or u.shape != x0.shape or rm.shape != x0.shape:
-        raise InputError("the continuation direction must be a non-zero (n,) vector")
-    u = u / norm
+    x0, rm, u = _continuation_inputs(x_end, direction_q, sqrt_m, length, n_points)
     step_x = u / rm
     t = length * np.linspace(0.0, 1.0, n_points) ** 1.5
     energy = np.empty(n_points)
@@ -168,17 +175,7 @@ def relaxed_continuation(
     """
     from pelkit.landscape.band_lbfgs import band_lbfgs
 
-    if not (np.isfinite(length) and length > 0.0):
-        raise InputError(f"the continuation length must be positive, got {length}")
-    if n_points < 3:
-        raise InputError("a continuation needs at least 3 points")
-    x0 = np.asarray(x_end, dtype=np.float64).ravel()
-    rm = np.asarray(sqrt_m, dtype=np.float64).ravel()
-    u = np.asarray(direction_q, dtype=np.float64).ravel()
-    norm = float(np.linalg.norm(u))
-    if norm == 0.0 or u.shape != x0.shape or rm.shape != x0.shape:
-        raise InputError("the continuation direction must be a non-zero (n,) vector")
-    u = u / norm
+    x0, rm, u = _continuation_inputs(x_end, direction_q, sqrt_m, length, n_points)
 
     def on_plane(z: FloatArray) -> tuple[float, FloatArray]:
         e, g = energy_gradient(z / rm)
