@@ -37,6 +37,27 @@ def validated(model: type[ConfigT], values: Mapping[str, Any], study: str) -> Co
         raise InputError(validation_message(exc, study)) from None
 
 
+def quench_method(value: str) -> str:
+    """``value`` if it names a minimizer of :data:`pelkit.landscape.minimize.METHODS` (for a
+    pydantic field validator; a ValueError names the choices)."""
+    from pelkit.landscape.minimize import METHODS
+
+    if value not in METHODS:
+        raise ValueError(f"quench_method must be one of {', '.join(METHODS)}")
+    return value
+
+
+def read_toml(config_file: str | Path) -> dict[str, Any]:
+    """The tables of a TOML file; one InputError line when it is missing or not TOML."""
+    path = Path(config_file)
+    if not path.is_file():
+        raise InputError(f"config file not found: {path}")
+    try:
+        return tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"config file {path} is not valid TOML: {exc}") from None
+
+
 def preset_values(
     presets: Mapping[str, Mapping[str, Any]],
     preset: str,
@@ -48,13 +69,7 @@ def preset_values(
         raise InputError(f"unknown preset {preset!r}; choose one of {', '.join(presets)}")
     values: dict[str, Any] = dict(presets[preset], preset=preset)
     if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise InputError(f"config file not found: {path}")
-        try:
-            loaded = tomllib.loads(path.read_text())
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"config file {path} is not valid TOML: {exc}") from None
+        loaded = read_toml(config_file)
         loaded.pop("study_name", None)
         values.update(loaded)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})

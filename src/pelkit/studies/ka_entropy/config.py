@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pelkit.studies.config_files import preset_values, validated
+from pelkit.studies.config_files import preset_values, quench_method, validated
 
 STUDY_NAME = "ka-entropy"
 
@@ -71,10 +71,7 @@ class KAEntropyConfig(BaseModel):
     def _ranges(self) -> KAEntropyConfig:
         if not self.t_min < self.isotherm_temperature:
             raise ValueError("t_min must be below isotherm_temperature")
-        from pelkit.landscape.minimize import METHODS
-
-        if self.quench_method not in METHODS:
-            raise ValueError(f"quench_method must be one of {', '.join(METHODS)}")
+        quench_method(self.quench_method)
         side = (self.n_particles / self.density) ** (1.0 / 3.0)
         if side <= 5.0:
             raise ValueError(f"box side {side:.3f} <= 2 r_c,AA = 5: use more particles")

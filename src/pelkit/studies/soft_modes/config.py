@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pelkit.studies.config_files import preset_values, validated
+from pelkit.studies.config_files import preset_values, quench_method, validated
 
 STUDY_NAME = "soft-modes"
 
@@ -86,11 +86,7 @@ class SoftModesConfig(BaseModel):
     @field_validator("quench_method")
     @classmethod
     def _method(cls, v: str) -> str:
-        from pelkit.landscape.minimize import METHODS
-
-        if v not in METHODS:
-            raise ValueError(f"quench_method must be one of {', '.join(METHODS)}")
-        return v
+        return quench_method(v)
 
     @field_validator("beta_eps_m")
     @classmethod

@@ -25,13 +25,13 @@ Energies in epsilon, lengths in sigma (mean diameter), times in tau, temperature
 from __future__ import annotations
 
 import copy
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pelkit.errors import InputError
+from pelkit.studies.config_files import read_toml
 
 STUDY_NAME = "tls-qlm"
 
@@ -465,14 +465,7 @@ def load_config(
         raise InputError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     values: dict[str, Any] = _merge(PRESETS[preset], {"preset": preset})
     if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise InputError(f"config file not found: {path}")
-        try:
-            loaded = tomllib.loads(path.read_text())
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"config file {path} is not valid TOML: {exc}") from None
-        values = _merge(values, loaded)
+        values = _merge(values, read_toml(config_file))
     if overrides:
         values = _merge(values, overrides)
     return build_config(values)
