@@ -284,3 +284,25 @@ def test_bad_input(tmp_path):
         analyze(tmp_path, config())  # no tasks
     with pytest.raises(InputError):
         analyze(tmp_path)  # no config.toml
+
+
+def test_figures_and_report_without_inm_snapshots(tmp_path):
+    """A campaign run with ``inm_snapshots = 0`` has empty INM arrays in every production task
+    (the layout of ``tasks.production_task``): the analysis must still write all figures and the
+    report, with the INM quantities NaN (the D-vs-f_u figure once crashed on log axes)."""
+    from pelkit.parallel import load_result
+    from pelkit.studies.ka_landscape.figures import FIGURES
+
+    write_synthetic_campaign(tmp_path, seed=3)
+    for path in sorted((tmp_path / "tasks" / "production").glob("*.npz")):
+        res = load_result(path)
+        res.update({"inm_times": np.zeros(0), "f_u": np.zeros(0), "f_dw": np.zeros(0),
+                    "inm_eigenvalues": np.zeros((0, 3 * N - 3))})
+        save_result(path, res)
+    summary = analyze(tmp_path, config(bootstrap=0, inm_snapshots=0), outputs=True)
+    assert np.all(np.isnan(np.asarray(summary["f_u"], dtype=float)))
+    assert np.all(np.isnan(np.asarray(summary["f_dw"], dtype=float)))
+    for name in FIGURES:
+        png = tmp_path / "figures" / name
+        assert png.is_file() and png.stat().st_size > 5_000, name
+    assert "inm_D_vs_fu.png" in (tmp_path / "report.md").read_text()
