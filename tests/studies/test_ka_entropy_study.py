@@ -71,3 +71,61 @@ def test_cli_analyze_rewrites_the_report(tiny) -> None:
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["study"] == "ka-entropy"
     assert (out / "report.md").is_file()
+
+
+def _task_files(out) -> dict[str, tuple[int, bytes]]:
+    """File name -> (mtime in ns, bytes) of every stored state point."""
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted((out / "tasks" / "states").glob("*.npz"))}
+
+
+def test_recompute_reruns_only_the_state_points_whose_inputs_changed(tmp_path) -> None:
+    """Per-task fingerprints: ``n_quenches`` is read by the isochore only, ``hbar`` by the
+    analysis only. Through the CLI's body (sync scheduler): a resume with a changed config is
+    refused, ``recompute`` reruns exactly the isochore for ``n_quenches`` and nothing for
+    ``hbar``."""
+    from pelkit.cli.study_packages import run_package_study
+    from pelkit.parallel import load_result
+
+    base = ("isotherm_points = 2\nisochore_points = 3\nt_min = 1.0\nproduction_time = 2.0\n"
+            "n_hessians = 1\n")
+    files = {}
+    for name, extra in (("a", "n_quenches = 2\n"), ("b", "n_quenches = 3\n"),
+                        ("c", "n_quenches = 3\nhbar = 0.5\n")):
+        files[name] = tmp_path / f"{name}.toml"
+        files[name].write_text(base + extra)
+    out = tmp_path / "run"
+
+    def run(name: str, **kw) -> None:
+        run_package_study("ka-entropy", "smoke", out, "sync", config=files[name], quiet=True,
+                          **kw)
+
+    run("a")
+    first = _task_files(out)
+    assert sum(k.startswith("isotherm") for k in first) == 2 and len(first) == 5
+    with pytest.raises(InputError, match="was made with n_quenches = 2; this config has 3"):
+        run("b", resume=True)
+    assert _task_files(out) == first
+    run("b", recompute=True)
+    second = _task_files(out)
+    for key, (mtime, data) in first.items():
+        if key.startswith("isotherm"):
+            assert second[key] == (mtime, data), key  # not rerun
+        else:
+            assert second[key][0] != mtime, key  # rerun with the new n_quenches
+            assert load_result(out / "tasks" / "states" / key)["e_is"].shape == (3,)
+    run("c", recompute=True)  # an analysis-only field: no state point reruns
+    assert _task_files(out) == second
+    assert json.loads((out / "summary.json").read_text())["study"] == "ka-entropy"
+
+
+def test_task_fingerprints_cover_every_field_the_task_reads() -> None:
+    """Every ``cfg.<field>`` read in tasks.py is in the fingerprinted fields (else a changed
+    field would silently reuse stale state points)."""
+    import re
+    from pathlib import Path
+
+    from pelkit.studies.ka_entropy import runner, tasks
+
+    read = set(re.findall(r"cfg\.([a-z_0-9]+)", Path(tasks.__file__).read_text()))
+    assert read and read <= set(runner.SIMULATION_FIELDS) | set(runner.LANDSCAPE_FIELDS)

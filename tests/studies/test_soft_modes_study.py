@@ -91,3 +91,27 @@ def test_binary_n12_glass_task() -> None:
     assert res["eigenvalues"][0] > 0 and res["q6"] < cfg.q6_crystal
     with pytest.raises(InputError, match="box side"):
         load_config("smoke", mixture="binary")  # N = 128: L = 5.04 <= 2 * 2.5 * 1.2
+
+
+def test_fingerprints_reuse_glasses_for_analysis_only_changes(tiny) -> None:
+    """Per-glass fingerprints cover only what :func:`glass_task` reads: a resume with a changed
+    analysis field (``extended_pr``) reuses every glass; a changed task field (``n_quartic``) is
+    refused on resume, naming the field."""
+    from pelkit.parallel import FingerprintMismatch
+
+    out, cfg = tiny
+    folder = out / "tasks" / "glasses"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.npz")}
+    run_study(cfg.model_copy(update={"extended_pr": 0.5}), out, scheduler="sync", resume=True)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("*.npz")} == before
+    with pytest.raises(FingerprintMismatch, match="n_quartic"):
+        run_study(cfg.model_copy(update={"n_quartic": 1}), out, scheduler="sync", resume=True)
+
+
+def test_glass_fingerprint_covers_every_field_the_task_reads() -> None:
+    import re
+
+    from pelkit.studies.soft_modes import runner, tasks
+
+    read = set(re.findall(r"cfg\.([a-z_0-9]+)", Path(tasks.__file__).read_text()))
+    assert read and read <= set(runner.GLASS_FIELDS)

@@ -124,13 +124,10 @@ def _package_runner(name: str):  # noqa: ANN202 - a RUNNERS entry
         from pelkit.cli.study_packages import run_package_study
         from pelkit.errors import InputError
 
-        if recompute:
-            raise InputError(f"{name} has no --recompute: resume with the stored config, or "
-                             "use a new --out")
         if device not in (None, "cpu", "auto"):
             raise InputError(f"{name} runs on the CPU only (--device cpu or auto)")
         return run_package_study(name, preset, out, options, resume, config, workers, quiet,
-                                 as_json)
+                                 as_json, recompute)
 
     return run_package
 

@@ -2,7 +2,7 @@
 
     <package>.config.load_config(preset, config_file, workers=...) -> cfg
     <package>.config.build_config(values) -> cfg         (from a run folder's config.toml)
-    <package>.runner.run_study(cfg, out_dir, scheduler=, resume=, progress=)
+    <package>.runner.run_study(cfg, out_dir, scheduler=, resume=, progress=, recompute=)
     <package>.analysis.analyze(out_dir, cfg) -> summary
 
 (``soft-modes`` and ``ka-entropy``). Both functions return the summary that the command prints;
@@ -37,35 +37,37 @@ def run_package_study(
     workers: int | None = None,
     quiet: bool = False,
     as_json: bool = False,
+    recompute: bool = False,
 ) -> dict[str, Any]:
     """Run study ``name`` with ``preset`` (merged with the TOML file ``config``) into ``out``,
-    then analyse it; a resumed run must use the configuration stored in the folder."""
+    then analyse it; a resumed run must use the configuration stored in the folder, unless
+    ``recompute`` (rerun exactly the tasks whose fingerprint changed)."""
     from pelkit.cli.study import _check_out
-    from pelkit.errors import InputError
     from pelkit.io.results import RunFolder
 
-    cfg = _module(name, "config").load_config(preset, config, workers=workers)
-    _check_out(out, resume)
+    config_module = _module(name, "config")
+    cfg = config_module.load_config(preset, config, workers=workers)
+    _check_out(out, resume or recompute)
+
+    def normalise(values: dict[str, Any]) -> dict[str, Any]:
+        values = {k: v for k, v in values.items() if k != "study_name"}
+        return config_module.build_config(values).model_dump()
+
+    # a resume must match config.toml; --recompute rewrites it and the task fingerprints decide
+    # which tasks rerun (those whose own inputs changed)
     folder = RunFolder(out)
-    stored = out / "config.toml"
-    if resume and stored.is_file():
-        old = _module(name, "config").build_config(folder.read_config())
-        skip = {"workers", "preset"}
-        if {k: v for k, v in old.model_dump().items() if k not in skip} != {
-            k: v for k, v in cfg.model_dump().items() if k not in skip
-        }:
-            raise InputError(f"cannot resume {out}: the configuration differs from the stored "
-                             "one (use --config OUT/config.toml or a new folder)")
-    folder.write_config({**cfg.model_dump(exclude_none=True), "study_name": name})
+    folder.claim_config({**cfg.model_dump(exclude_none=True), "study_name": name},
+                        resume=resume or recompute, recompute=recompute, normalise=normalise,
+                        ignore=("workers", "preset"))
     with folder.timed("campaign"):
         with progress_bar(name, 1, enabled=not (quiet or as_json)) as update:
             _module(name, "runner").run_study(
-                cfg, out, scheduler=scheduler, resume=resume,
-                progress=lambda stage, done, total: update(done, total),
+                cfg, out, scheduler=scheduler, resume=resume or recompute,
+                progress=lambda stage, done, total: update(done, total), recompute=recompute,
             )
     summary = _module(name, "analysis").analyze(out, cfg)
     folder.write_provenance(seed=cfg.seed, extra={
-        "study": name, "preset": preset, "resume": resume,
+        "study": name, "preset": preset, "resume": resume, "recompute": recompute,
         "scheduler": getattr(scheduler, "scheduler", scheduler)})
     return summary
 

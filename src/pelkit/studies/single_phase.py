@@ -29,11 +29,14 @@ def run_single_phase(
     workers: int | None = None,
     resume: bool = False,
     progress: Progress | None = None,
+    recompute: bool = False,
 ) -> dict[str, Path]:
     """Run ``func`` on ``tasks`` into ``out_dir/tasks/<phase>``; returns ``{phase: folder}``.
 
     ``progress(phase, done, total)`` is called as tasks finish; the campaign's wall time (s)
-    goes to ``out_dir/tasks/timing.json``.
+    goes to ``out_dir/tasks/timing.json``. ``resume`` keeps stored results whose fingerprint
+    matches (:class:`~pelkit.parallel.Task` ``inputs``); ``recompute`` reruns the mismatched ones
+    instead of refusing them.
     """
     out_dir = Path(out_dir)
     runner = CampaignRunner(out_dir / "tasks" / phase, scheduler, workers)
@@ -43,7 +46,8 @@ def run_single_phase(
         if progress is not None:
             progress(phase, done, total)
 
-    runner.run(list(tasks), func, resume=resume, progress=update).raise_failures()
+    runner.run(list(tasks), func, resume=resume, progress=update,
+               recompute=recompute).raise_failures()
     (out_dir / "tasks" / "timing.json").write_text(
         json.dumps({"campaign_wall_time_s": time.perf_counter() - t0})
     )
