@@ -20,12 +20,15 @@ Per particle, k_B = 1 (:mod:`pelkit.analysis.thermodynamic_integration` has the 
 6. Kauzmann point from the integration itself: the zero of the straight-line fit of s_c against
    1/T (s_c = A - B/T, T_K = B/A) and the zero of the straight-line fit of s_c against e_IS.
 
-Published comparison: Coluzzi, Parisi and Verrocchio, J. Chem. Phys. 112, 2933 (2000) find
-T_K ~ 0.32 for this model (replica theory); Sciortino, Kob and Tartaglia, Phys. Rev. Lett. 83,
-3214 (1999) extrapolate the thermodynamic-integration s_c to T_K ~ 0.3 (the value is quoted here
-only approximately). The KA local-diffusivity paper's Gaussian landscape (alpha = 0.78, E0 = -1140,
-sigma^2 = 18 at
-N = 155) is drawn for comparison.
+Published comparison: Coluzzi, Parisi and Verrocchio, "Lennard-Jones binary mixture: a
+thermodynamical approach to glass transition", J. Chem. Phys. 112, 2933 (2000) (arXiv
+cond-mat/9904124), whose abstract states that the Kauzmann temperature of the Kob-Andersen mixture
+is ~0.32 (replica approach). Sciortino, Kob and Tartaglia, Phys. Rev. Lett. 83, 3214 (1999) also
+determine T_K from the thermodynamic-integration s_c, but their value is not quoted here (not
+checked against the paper). The KA local-diffusivity paper's Gaussian landscape (alpha = 0.78,
+E0 = -1140, sigma^2 = 18 at N = 155) is drawn for comparison. The state-point averages that the
+integration rests on (u and Z - 1) are checked against Pedersen, Schroeder and Dyre, Phys. Rev.
+Lett. 120, 165501 (2018) in tests/validation/test_ka_published_state_point.py.
 """
 
 from __future__ import annotations
@@ -57,12 +60,13 @@ sigma^2 totals)."""
 
 PUBLISHED_T_K = {
     "value": 0.32,
-    "source": "Coluzzi, Parisi and Verrocchio, J. Chem. Phys. 112, 2933 (2000), abstract: "
-              "T_K ~ 0.32 (replica approach, KA rho = 1.2)",
+    "source": "Coluzzi, Parisi and Verrocchio, J. Chem. Phys. 112, 2933 (2000) (arXiv "
+              "cond-mat/9904124), abstract: the Kauzmann temperature of the Kob-Andersen "
+              "mixture is ~0.32 (replica approach)",
     "tolerance": 0.1,
-    "tolerance_reason": "laptop runs stop at T = 0.55 with N = 155; T_K is an extrapolation over "
-                        "a factor ~2 in T, and the published estimates themselves spread over "
-                        "~0.30-0.32",
+    "tolerance_reason": "laptop runs stop at T = 0.55 with N = 155, so T_K is an extrapolation "
+                        "over a factor ~2 in T; the published value is itself an estimate "
+                        "(\"~0.32\") without an error bar",
 }
 
 

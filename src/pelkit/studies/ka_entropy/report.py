@@ -108,11 +108,16 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: KAEntropyConfi
         "sigma_int^2 from <e_IS>(T) = e0 - sigma_int^2/T, alpha from s_c(T) + sigma_int^2/(2T^2) "
         f"(rms misfit {_f(g.get('alpha_rms_residual'), '.4f')}); T_K = sigma_int/(2 alpha)^1/2.",
         "",
-        f"Published: {pub['source']}. Sciortino, Kob and Tartaglia (1999) extrapolate their "
-        "TI s_c to a T_K of about 0.3 (quoted approximately, not checked against their table). "
+        f"Published: {pub['source']}. Sciortino, Kob and Tartaglia (1999) also determine T_K "
+        "from their TI s_c; their value is not quoted here (not checked against the paper). "
         f"Tolerance ± {pub['tolerance']:g}: {pub['tolerance_reason']}. Within tolerance: TI "
         f"{'yes' if pub['T_K_ti_within_tolerance'] else 'no'}, Gaussian "
         f"{'yes' if pub['T_K_gaussian_within_tolerance'] else 'no'}.",
+        "",
+        "The state-point averages the integration rests on (u and Z - 1 of one NVT run) are "
+        "checked against published KA values (Pedersen, Schroeder and Dyre, Phys. Rev. Lett. "
+        "120, 165501 (2018): u = -5.974, W/N = 7.444 at T = 1.028, rho = 1.2) by "
+        "tests/validation/test_ka_published_state_point.py: agreement to 0.1 % in u.",
         "",
         "## Checks",
         "",
