@@ -79,13 +79,18 @@ def _task_files(out) -> dict[str, tuple[int, bytes]]:
             for p in sorted((out / "tasks" / "states").glob("*.npz"))}
 
 
-def test_recompute_reruns_only_the_state_points_whose_inputs_changed(tmp_path) -> None:
+def test_recompute_reruns_only_the_state_points_whose_inputs_changed(tmp_path,
+                                                                    monkeypatch) -> None:
     """Per-task fingerprints: ``n_quenches`` is read by the isochore only, ``hbar`` by the
     analysis only. Through the CLI's body (sync scheduler): a resume with a changed config is
     refused, ``recompute`` reruns exactly the isochore for ``n_quenches`` and nothing for
-    ``hbar``."""
+    ``hbar`` (the analysis, tested above, is skipped until the last run)."""
     from pelkit.cli.study_packages import run_package_study
     from pelkit.parallel import load_result
+    from pelkit.studies.ka_entropy import analysis as analysis_module
+
+    real_analyze = analysis_module.analyze
+    monkeypatch.setattr(analysis_module, "analyze", lambda out, cfg: {})
 
     base = ("isotherm_points = 2\nisochore_points = 3\nt_min = 1.0\nproduction_time = 2.0\n"
             "n_hessians = 1\n")
@@ -114,6 +119,7 @@ def test_recompute_reruns_only_the_state_points_whose_inputs_changed(tmp_path) -
         else:
             assert second[key][0] != mtime, key  # rerun with the new n_quenches
             assert load_result(out / "tasks" / "states" / key)["e_is"].shape == (3,)
+    monkeypatch.setattr(analysis_module, "analyze", real_analyze)
     run("c", recompute=True)  # an analysis-only field: no state point reruns
     assert _task_files(out) == second
     assert json.loads((out / "summary.json").read_text())["study"] == "ka-entropy"

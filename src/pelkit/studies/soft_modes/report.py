@@ -50,7 +50,7 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: SoftModesConfi
             "",
         ]
     lines += [
-        "## Localisation of the lowest modes: seed against this run",
+        "## Localisation of the lowest modes: published against this run",
         "",
         "| quantity | Buchenau 1992 (Laird-Schober) | " + " | ".join(
             f"N = {s['n_particles']}" for s in sizes) + " |",
@@ -99,7 +99,7 @@ def write_report(folder: RunFolder, summary: dict[str, Any], cfg: SoftModesConfi
         "| median eta_k | " + " | ".join(_f(s["eta_k_median"], ".4f") for s in sizes) + " |",
         "| median beta eps_k | " + " | ".join(
             _f(s["beta_eps_k_median"], ".4g") for s in sizes) + " |",
-        "| median implied beta eps_m (seed: 3-5) | " + " | ".join(
+        "| median implied beta eps_m (Buchenau: 3-5) | " + " | ".join(
             _f(s["implied_beta_eps_m_median"], ".3g") for s in sizes) + " |",
         "",
         "## Checks",
