@@ -243,7 +243,9 @@ class DaskSession:
             processes=not threads,
             dashboard_address=self.options.dashboard_address,
             worker_dashboard_address="127.0.0.1:0",
-            silence_logs=40,
+            # CRITICAL only: a loaded machine makes workers log recoverable heartbeat
+            # timeouts as ERROR tracebacks; task failures reach the user through the campaign.
+            silence_logs=50,
             **extra,
         )
         self.client = Client(self.cluster)
