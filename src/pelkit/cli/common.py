@@ -311,6 +311,8 @@ def positive(value: float | int | None, name: str, allow_zero: bool = False) -> 
 
 
 # ------------------------------------------------------------------------------ options
+#: The one convention of list options: repeat the flag or comma-separate the values (or both).
+LIST_HELP = "repeat the option or comma-separate values"
 # Factories (a fresh Typer OptionInfo per command), so that a flag means the same everywhere.
 
 
@@ -337,8 +339,8 @@ def species_map_option() -> Any:
     """``--species-map``: an explicit mapping of file species to model species."""
     return typer.Option(
         None, "--species-map", help="Treat a species of the file as one of the model: "
-        "FILE=MODEL, e.g. B=A (repeat or comma-separate). Without it, a species the model does "
-        "not know is an error."
+        f"FILE=MODEL; {LIST_HELP} (e.g. B=A). Without it, a species the model does not know is "
+        "an error."
     )
 
 
@@ -352,9 +354,9 @@ def quiet_option() -> Any:
     return typer.Option(False, "--quiet", "-q", help="No progress display on stderr.")
 
 
-def seed_option(help: str = "Random seed (recorded in the output).") -> Any:
-    """``--seed``."""
-    return typer.Option(0, "--seed", help=help)
+def seed_option() -> Any:
+    """``--seed`` (every command that takes one records it in its output)."""
+    return typer.Option(0, "--seed", help="Random seed (recorded in the output).")
 
 
 def temperature_option(default: Any = ..., help: str | None = None) -> Any:
@@ -416,8 +418,6 @@ def n_rates_option(default: int | None) -> Any:
 
 
 # ------------------------------------------------------------------------------ list options
-#: The one convention of list options: repeat the flag or comma-separate the values (or both).
-LIST_HELP = "repeat the option or comma-separate values"
 
 
 def list_option(*names: str, help: str, example: str) -> Any:

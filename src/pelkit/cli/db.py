@@ -135,7 +135,7 @@ def db_export(
                                   "needs --temperature."),
     as_json: bool = json_option(),
 ) -> None:
-    """Export the network for ``pelkit theory master-equation``."""
+    """Export the network for `pelkit theory master-equation`."""
     from pelkit.errors import InputError
     from pelkit.landscape.rates import network_dict
     from pelkit.landscape.rates import regroup as do_regroup
@@ -167,8 +167,9 @@ def db_rates(
     database: Path = _database_argument(),
     temperature: float = temperature_option(),
     source: list[str] = list_option("--source", help="Committor sources: minimum ids",
-                                    example="1,4"),
-    sink: list[str] = list_option("--sink", help="Committor sinks: minimum ids", example="2"),
+                                    example="--source 1,4 or --source 1 --source 4"),
+    sink: list[str] = list_option("--sink", help="Committor sinks: minimum ids",
+                                  example="--sink 2"),
     as_json: bool = json_option(),
 ) -> None:
     """Harmonic-TST rates, relaxation spectrum and committors."""

@@ -28,6 +28,7 @@ from pelkit.cli.common import (
     check_output,
     cli_command,
     config_argument,
+    device_option,
     emit,
     fail,
     fmax_option,
@@ -45,6 +46,7 @@ from pelkit.cli.common import (
     species_map_option,
     steps_option,
     temperature_option,
+    threads_option,
 )
 from pelkit.cli.progress import progress_bar
 from pelkit.errors import InputError
@@ -98,13 +100,13 @@ def md(
         "trajectory to continue)."
     ),
     model: str = model_option(),
-    temperature: float = temperature_option(help="Target temperature (eps/k_B)."),
+    temperature: float = temperature_option(),
     steps: int = steps_option(),
     dt: float = typer.Option(0.005, "--dt", help="Time step (tau)."),
     thermostat: str = typer.Option(
         "nose-hoover", "--thermostat", help="nve, nose-hoover, bussi or langevin."
     ),
-    seed: int = seed_option("Seed for velocities and stochastic thermostats (recorded)."),
+    seed: int = seed_option(),
     out: Path = out_option("H5MD trajectory to write (.h5); with --append, the input itself."),
     append: bool = typer.Option(
         False, "--append", help="Continue the input H5MD trajectory in place: step, time, "
@@ -122,13 +124,15 @@ def md(
         None, "--replicas", help="Run M replicas in one batch (from the file's M frames, or "
         "M copies of one frame with their own velocities)."
     ),
-    device: str = typer.Option(None, "--device", help="Batched replicas on cpu, gpu or auto."),
-    threads: int = typer.Option(None, "--threads", help="CPU threads for batched replicas."),
+    device: str = device_option(),
+    threads: int = threads_option(),
 ) -> None:
     """Molecular dynamics (NVE or NVT); velocities from the file or Maxwell-Boltzmann.
 
-    Ctrl-C stops at the end of the current chunk, writes --final and the trajectory (which
-    --append continues), and exits with status 130."""
+    The Maxwell-Boltzmann velocities and the stochastic thermostats draw from the random
+    numbers of --seed. With --device or --replicas, M replicas run in one batch. Ctrl-C stops
+    at the end of the current chunk, writes --final and the trajectory (which --append
+    continues), and exits with status 130."""
     if steps < 0:
         raise InputError(f"--steps must be non-negative, got {steps}")
     if stride < 1:
@@ -292,8 +296,8 @@ def quench(
     species_map: list[str] = species_map_option(),
     as_json: bool = json_option(),
     quiet: bool = quiet_option(),
-    device: str = typer.Option(None, "--device", help="Batched quench on cpu, gpu or auto."),
-    threads: int = typer.Option(None, "--threads", help="CPU threads for a batched quench."),
+    device: str = device_option(),
+    threads: int = threads_option(),
 ) -> None:
     """Quench a configuration (or every frame of a file) to its inherent structure.
 

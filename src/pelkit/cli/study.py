@@ -20,7 +20,14 @@ from pelkit.cli.cluster_options import (
     shared_fs_option,
     tls_option,
 )
-from pelkit.cli.common import cli_command, emit, json_option, out_option, quiet_option
+from pelkit.cli.common import (
+    cli_command,
+    device_option,
+    emit,
+    json_option,
+    out_option,
+    quiet_option,
+)
 from pelkit.cli.progress import progress_bar
 from pelkit.parallel import CampaignFailed
 
@@ -173,10 +180,7 @@ def run(
     ),
     config: Path = typer.Option(None, "--config", help="TOML file overriding preset values."),
     workers: int = typer.Option(None, "--workers", help="Local worker processes (default: cores)."),
-    device: str = typer.Option(
-        None, "--device",
-        help="cpu, gpu or auto (the GPU when numba-cuda finds one); default: the config's.",
-    ),
+    device: str = device_option("the config's"),
     jobs: int = jobs_option(),
     tls_ca: Path = tls_option("ca", "CA certificate"),
     tls_cert: Path = tls_option("cert", "Client certificate"),
