@@ -123,3 +123,18 @@ def test_command_help_renders_as_one_tool(cli, name):
     assert "``" not in doc, f"{name}: reST markup in the help"
     res = cli(*name.split(), "--help")
     assert res.exit_code == 0 and "Usage: pelkit " + name in " ".join(res.stdout.split())
+
+
+def test_every_command_is_written_with_cli_command():
+    from pelkit.cli.app import app
+
+    def callbacks(typer_app, prefix):  # noqa: ANN001, ANN202
+        for info in typer_app.registered_commands:
+            yield " ".join([*prefix, info.name or info.callback.__name__]), info.callback
+        for group in typer_app.registered_groups:
+            yield from callbacks(group.typer_instance, [*prefix, group.name])
+
+    found = dict(callbacks(app, []))
+    assert set(found) == set(COMMANDS)
+    plain = [name for name, cb in found.items() if not getattr(cb, "pelkit_cli_command", False)]
+    assert not plain, f"not on @cli_command: {plain}"

@@ -149,6 +149,7 @@ def cli_command(func: F) -> F:
         except BaseException as exc:  # noqa: BLE001 - guard re-raises what is not bad input
             guard(exc)
 
+    wrapper.pelkit_cli_command = True  # type: ignore[attr-defined] - checked by the tests
     return wrapper  # type: ignore[return-value]
 
 
