@@ -5,8 +5,10 @@
 ``--append`` continues it (step, time, thermostat and random state carried on, so that two runs
 of 10k steps equal one of 20k bit for bit when the restart step is a multiple of ``--stride``).
 Ctrl-C stops at the end of the current chunk (a multiple of ``--stride``), writes ``--final`` and
-a flushed trajectory that ``--append`` continues, prints one line and exits with status 130. A
-run that blows up leaves its trajectory renamed ``*.partial`` (attribute ``partial``).
+a flushed trajectory that ``--append`` continues, prints one line and exits with status 130. The
+restart state is also stored with every flush of frames (every 10 frames), so a run killed
+outright (SIGKILL, a node lost) can be continued with ``--append`` from its last flush. A run
+that blows up leaves its trajectory renamed ``*.partial`` (attribute ``partial``).
 
 ``quench`` writes ``--out`` only for a converged minimum; otherwise it says what was reached,
 renames the file ``*.partial`` and exits with status 1.
@@ -161,16 +163,18 @@ def md(
         if state is None:
             raise InputError(f"{path} holds no saved MD state (not written by `pelkit md`, or "
                              "the run was killed); start a new trajectory from its last frame")
-        from pelkit.io.h5md import last_step
+        from pelkit.io.h5md import last_step, truncate_after
 
-        written = last_step(path)
-        if written is not None and written > state.step:
-            raise InputError(f"{path} has frames up to step {written} after its saved state "
-                             f"(step {state.step}): the run was killed; continue from its last "
-                             "frame into a new trajectory instead")
         if abs(state.temperature - temperature) > 1e-12 * max(1.0, abs(temperature)):
             raise InputError(f"{path} was run at T = {state.temperature:g}; --append keeps the "
                              f"temperature (got -T {temperature:g})")
+        written = last_step(path)
+        if written is not None and written > state.step:
+            # a killed run: its frames after the saved state are recomputed exactly
+            dropped = truncate_after(path, state.step)
+            sys.stderr.write(f"pelkit: note: {path} continues from its saved state at step "
+                             f"{state.step}; {dropped} later frame(s) of the killed run were "
+                             "dropped (they are recomputed exactly)\n")
     elif out is not None and path.exists() and same_file(path, out):
         raise InputError(f"--out {out} is the input trajectory; add --append to continue it, "
                          "or choose another --out")
