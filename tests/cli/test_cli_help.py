@@ -138,3 +138,22 @@ def test_every_command_is_written_with_cli_command():
     assert set(found) == set(COMMANDS)
     plain = [name for name, cb in found.items() if not getattr(cb, "pelkit_cli_command", False)]
     assert not plain, f"not on @cli_command: {plain}"
+
+
+def test_study_commands_keep_their_exits(cli, tmp_path, monkeypatch):
+    """`study run` on @cli_command: an incomplete campaign is still its summary and exit 1, bad
+    input one line and exit 2."""
+    import pelkit.cli.study as study
+    from pelkit.parallel import CampaignFailed
+
+    def failing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise CampaignFailed({"equilibrate/T0.8": "ValueError: boom"})
+
+    monkeypatch.setitem(study.RUNNERS, "ka-landscape", failing)
+    res = cli("study", "run", "ka-landscape", "--preset", "smoke", "-o", tmp_path / "r", "-q")
+    assert res.exit_code == 1
+    assert res.stderr.startswith("pelkit: error: campaign incomplete: 1 task(s) failed")
+    assert "failed equilibrate/T0.8: ValueError: boom" in res.stderr
+    line = cli("study", "analyze", tmp_path).one_error_line()
+    assert "not a study run folder" in line
+    assert cli("study", "list", "--json").json()  # the registry, as JSON
