@@ -66,6 +66,11 @@ def test_same_option_same_help_everywhere():
         for p in _options(cmd):
             assert p.help, f"{name} {p.opts[0]} has no help text"
             helps[p.opts[0]][name] = p.help
+        for p in cmd.params:
+            if p.param_type_name == "argument":
+                assert getattr(p, "help", None), f"{name} argument {p.name} has no help text"
+                if p.help.startswith("Configuration file"):  # one name for one kind of input
+                    assert p.name == "path", (name, p.name)
     shared = {opt: by_cmd for opt, by_cmd in helps.items() if len(by_cmd) > 1}
     assert {"--json", "--model", "--scheme", "--species-map", "--fmax", "--seed", "--quiet",
             "--plot", "--out", "--temperature"} <= set(shared)

@@ -31,7 +31,7 @@ from pelkit.cli.common import (
 
 @cli_command
 def basin_hopping_command(
-    file: Path = config_argument(),
+    path: Path = config_argument(),
     model: str = model_option(),
     steps: int = typer.Option(100, "--steps", help="Monte Carlo steps (0: quench the start "
                               "only)."),
@@ -61,7 +61,7 @@ def basin_hopping_command(
     check_positive("--step-size", step_size)
     check_positive("--fmax", fmax)
     check_output(out, configuration=True)
-    pot, system = load_model_system(file, model, scheme, species_map)
+    pot, system = load_model_system(path, model, scheme, species_map)
     base = None
     if db is not None:
         surface = Surface.from_calculator(Calculator(pot, system))
@@ -75,7 +75,7 @@ def basin_hopping_command(
         if base is not None:
             base.close()
     result = res.summary()
-    result.update(file=str(file), model=model)
+    result.update(file=str(path), model=model)
     if counts is not None:
         result.update(db=str(db), db_minima_total=counts[0])
     if out is not None:

@@ -35,7 +35,7 @@ from pelkit.cli.common import (
 
 @cli_command
 def saddle_command(
-    file: Path = config_argument(),
+    path: Path = config_argument(),
     model: str = model_option(),
     from_mode: int = typer.Option(None, "--from-mode", help="Start along the K-th softest mode."),
     random_start: bool = typer.Option(False, "--random", help="Start along a random direction."),
@@ -72,13 +72,13 @@ def saddle_command(
     if from_mode is not None and from_mode < 1:
         raise InputError(f"--from-mode must be >= 1, got {from_mode}")
     check_output(out, configuration=True)
-    pot, system = load_model_system(file, model, scheme, species_map)
+    pot, system = load_model_system(path, model, scheme, species_map)
     calc = Calculator(pot, system)
     surface = Surface.from_calculator(calc)
     quenched = False
     v0 = None
     if from_mode is not None or random_start:
-        system, _, quenched = load_minimum(file, pot, calc, system=system)
+        system, _, quenched = load_minimum(path, pot, calc, system=system)
         x_min = system.positions.reshape(-1)
         if from_mode is not None:
             x0, v0 = start_from_mode(surface, x_min, from_mode, step=step, seed=seed)
@@ -89,7 +89,7 @@ def saddle_command(
     res = find_saddle(surface, x0, v0, method=method, fmax=fmax,
                       max_iterations=max_iterations, seed=seed)
     result = res.summary()
-    result.update(file=str(file), model=model, quenched=quenched, seed=seed,
+    result.update(file=str(path), model=model, quenched=quenched, seed=seed,
                   start="mode" if from_mode is not None else
                   "random" if random_start else "file", from_mode=from_mode)
     if out is not None:
@@ -100,13 +100,13 @@ def saddle_command(
             raise InputError("no transition state found: nothing stored in the database")
         with open_database(db, system, model, surface) as base:
             stored = store_saddle(base, surface, res, info={"source": "saddle",
-                                                            "file": str(file)})
+                                                            "file": str(path)})
             if stored is None:
                 raise InputError("a side of the transition state did not quench")
             result.update(db=str(db), ts_id=stored[0], minima=list(stored[1:]))
     verdict = "a transition state" if res.is_transition_state else (
         f"NOT a transition state ({res.stop_reason}, {res.n_negative} negative eigenvalues)")
-    human = (f"{method} from {file}: {verdict}\n"
+    human = (f"{method} from {path}: {verdict}\n"
              f"energy {res.energy:.10g} eps, max force {res.max_force:.3g}, lowest curvature "
              f"{res.eigenvalue:.6g}, {res.force_calls} force calls")
     emit(result, as_json, human)
