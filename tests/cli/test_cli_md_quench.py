@@ -4,6 +4,7 @@ exact continuation with --append, SIGINT, and failures that leave nothing lookin
 
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 
@@ -183,14 +184,98 @@ def test_energy_modes_build_msd_happy_paths(cli, ka_file, tmp_path):
     assert all(v >= 0 for v in msd["msd"]["A"] if v is not None)
 
 
-def test_md_append_refuses_frames_beyond_the_saved_state(cli, ka_file, tmp_path):
+def _killed_copy(ka_file, tmp_path, steps, kill_at):  # noqa: ANN001, ANN202
+    """Run ``steps`` MD steps as ``pelkit md --stride 20`` does into full.h5 and copy the file
+    as it is on disk when the run passes step ``kill_at`` (what a SIGKILL there leaves)."""
+    full, killed = tmp_path / "full.h5", tmp_path / "killed.h5"
+    sim = MDSimulation(KA, read_system(ka_file), 0.8, thermostat="nose-hoover", dt=0.005, seed=0)
+
+    def progress(done, total):  # noqa: ANN001, ANN202
+        if done >= kill_at and not killed.exists():
+            shutil.copyfile(full, killed)
+
+    sim.run(steps, log_every=20, trajectory=full, stride=20, progress=progress)
+    return full, killed
+
+
+def _same_trajectory(a, b) -> None:  # noqa: ANN001
+    ta, tb = read_trajectory(a), read_trajectory(b)
+    assert ta.steps.tolist() == tb.steps.tolist()
+    assert np.array_equal(ta.positions, tb.positions)
+    assert np.array_equal(ta.velocities, tb.velocities)
+    for name, obs in ta.observables.items():
+        assert np.array_equal(obs.values, tb.observables[name].values), name
+
+
+def test_md_killed_run_continues_from_its_last_flush_bit_for_bit(cli, ka_file, tmp_path):
+    full, killed = _killed_copy(ka_file, tmp_path, 600, kill_at=450)
+    state = read_md_state(killed)  # stored with the flush of frames 200..380 (10 frames)
+    assert state is not None and state.step == 380
+    assert read_trajectory(killed).steps[-1] == 380
+    res = cli("md", killed, "-m", "ka", "-T", "0.8", "--steps", "220", "--stride", "20",
+              "--append", "--json", "-q")
+    assert res.exit_code == 0, res.stderr
+    assert res.json()["start_step"] == 380 and res.json()["final_step"] == 600
+    _same_trajectory(full, killed)
+
+
+def test_md_append_drops_frames_beyond_the_saved_state(cli, ka_file, tmp_path):
     from pelkit.io.h5md import TrajectoryWriter
 
-    traj = tmp_path / "t.h5"
-    assert cli("md", ka_file, "-m", "ka", "-T", "0.8", "--steps", "50", "--stride", "50",
-               "--out", traj, "-q").exit_code == 0
-    last = read_trajectory(traj).system(-1)
-    with TrajectoryWriter(traj, last, stride=50, velocities=True, mode="a", dt=0.005) as w:
-        w.append(last, 100)  # as a killed later run would have left it
-    line = cli("md", traj, "-m", "ka", "-T", "0.8", "--steps", "50", "--append").one_error_line()
-    assert "up to step 100" in line and "step 50" in line
+    full, killed = _killed_copy(ka_file, tmp_path, 600, kill_at=450)
+    extra = read_trajectory(full).system(-1)
+    with TrajectoryWriter(killed, extra, stride=20, velocities=True, mode="a", dt=0.005) as w:
+        w.append(extra, 400)  # frames flushed, then killed before the state was stored
+    res = cli("md", killed, "-m", "ka", "-T", "0.8", "--steps", "220", "--stride", "20",
+              "--append", "-q")
+    assert res.exit_code == 0, res.stderr
+    assert "continues from its saved state at step 380; 1 later frame(s)" in res.stderr
+    _same_trajectory(full, killed)
+
+
+def test_md_state_caught_half_written_is_refused(cli, ka_file, tmp_path):
+    _, killed = _killed_copy(ka_file, tmp_path, 200, kill_at=190)
+    with h5py.File(killed, "r+") as f:
+        f["parameters/pelkit_md_state"].attrs["complete"] = False
+    line = cli("md", killed, "-m", "ka", "-T", "0.8", "--steps", "20", "--append").one_error_line()
+    assert "being written when the run was killed" in line
+
+
+def test_md_sigkill_then_append_continues(cli, ka_file, tmp_path, pelkit_process):
+    traj = tmp_path / "k.h5"
+    proc = pelkit_process("md", ka_file, "-m", "ka", "-T", "0.8", "--steps", "100000000",
+                          "--stride", "20", "--out", traj, "-q")
+    peek = tmp_path / "peek.h5"
+    step = None
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.3)
+            if not traj.exists():
+                continue
+            shutil.copyfile(traj, peek)  # read a copy: the running writer holds the file
+            try:
+                state = read_md_state(peek)
+            except Exception:  # noqa: BLE001 - caught mid-write: look again
+                continue
+            if state is not None and state.step >= 400:
+                step = state.step
+                break
+        proc.kill()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert step is not None, "no restart state was stored while the run went on"
+    state = read_md_state(traj)
+    assert state is not None and state.step >= step and state.step % 20 == 0
+    res = cli("md", traj, "-m", "ka", "-T", "0.8", "--steps", "40", "--stride", "20",
+              "--append", "--json", "-q")
+    assert res.exit_code == 0, res.stderr
+    assert res.json()["start_step"] == state.step
+    steps = read_trajectory(traj).steps.tolist()
+    assert steps == list(range(0, state.step + 41, 20))
+    ref = tmp_path / "ref.h5"  # the same run, never killed
+    assert cli("md", ka_file, "-m", "ka", "-T", "0.8", "--steps", str(state.step + 40),
+               "--stride", "20", "--out", ref, "-q").exit_code == 0
+    _same_trajectory(ref, traj)

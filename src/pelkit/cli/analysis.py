@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import cli_command, emit
+from pelkit.cli.common import cli_command, emit, json_option
 
 
 @cli_command
@@ -16,7 +16,7 @@ def msd(
     msd_threshold: float = typer.Option(
         1.0, "--msd-threshold", help="Fit D only where MSD >= this (sigma^2)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    as_json: bool = json_option(),
 ) -> None:
     """MSD per species (many time origins) and D from the diffusive regime."""
     from pelkit.analysis.diffusion import fit_diffusion

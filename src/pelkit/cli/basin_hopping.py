@@ -12,39 +12,56 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import cli_command, emit
+from pelkit.cli.common import (
+    check_output,
+    cli_command,
+    config_argument,
+    emit,
+    fmax_option,
+    json_option,
+    load_model_system,
+    model_option,
+    out_option,
+    scheme_option,
+    seed_option,
+    species_map_option,
+    temperature_option,
+)
 
 
 @cli_command
 def basin_hopping_command(
-    file: Path = typer.Argument(..., help="Start configuration (.xyz, .data, .h5)."),
-    model: str = typer.Option(..., "--model", "-m", help="Model name (e.g. lj-cluster)."),
-    steps: int = typer.Option(100, "--steps", help="Monte Carlo steps."),
-    temperature: float = typer.Option(0.8, "--temperature", "-T", help="MC temperature (eps)."),
+    path: Path = config_argument(),
+    model: str = model_option(),
+    steps: int = typer.Option(100, "--steps", help="Monte Carlo steps (0: quench the start "
+                              "only)."),
+    temperature: float = temperature_option(0.8, "Monte Carlo temperature (eps/k_B)."),
     step_size: float = typer.Option(0.4, "--step-size", help="Displacement amplitude (sigma)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
-    fmax: float = typer.Option(1e-6, "--fmax", help="Quench tolerance (eps/sigma)."),
+    seed: int = seed_option(),
+    fmax: float = fmax_option(1e-6),
     adapt: int = typer.Option(0, "--adapt-every", help="Adapt the step every N steps (0: no)."),
-    db: Path = typer.Option(None, "--db", help="Store every minimum in this database."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the lowest minimum."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    db: Path = typer.Option(None, "--db", help="Landscape database (SQLite) that stores every "
+                            "minimum found (created if missing)."),
+    out: Path = out_option("Write the lowest minimum here."),
+    scheme: str = scheme_option(),
+    species_map: list[str] = species_map_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Basin-hopping global optimisation; optionally feeds a landscape database."""
     from pelkit.cli.landscape_common import check_positive, open_database
     from pelkit.engine.calculator import Calculator
     from pelkit.errors import InputError
-    from pelkit.io.formats import read_system, write_system
+    from pelkit.io.formats import write_system
     from pelkit.landscape.basin_hopping import basin_hopping
     from pelkit.landscape.surface import Surface
-    from pelkit.models import get_model
 
     if steps < 0:
         raise InputError(f"--steps must be >= 0, got {steps}")
     check_positive("--temperature", temperature)
     check_positive("--step-size", step_size)
     check_positive("--fmax", fmax)
-    pot = get_model(model)
-    system = read_system(file)
+    check_output(out, configuration=True)
+    pot, system = load_model_system(path, model, scheme, species_map)
     base = None
     if db is not None:
         surface = Surface.from_calculator(Calculator(pot, system))
@@ -58,7 +75,7 @@ def basin_hopping_command(
         if base is not None:
             base.close()
     result = res.summary()
-    result.update(file=str(file), model=model)
+    result.update(file=str(path), model=model)
     if counts is not None:
         result.update(db=str(db), db_minima_total=counts[0])
     if out is not None:

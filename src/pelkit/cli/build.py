@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import check_output, cli_command, emit, json_option, out_option, positive
+from pelkit.cli.common import (
+    check_output,
+    cli_command,
+    emit,
+    json_option,
+    out_option,
+    positive,
+    seed_option,
+)
 
 #: Every built-in model (checked against :func:`pelkit.models.model_names` by the tests).
 BUILD_MODELS = (
@@ -24,7 +32,7 @@ def build(
         None, "--density", help="Number density (1/sigma^3; default: the model's: KA 1.2, "
         "others 1.0)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed (recorded in the file)."),
+    seed: int = seed_option(),
     as_json: bool = json_option(),
 ) -> None:
     """Random non-overlapping packing at the model's density and composition, softly relaxed."""

@@ -149,6 +149,7 @@ def cli_command(func: F) -> F:
         except BaseException as exc:  # noqa: BLE001 - guard re-raises what is not bad input
             guard(exc)
 
+    wrapper.pelkit_cli_command = True  # type: ignore[attr-defined] - checked by the tests
     return wrapper  # type: ignore[return-value]
 
 
@@ -311,6 +312,8 @@ def positive(value: float | int | None, name: str, allow_zero: bool = False) -> 
 
 
 # ------------------------------------------------------------------------------ options
+#: The one convention of list options: repeat the flag or comma-separate the values (or both).
+LIST_HELP = "repeat the option or comma-separate values"
 # Factories (a fresh Typer OptionInfo per command), so that a flag means the same everywhere.
 
 
@@ -320,9 +323,9 @@ def config_argument(help: str = "Configuration file (.xyz/.extxyz, LAMMPS .data/
     return typer.Argument(..., help=help)
 
 
-def model_option(default: Any = ..., help: str = "Model name (list: `pelkit models`).") -> Any:
+def model_option(default: Any = ...) -> Any:
     """``--model/-m``: a pair-potential model."""
-    return typer.Option(default, "--model", "-m", help=help)
+    return typer.Option(default, "--model", "-m", help="Model name (list: `pelkit models`).")
 
 
 def scheme_option() -> Any:
@@ -337,8 +340,8 @@ def species_map_option() -> Any:
     """``--species-map``: an explicit mapping of file species to model species."""
     return typer.Option(
         None, "--species-map", help="Treat a species of the file as one of the model: "
-        "FILE=MODEL, e.g. B=A (repeat or comma-separate). Without it, a species the model does "
-        "not know is an error."
+        f"FILE=MODEL; {LIST_HELP} (e.g. B=A). Without it, a species the model does not know is "
+        "an error."
     )
 
 
@@ -352,9 +355,9 @@ def quiet_option() -> Any:
     return typer.Option(False, "--quiet", "-q", help="No progress display on stderr.")
 
 
-def seed_option(help: str = "Random seed (recorded in the output).") -> Any:
-    """``--seed``."""
-    return typer.Option(0, "--seed", help=help)
+def seed_option() -> Any:
+    """``--seed`` (every command that takes one records it in its output)."""
+    return typer.Option(0, "--seed", help="Random seed (recorded in the output).")
 
 
 def temperature_option(default: Any = ..., help: str | None = None) -> Any:
@@ -364,10 +367,10 @@ def temperature_option(default: Any = ..., help: str | None = None) -> Any:
     )
 
 
-def fmax_option(default: float, help: str = "Convergence: largest per-particle force "
-                "(eps/sigma).") -> Any:
+def fmax_option(default: float) -> Any:
     """``--fmax`` in eps/sigma."""
-    return typer.Option(default, "--fmax", help=help)
+    return typer.Option(default, "--fmax", help="Convergence: largest per-particle force "
+                        "(eps/sigma).")
 
 
 def steps_option(default: Any = ..., help: str = "Number of MD steps (0: evaluate the start "
@@ -381,11 +384,71 @@ def out_option(help: str, default: Any = None) -> Any:
     return typer.Option(default, "--out", "-o", help=help)
 
 
-def plot_option(help: str = "Write PNG figure(s) into this folder (created if missing).") -> Any:
-    """``--plot DIR``."""
-    return typer.Option(None, "--plot", help=help)
+def plot_option() -> Any:
+    """``--plot DIR`` (the command's docstring says which figures)."""
+    return typer.Option(None, "--plot", help="Write the PNG figures into this folder (created "
+                        "if missing).")
 
 
 def max_iterations_option(default: int, help: str = "Stop after this many iterations.") -> Any:
     """``--max-iterations``."""
     return typer.Option(default, "--max-iterations", help=help)
+
+
+def threads_option() -> Any:
+    """``--threads``: CPU threads of a batched run."""
+    return typer.Option(None, "--threads", help="CPU threads of a batched run (default: all "
+                        "cores).")
+
+
+def device_option(help_default: str = "cpu") -> Any:
+    """``--device``: where a batched run goes."""
+    return typer.Option(None, "--device", help="cpu, gpu or auto (the GPU when numba-cuda finds "
+                        f"one); default: {help_default}.")
+
+
+def images_option(default: int) -> Any:
+    """``--images``: NEB images, end points included."""
+    return typer.Option(default, "--images", help="NEB images, end points included.")
+
+
+def n_rates_option(default: int | None) -> Any:
+    """``--n-rates``: how many of the lowest relaxation rates to report."""
+    return typer.Option(default, "--n-rates", help="How many of the lowest relaxation rates to "
+                        "report.")
+
+
+# ------------------------------------------------------------------------------ list options
+
+
+def list_option(*names: str, help: str, example: str) -> Any:
+    """A list option (``--beta 0.2 --beta 0.5`` or ``--beta 0.2,0.5``): Typer collects the
+    repeats, :func:`parse_numbers` or :func:`parse_items` splits the commas."""
+    return typer.Option(None, *names, help=f"{help}; {LIST_HELP} ({example}).")
+
+
+def parse_items(values: Sequence[str] | None) -> list[str]:
+    """``["1,2", "3"]`` -> ``["1", "2", "3"]`` (empty items dropped)."""
+    return [item.strip() for text in values or [] for item in str(text).split(",")
+            if item.strip()]
+
+
+def parse_numbers(
+    values: Sequence[str] | None, name: str, *, integer: bool = False, minimum: float | None = None
+) -> list[float]:
+    """Numbers of a list option (repeated and/or comma-separated); an
+    :class:`~pelkit.errors.InputError` names the first item that is not a finite number (or an
+    integer, or below ``minimum``)."""
+    out: list[Any] = []
+    for item in parse_items(values):
+        try:
+            value: float = int(item) if integer else float(item)
+        except ValueError:
+            kind = "integers" if integer else "numbers"
+            raise InputError(f"{name} expects {kind}, got {item!r}") from None
+        if not math.isfinite(value):
+            raise InputError(f"{name} expects finite numbers, got {item!r}")
+        if minimum is not None and value < minimum:
+            raise InputError(f"{name} expects numbers >= {minimum:g}, got {item!r}")
+        out.append(value)
+    return out

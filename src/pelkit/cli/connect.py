@@ -14,38 +14,49 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import cli_command, emit
+from pelkit.cli.common import (
+    cli_command,
+    emit,
+    images_option,
+    json_option,
+    load_model_system,
+    model_option,
+    scheme_option,
+    species_map_option,
+)
 
 
 @cli_command
 def connect_command(
     a: Path = typer.Argument(..., help="Configuration of minimum A."),
     b: Path = typer.Argument(..., help="Configuration of minimum B (same particles)."),
-    model: str = typer.Option(..., "--model", "-m", help="Model name."),
-    db: Path = typer.Option(..., "--db", help="Landscape database (SQLite) to extend."),
-    images: int = typer.Option(12, "--images", help="NEB images, end points included."),
+    model: str = model_option(),
+    db: Path = typer.Option(..., "--db", help="Landscape database (SQLite) that stores the "
+                            "minima and transition states (created if missing)."),
+    images: int = images_option(12),
     max_attempts: int = typer.Option(10, "--max-attempts", help="NEB + saddle rounds."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    scheme: str = scheme_option(),
+    species_map: list[str] = species_map_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Join two minima by transition states and store them in a database."""
     from pelkit.cli.landscape_common import load_minimum, open_database
     from pelkit.engine.calculator import Calculator
     from pelkit.errors import InputError
-    from pelkit.io.formats import read_system
     from pelkit.landscape.connect import connect
     from pelkit.landscape.database import harmonic_data
     from pelkit.landscape.surface import Surface
-    from pelkit.models import get_model
 
     if images < 3:
         raise InputError(f"--images must be >= 3, got {images}")
     if max_attempts < 1:
         raise InputError(f"--max-attempts must be >= 1, got {max_attempts}")
-    pot = get_model(model)
-    calc = Calculator(pot, read_system(a))
+    pot, start_a = load_model_system(a, model, scheme, species_map)
+    _, start_b = load_model_system(b, model, scheme, species_map)
+    calc = Calculator(pot, start_a)
     surface = Surface.from_calculator(calc)
-    sys_a, e_a, qa = load_minimum(a, pot, calc)
-    sys_b, e_b, qb = load_minimum(b, pot, calc)
+    sys_a, e_a, qa = load_minimum(a, pot, calc, system=start_a)
+    sys_b, e_b, qb = load_minimum(b, pot, calc, system=start_b)
     with open_database(db, sys_a, model, surface) as base:
         base._check_compatible(sys_b)
         ids = [base.add_minimum(s, e, harmonic=harmonic_data(surface, s.positions.reshape(-1)))

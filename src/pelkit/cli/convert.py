@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import check_output, cli_command, emit, same_file
+from pelkit.cli.common import check_output, cli_command, emit, json_option, same_file
 from pelkit.errors import InputError
 from pelkit.io.formats import detect_format, read_system, write_system
 
@@ -45,7 +45,7 @@ def convert(
         help="Frame range START:STOP[:STEP] (Python slice; ':' = all) written as one "
         "multi-frame file (extxyz, LAMMPS dump or H5MD).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = json_option(),
 ) -> None:
     """Convert a configuration file (extended XYZ, LAMMPS data/dump, H5MD) to another format.
 

@@ -9,14 +9,15 @@ import numpy as np
 from pelkit.errors import InputError
 
 
-def load_minimum(path: Path, model, calc=None, fmax: float = 1e-6):  # noqa: ANN001, ANN201
-    """(system, energy, quenched): the configuration in ``path``, quenched (L-BFGS to 1e-10) if
-    its largest force exceeds ``fmax``."""
+def load_minimum(path: Path, model, calc=None, fmax: float = 1e-6,  # noqa: ANN001, ANN201
+                 system=None):  # noqa: ANN001
+    """(system, energy, quenched): the configuration in ``path`` (or ``system``, already read
+    from it), quenched (L-BFGS to 1e-10) if its largest force exceeds ``fmax``."""
     from pelkit.engine.calculator import Calculator
     from pelkit.io.formats import read_system
     from pelkit.landscape.quench import quench
 
-    system = read_system(path)
+    system = read_system(path) if system is None else system
     calc = calc or Calculator(model, system)
     e, f = calc.energy_forces(system.positions)
     if float(np.sqrt((f * f).sum(axis=1)).max()) <= fmax:

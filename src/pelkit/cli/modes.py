@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import cli_command, emit, load_model_system, species_map_option
+from pelkit.cli.common import (
+    cli_command,
+    emit,
+    json_option,
+    load_model_system,
+    model_option,
+    scheme_option,
+    species_map_option,
+)
 
 #: above this largest force (epsilon/sigma) a configuration is not treated as a minimum
 MINIMUM_FMAX = 1e-4
@@ -148,7 +156,7 @@ def modes(
     path: Path = typer.Argument(
         ..., help="Configuration (a minimum for normal modes, any for INM)."
     ),
-    model: str = typer.Option(..., "--model", "-m", help="Model name."),
+    model: str = model_option(),
     lowest: int = typer.Option(None, "--lowest", help="The K lowest non-zero modes (sparse)."),
     all_: bool = typer.Option(False, "--all", help="All 3N - 3 non-zero modes (dense eigh)."),
     classify: bool = typer.Option(
@@ -164,7 +172,8 @@ def modes(
         help="Profile window for --classify and the non-linear DW test (sigma)."),
     points: int = typer.Option(201, "--points", help="Profile points (odd, >= 5)."),
     nonlinear_method: str = typer.Option(
-        "line-search", "--nonlinear-method", help="line-search (default) or plain (seed eq 6)."),
+        "line-search", "--nonlinear-method", help="line-search (Armijo-damped, default) or "
+        "plain (the undamped iteration of Khomenko, Reichman and Zamponi 2021)."),
     nonlinear_max_iter: int = typer.Option(
         1000, "--nonlinear-max-iter", help="Iteration limit of the non-linear modes."),
     quartic_displacement: float = typer.Option(
@@ -174,12 +183,13 @@ def modes(
         None, "--omega-c", help="Crystal-like frequency for Buchenau's eps_k, eta_k (1/tau)."),
     length_a: float = typer.Option(
         None, "--length-a", help="Buchenau's length a (sigma) for the predicted c4."),
-    scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
+    scheme: str = scheme_option(),
     species_map: list[str] = species_map_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    as_json: bool = json_option(),
 ) -> None:
-    """Eigenvalues of the mass-weighted Hessian (translations removed) and participation ratios,
-    with optional INM classification, non-linear modes and quartic fits.
+    """Normal modes: eigenvalues of the mass-weighted Hessian and participation ratios.
+
+    Translations are removed. Optional: INM classification, non-linear modes and quartic fits.
 
     Frequencies (1/tau) of unstable modes are reported negative (omega = -sqrt|lambda|)."""
     from pelkit.engine.calculator import Calculator

@@ -28,7 +28,14 @@ from pelkit.cli.common import (
     check_output,
     cli_command,
     emit,
+    fmax_option,
+    images_option,
+    json_option,
     load_model_system,
+    max_iterations_option,
+    model_option,
+    out_option,
+    scheme_option,
     species_map_option,
 )
 
@@ -37,14 +44,13 @@ from pelkit.cli.common import (
 def neb_command(
     a: Path = typer.Argument(..., help="Configuration of minimum A (.xyz, .data, .h5)."),
     b: Path = typer.Argument(..., help="Configuration of minimum B (same particles)."),
-    model: str = typer.Option(..., "--model", "-m", help="Model name (e.g. swap, ka-smooth)."),
-    images: int = typer.Option(40, "--images", help="Images, end points included."),
+    model: str = model_option(),
+    images: int = images_option(40),
     climb: bool = typer.Option(True, "--climb/--no-climb", help="Climbing image (default on)."),
     spring: float = typer.Option(1.0, "--spring", help="Spring constant k (eps/(m sigma^2))."),
-    fmax: float = typer.Option(
-        1e-6, "--fmax", help="Convergence: largest NEB force per particle (eps/sigma)."
-    ),
-    max_iterations: int = typer.Option(20000, "--max-iterations", help="Band iterations."),
+    fmax: float = fmax_option(1e-6),
+    max_iterations: int = max_iterations_option(
+        20000, "Stop the band optimisation after this many iterations."),
     method: str = typer.Option(
         "lbfgs", "--method", help="Band optimiser: lbfgs (FIRE 2.0 fallback) or fire2."
     ),
@@ -56,9 +62,10 @@ def neb_command(
     quench_ends: bool = typer.Option(
         True, "--quench/--no-quench", help="Quench end points that are not minima (or refuse)."
     ),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the path file (.h5)."),
+    out: Path = out_option("Write the path file here (.h5)."),
+    scheme: str = scheme_option(),
     species_map: list[str] = species_map_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    as_json: bool = json_option(),
 ) -> None:
     """Minimum-energy path between two minima: barrier, asymmetry, double-well test."""
     from pelkit.io.paths import write_path_between
@@ -69,8 +76,8 @@ def neb_command(
         n_images=images, spring_constant=spring, fmax=fmax, climb=climb,
         max_iterations=max_iterations, method=method, initial_path=initial_path,
     )
-    pot, system_a = load_model_system(a, model, species_map=species_map)
-    _, system_b = load_model_system(b, model, species_map=species_map)
+    pot, system_a = load_model_system(a, model, scheme, species_map)
+    _, system_b = load_model_system(b, model, scheme, species_map)
     path = neb_between(
         pot, system_a, system_b, settings=settings, endpoint_fmax=endpoint_fmax,
         quench_ends=quench_ends,

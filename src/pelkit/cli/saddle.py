@@ -16,29 +16,47 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import cli_command, emit
+from pelkit.cli.common import (
+    check_output,
+    cli_command,
+    config_argument,
+    emit,
+    fmax_option,
+    json_option,
+    load_model_system,
+    max_iterations_option,
+    model_option,
+    out_option,
+    scheme_option,
+    seed_option,
+    species_map_option,
+)
 
 
 @cli_command
 def saddle_command(
-    file: Path = typer.Argument(..., help="Start configuration (.xyz, .data, .h5)."),
-    model: str = typer.Option(..., "--model", "-m", help="Model name (e.g. ka-smooth)."),
+    path: Path = config_argument(),
+    model: str = model_option(),
     from_mode: int = typer.Option(None, "--from-mode", help="Start along the K-th softest mode."),
     random_start: bool = typer.Option(False, "--random", help="Start along a random direction."),
     step: float = typer.Option(0.1, "--step", help="Initial displacement (largest, sigma)."),
     method: str = typer.Option("hef", "--method", help="hef or dimer."),
-    fmax: float = typer.Option(1e-7, "--fmax", help="Convergence: largest force (eps/sigma)."),
-    max_iterations: int = typer.Option(500, "--max-iterations", help="Iteration limit."),
-    seed: int = typer.Option(0, "--seed", help="Seed of random directions."),
-    db: Path = typer.Option(None, "--db", help="Store the transition state and its minima."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the saddle configuration."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    fmax: float = fmax_option(1e-7),
+    max_iterations: int = max_iterations_option(
+        500, "Stop the saddle search after this many iterations."),
+    seed: int = seed_option(),
+    db: Path = typer.Option(None, "--db", help="Landscape database (SQLite) that stores the "
+                            "transition state and its minima (created if missing)."),
+    out: Path = out_option("Write the saddle configuration here."),
+    scheme: str = scheme_option(),
+    species_map: list[str] = species_map_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Find a first-order saddle (transition state) and check its Hessian index."""
     from pelkit.cli.landscape_common import check_positive, load_minimum, open_database
     from pelkit.engine.calculator import Calculator
     from pelkit.errors import InputError
-    from pelkit.io.formats import read_system, write_system
+    from pelkit.io.formats import write_system
     from pelkit.landscape.connect import store_saddle
     from pelkit.landscape.saddle import (
         find_saddle,
@@ -46,7 +64,6 @@ def saddle_command(
         start_from_mode,
     )
     from pelkit.landscape.surface import Surface
-    from pelkit.models import get_model
 
     check_positive("--step", step)
     check_positive("--fmax", fmax)
@@ -54,14 +71,14 @@ def saddle_command(
         raise InputError("give either --from-mode or --random, not both")
     if from_mode is not None and from_mode < 1:
         raise InputError(f"--from-mode must be >= 1, got {from_mode}")
-    pot = get_model(model)
-    system = read_system(file)
+    check_output(out, configuration=True)
+    pot, system = load_model_system(path, model, scheme, species_map)
     calc = Calculator(pot, system)
     surface = Surface.from_calculator(calc)
     quenched = False
     v0 = None
     if from_mode is not None or random_start:
-        system, _, quenched = load_minimum(file, pot, calc)
+        system, _, quenched = load_minimum(path, pot, calc, system=system)
         x_min = system.positions.reshape(-1)
         if from_mode is not None:
             x0, v0 = start_from_mode(surface, x_min, from_mode, step=step, seed=seed)
@@ -72,7 +89,7 @@ def saddle_command(
     res = find_saddle(surface, x0, v0, method=method, fmax=fmax,
                       max_iterations=max_iterations, seed=seed)
     result = res.summary()
-    result.update(file=str(file), model=model, quenched=quenched, seed=seed,
+    result.update(file=str(path), model=model, quenched=quenched, seed=seed,
                   start="mode" if from_mode is not None else
                   "random" if random_start else "file", from_mode=from_mode)
     if out is not None:
@@ -83,13 +100,13 @@ def saddle_command(
             raise InputError("no transition state found: nothing stored in the database")
         with open_database(db, system, model, surface) as base:
             stored = store_saddle(base, surface, res, info={"source": "saddle",
-                                                            "file": str(file)})
+                                                            "file": str(path)})
             if stored is None:
                 raise InputError("a side of the transition state did not quench")
             result.update(db=str(db), ts_id=stored[0], minima=list(stored[1:]))
     verdict = "a transition state" if res.is_transition_state else (
         f"NOT a transition state ({res.stop_reason}, {res.n_negative} negative eigenvalues)")
-    human = (f"{method} from {file}: {verdict}\n"
+    human = (f"{method} from {path}: {verdict}\n"
              f"energy {res.energy:.10g} eps, max force {res.max_force:.3g}, lowest curvature "
              f"{res.eigenvalue:.6g}, {res.force_calls} force calls")
     emit(result, as_json, human)

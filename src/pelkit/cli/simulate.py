@@ -5,8 +5,10 @@
 ``--append`` continues it (step, time, thermostat and random state carried on, so that two runs
 of 10k steps equal one of 20k bit for bit when the restart step is a multiple of ``--stride``).
 Ctrl-C stops at the end of the current chunk (a multiple of ``--stride``), writes ``--final`` and
-a flushed trajectory that ``--append`` continues, prints one line and exits with status 130. A
-run that blows up leaves its trajectory renamed ``*.partial`` (attribute ``partial``).
+a flushed trajectory that ``--append`` continues, prints one line and exits with status 130. The
+restart state is also stored with every flush of frames (every 10 frames), so a run killed
+outright (SIGKILL, a node lost) can be continued with ``--append`` from its last flush. A run
+that blows up leaves its trajectory renamed ``*.partial`` (attribute ``partial``).
 
 ``quench`` writes ``--out`` only for a converged minimum; otherwise it says what was reached,
 renames the file ``*.partial`` and exits with status 1.
@@ -28,6 +30,7 @@ from pelkit.cli.common import (
     check_output,
     cli_command,
     config_argument,
+    device_option,
     emit,
     fail,
     fmax_option,
@@ -45,6 +48,7 @@ from pelkit.cli.common import (
     species_map_option,
     steps_option,
     temperature_option,
+    threads_option,
 )
 from pelkit.cli.progress import progress_bar
 from pelkit.errors import InputError
@@ -98,13 +102,13 @@ def md(
         "trajectory to continue)."
     ),
     model: str = model_option(),
-    temperature: float = temperature_option(help="Target temperature (eps/k_B)."),
+    temperature: float = temperature_option(),
     steps: int = steps_option(),
     dt: float = typer.Option(0.005, "--dt", help="Time step (tau)."),
     thermostat: str = typer.Option(
         "nose-hoover", "--thermostat", help="nve, nose-hoover, bussi or langevin."
     ),
-    seed: int = seed_option("Seed for velocities and stochastic thermostats (recorded)."),
+    seed: int = seed_option(),
     out: Path = out_option("H5MD trajectory to write (.h5); with --append, the input itself."),
     append: bool = typer.Option(
         False, "--append", help="Continue the input H5MD trajectory in place: step, time, "
@@ -122,13 +126,15 @@ def md(
         None, "--replicas", help="Run M replicas in one batch (from the file's M frames, or "
         "M copies of one frame with their own velocities)."
     ),
-    device: str = typer.Option(None, "--device", help="Batched replicas on cpu, gpu or auto."),
-    threads: int = typer.Option(None, "--threads", help="CPU threads for batched replicas."),
+    device: str = device_option(),
+    threads: int = threads_option(),
 ) -> None:
     """Molecular dynamics (NVE or NVT); velocities from the file or Maxwell-Boltzmann.
 
-    Ctrl-C stops at the end of the current chunk, writes --final and the trajectory (which
-    --append continues), and exits with status 130."""
+    The Maxwell-Boltzmann velocities and the stochastic thermostats draw from the random
+    numbers of --seed. With --device or --replicas, M replicas run in one batch. Ctrl-C stops
+    at the end of the current chunk, writes --final and the trajectory (which --append
+    continues), and exits with status 130."""
     if steps < 0:
         raise InputError(f"--steps must be non-negative, got {steps}")
     if stride < 1:
@@ -157,16 +163,18 @@ def md(
         if state is None:
             raise InputError(f"{path} holds no saved MD state (not written by `pelkit md`, or "
                              "the run was killed); start a new trajectory from its last frame")
-        from pelkit.io.h5md import last_step
+        from pelkit.io.h5md import last_step, truncate_after
 
-        written = last_step(path)
-        if written is not None and written > state.step:
-            raise InputError(f"{path} has frames up to step {written} after its saved state "
-                             f"(step {state.step}): the run was killed; continue from its last "
-                             "frame into a new trajectory instead")
         if abs(state.temperature - temperature) > 1e-12 * max(1.0, abs(temperature)):
             raise InputError(f"{path} was run at T = {state.temperature:g}; --append keeps the "
                              f"temperature (got -T {temperature:g})")
+        written = last_step(path)
+        if written is not None and written > state.step:
+            # a killed run: its frames after the saved state are recomputed exactly
+            dropped = truncate_after(path, state.step)
+            sys.stderr.write(f"pelkit: note: {path} continues from its saved state at step "
+                             f"{state.step}; {dropped} later frame(s) of the killed run were "
+                             "dropped (they are recomputed exactly)\n")
     elif out is not None and path.exists() and same_file(path, out):
         raise InputError(f"--out {out} is the input trajectory; add --append to continue it, "
                          "or choose another --out")
@@ -292,8 +300,8 @@ def quench(
     species_map: list[str] = species_map_option(),
     as_json: bool = json_option(),
     quiet: bool = quiet_option(),
-    device: str = typer.Option(None, "--device", help="Batched quench on cpu, gpu or auto."),
-    threads: int = typer.Option(None, "--threads", help="CPU threads for a batched quench."),
+    device: str = device_option(),
+    threads: int = threads_option(),
 ) -> None:
     """Quench a configuration (or every frame of a file) to its inherent structure.
 

@@ -20,7 +20,14 @@ from pelkit.cli.cluster_options import (
     shared_fs_option,
     tls_option,
 )
-from pelkit.cli.common import emit, guard
+from pelkit.cli.common import (
+    cli_command,
+    device_option,
+    emit,
+    json_option,
+    out_option,
+    quiet_option,
+)
 from pelkit.cli.progress import progress_bar
 from pelkit.parallel import CampaignFailed
 
@@ -30,7 +37,8 @@ DEVICES = ("cpu", "gpu", "auto")
 
 
 @study_app.command("list")
-def list_studies(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+@cli_command
+def list_studies(as_json: bool = json_option()) -> None:
     """List the studies: what each reproduces, its presets and their expected run times."""
     from pelkit.studies.registry import STUDIES
 
@@ -153,13 +161,14 @@ ANALYZERS = {"ka-landscape": _analyze_ka, "tls-qlm": _analyze_tls,
              "ka-entropy": _package_analyzer("ka-entropy")}
 
 
+@cli_command
 def run(
     name: str = typer.Argument(..., help="Study name (see `pelkit study list`)."),
     preset: str = typer.Option(
         None, "--preset",
         help="smoke, laptop, workstation or paper (see `pelkit study list`; default laptop).",
     ),
-    out: Path = typer.Option(..., "--out", help="Run folder."),
+    out: Path = out_option("Run folder (created if missing).", ...),
     scheduler: str = typer.Option("local", "--scheduler", help=SCHEDULER_HELP),
     resume: bool = typer.Option(False, "--resume", help="Continue a killed campaign."),
     recompute: bool = typer.Option(
@@ -168,10 +177,7 @@ def run(
     ),
     config: Path = typer.Option(None, "--config", help="TOML file overriding preset values."),
     workers: int = typer.Option(None, "--workers", help="Local worker processes (default: cores)."),
-    device: str = typer.Option(
-        None, "--device",
-        help="cpu, gpu or auto (the GPU when numba-cuda finds one); default: the config's.",
-    ),
+    device: str = device_option("the config's"),
     jobs: int = jobs_option(),
     tls_ca: Path = tls_option("ca", "CA certificate"),
     tls_cert: Path = tls_option("cert", "Client certificate"),
@@ -179,52 +185,48 @@ def run(
     insecure: bool = insecure_option(),
     dashboard_address: str = dashboard_option(),
     workers_write: bool = shared_fs_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Run a study campaign, then its analysis; everything lands in the run folder."""
-    try:
-        from pelkit.errors import InputError
-        from pelkit.studies.registry import STUDIES
+    from pelkit.errors import InputError
+    from pelkit.studies.registry import STUDIES
 
-        if name not in RUNNERS:
-            raise InputError(f"unknown study {name!r}; known: {', '.join(STUDIES)}")
-        if device is not None and device not in DEVICES:
-            raise InputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
-        preset = preset or STUDIES[name].default_preset
-        options = cluster_options(scheduler, workers, jobs, tls_ca, tls_cert, tls_key, insecure,
-                                  dashboard_address, workers_write)
+    if name not in RUNNERS:
+        raise InputError(f"unknown study {name!r}; known: {', '.join(STUDIES)}")
+    if device is not None and device not in DEVICES:
+        raise InputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+    preset = preset or STUDIES[name].default_preset
+    options = cluster_options(scheduler, workers, jobs, tls_ca, tls_cert, tls_key, insecure,
+                              dashboard_address, workers_write)
+    try:
         summary = RUNNERS[name](preset, out, options, resume, recompute, config, workers, quiet,
                                 as_json, device=device)
-    except CampaignFailed as exc:
+    except CampaignFailed as exc:  # a summary of the failed tasks, exit 1
         campaign_failed(exc)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
     emit(summary, as_json, f"study {name} finished: see {out}/report.md and {out}/figures/")
 
 
+@cli_command
 def analyze_cmd(
     run_dir: Path = typer.Argument(..., help="A run folder written by `pelkit study run`."),
     partial: bool = typer.Option(
         False, "--partial", help="Analyse the complete task results when some are missing or "
         "damaged (the report says which)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    as_json: bool = json_option(),
 ) -> None:
     """Re-run the analysis of a finished campaign from its stored task results."""
-    try:
-        from pelkit.errors import InputError
-        from pelkit.io.results import RunFolder
+    from pelkit.errors import InputError
+    from pelkit.io.results import RunFolder
 
-        if not (run_dir / "config.toml").is_file():
-            raise InputError(f"{run_dir} is not a study run folder (no config.toml)")
-        stored = RunFolder(run_dir).read_config()
-        study = stored.get("study_name") or _guess_study(run_dir)
-        if study not in ANALYZERS:
-            raise InputError(f"{run_dir} holds an unknown study {study!r}")
-        summary = ANALYZERS[study](run_dir, stored, partial)
-    except Exception as exc:  # noqa: BLE001
-        guard(exc)
+    if not (run_dir / "config.toml").is_file():
+        raise InputError(f"{run_dir} is not a study run folder (no config.toml)")
+    stored = RunFolder(run_dir).read_config()
+    study = stored.get("study_name") or _guess_study(run_dir)
+    if study not in ANALYZERS:
+        raise InputError(f"{run_dir} holds an unknown study {study!r}")
+    summary = ANALYZERS[study](run_dir, stored, partial)
     emit(summary, as_json, f"analysis of {run_dir} rewritten: summary.json, report.md, figures/")
 
 

@@ -12,31 +12,44 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import check_output, cli_command, emit, load_model_system, species_map_option
+from pelkit.cli.common import (
+    check_output,
+    cli_command,
+    emit,
+    json_option,
+    load_model_system,
+    model_option,
+    out_option,
+    quiet_option,
+    scheme_option,
+    seed_option,
+    species_map_option,
+    temperature_option,
+)
 
 
 @cli_command
 def swap_mc(
     path: Path = typer.Argument(..., help="Configuration file (.xyz with a diameter column)."),
-    model: str = typer.Option("swap", "--model", "-m", help="Model name (see `pelkit models`)."),
-    temperature: float = typer.Option(..., "--temperature", "-T", help="Temperature (eps/k_B)."),
+    model: str = model_option("swap"),
+    temperature: float = temperature_option(),
     sweeps: int = typer.Option(..., "--sweeps", help="Production sweeps (N attempted moves)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (recorded in the output)."),
+    seed: int = seed_option(),
     p_swap: float = typer.Option(0.2, "--p-swap", help="Probability of a swap attempt."),
     delta_max: float = typer.Option(
         0.1, "--delta-max", help="Half-side of the displacement cube (sigma)."
     ),
     swap_bound: float = typer.Option(
-        None, "--swap-bound", help="Swap only pairs with |sigma_i - sigma_j| below this."
+        None, "--swap-bound", help="Swap only pairs with |sigma_i - sigma_j| below this (sigma)."
     ),
     tune_sweeps: int = typer.Option(
         0, "--tune-sweeps", help="Sweeps of a tuning phase for delta-max before production."
     ),
-    scheme: str = typer.Option(None, "--scheme", help="Override the cutoff scheme."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the final configuration here."),
+    scheme: str = scheme_option(),
+    out: Path = out_option("Write the final configuration here."),
     species_map: list[str] = species_map_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Metropolis swap Monte Carlo at fixed temperature, with the equilibrium verdict."""
     from pelkit.dynamics.swap_mc import run_swap_mc

@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import check_output_folder, cli_command, emit
+from pelkit.cli.common import (
+    check_output_folder,
+    cli_command,
+    emit,
+    json_option,
+    list_option,
+    n_rates_option,
+    parse_numbers,
+    plot_option,
+)
 from pelkit.errors import InputError
 
 #: Lattices up to this many states use the sparse 2-D generator; larger D the exact chains.
@@ -28,20 +37,7 @@ RATE_PLOT_DS = (20, 40, 100, 200, 400, 1000, 2000, 4000, 10000)
 
 def _floats(values: list[str] | None, name: str) -> list[float]:
     """Parse repeated and/or comma-separated numbers ("0.2,0.5" or --x 0.2 --x 0.5)."""
-    out: list[float] = []
-    for text in values or []:
-        for item in text.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            try:
-                v = float(item)
-            except ValueError:
-                raise InputError(f"{name} expects numbers, got {item!r}.") from None
-            if not math.isfinite(v):
-                raise InputError(f"{name} expects finite numbers, got {item!r}.")
-            out.append(v)
-    return out
+    return parse_numbers(values, name)
 
 
 def hypercube_report(
@@ -210,20 +206,21 @@ def _human(res: dict[str, Any], figures: list[str]) -> str:
 
 @cli_command
 def hypercube_command(
-    beta: list[str] | None = typer.Option(
-        None, "--beta", help="Inverse temperature(s); repeat or comma-separate (0.2,0.5,1)."
+    beta: list[str] | None = list_option(
+        "--beta", help="Inverse temperatures 1/(k_B T) in units of 1/B (default 0.2,0.5,1)",
+        example="--beta 0.2,0.5 or --beta 0.2 --beta 0.5",
     ),
     D: int | None = typer.Option(
         None, "--D", "-D", help="Even hypercube dimension: add the master-equation rates."
     ),
-    n_rates: int = typer.Option(6, "--n-rates", help="How many lowest rates to report."),
+    n_rates: int = n_rates_option(6),
     B: float = typer.Option(1.0, "--B", help="Edge rate prefactor B (the rate unit)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    plot: Path | None = typer.Option(
-        None, "--plot", help="Write Figs 1-4 and the rate comparison (PNG) into DIR."
-    ),
+    as_json: bool = json_option(),
+    plot: Path | None = plot_option(),
 ) -> None:
-    """Stillinger's hypercube model (Stillinger 1984): branches, melting, master-equation rates."""
+    """Stillinger's hypercube model (Stillinger 1984): branches, melting, master-equation rates.
+
+    The figures of --plot: Figs 1-4 of the paper and the comparison of the rates."""
     check_output_folder(plot)
     betas = _floats(beta, "--beta") or list(DEFAULT_BETAS)
     result = hypercube_report(betas, D, n_rates, B)

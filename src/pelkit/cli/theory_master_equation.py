@@ -8,7 +8,6 @@ docs/physics/landscape.md). The network JSON format is documented in
 
 from __future__ import annotations
 
-import math
 import sys
 import warnings
 from pathlib import Path
@@ -17,26 +16,23 @@ from typing import Any
 import numpy as np
 import typer
 
-from pelkit.cli.common import check_output_folder, cli_command, emit, json_option, plot_option
+from pelkit.cli.common import (
+    check_output_folder,
+    cli_command,
+    emit,
+    json_option,
+    list_option,
+    n_rates_option,
+    parse_numbers,
+    plot_option,
+)
 from pelkit.errors import InputError
 
 
 def _times(values: list[str] | None) -> np.ndarray | None:
     if not values:
         return None
-    out: list[float] = []
-    for text in values:
-        for item in text.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            try:
-                v = float(item)
-            except ValueError:
-                raise InputError(f"--times expects numbers, got {item!r}.") from None
-            if not math.isfinite(v) or v < 0:
-                raise InputError(f"--times expects finite non-negative numbers, got {item!r}.")
-            out.append(v)
+    out = parse_numbers(values, "--times", minimum=0.0)
     if not out:
         raise InputError("--times was given without any number.")
     return np.array(out)
@@ -72,8 +68,9 @@ def master_equation_command(
         None, "--temperature", "-T",
         help="Temperature (energy unit of the file, k_B = 1); default: the file's value.",
     ),
-    times: list[str] | None = typer.Option(
-        None, "--times", help="Times for p(t); repeat or comma-separate (0,1,10)."
+    times: list[str] | None = list_option(
+        "--times", help="Times of p(t) (the inverse of the file's rate unit)",
+        example="--times 0,1,10",
     ),
     start: str | None = typer.Option(
         None, "--start", help="Minimum id holding all probability at t = 0 (default: highest)."
@@ -82,13 +79,13 @@ def master_equation_command(
         None, "--prefactor-model", help="Prefactor model: auto | symmetric | attempt | harmonic "
         "(default: the file's, else auto)."
     ),
-    n_rates: int | None = typer.Option(
-        None, "--n-rates", help="Report only the lowest N rates (default: all, up to 2000 minima)."
-    ),
+    n_rates: int | None = n_rates_option(None),
     as_json: bool = json_option(),
     plot: Path | None = plot_option(),
 ) -> None:
     """Master equation on a network of minima: equilibrium, relaxation rates, p(t).
+
+    Without --n-rates, every rate is reported (networks of up to 2000 minima).
 
     NETWORK_SCHEMA"""
     check_output_folder(plot)

@@ -6,30 +6,22 @@ docs/physics/theory.md).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from pelkit.cli.common import check_output_folder, cli_command, emit
+from pelkit.cli.common import (
+    check_output_folder,
+    cli_command,
+    emit,
+    json_option,
+    list_option,
+    parse_numbers,
+    plot_option,
+    seed_option,
+)
 from pelkit.errors import InputError
-
-
-def parse_float_list(text: str, name: str) -> list[float]:
-    """Parse a comma-separated list of numbers ("1,1.5,2"); raise InputError when it is not one."""
-    items = [s.strip() for s in text.split(",") if s.strip()]
-    if not items:
-        raise InputError(f"{name} must be a comma-separated list of numbers, got {text!r}")
-    try:
-        values = [float(s) for s in items]
-    except ValueError:
-        raise InputError(
-            f"{name} must be a comma-separated list of numbers, got {text!r}"
-        ) from None
-    if not all(math.isfinite(v) for v in values):
-        raise InputError(f"{name} must contain finite numbers, got {text!r}")
-    return values
 
 
 def _human(result: dict[str, Any], plots: list[str]) -> str:
@@ -87,28 +79,31 @@ def rem_command(
         None, "--log-omega", help="ln Omega (default N ln(1+v))."
     ),
     neighbor_width: float = typer.Option(
-        1.0, "--neighbor-width", help="c: neighbour energies ~ N(eps, (c Delta)^2); 1 = seed."
+        1.0, "--neighbor-width", help="c: neighbour energies ~ N(eps, (c Delta)^2); 1: the "
+        "same width Delta as the states."
     ),
     r0: float = typer.Option(1.0, "--r0", help="Rate prefactor R0."),
-    temperatures: list[str] | None = typer.Option(
-        None, "--temperatures", "-T", help="Temperatures (energy unit, k_B = 1) of the exact "
-        "tables and fits; repeat or comma-separate (default 1,1.5,2,2.5,3,3.5,4)."
+    temperatures: list[str] | None = list_option(
+        "--temperatures", "-T", help="Temperatures (the energy unit of --delta, k_B = 1) of "
+        "the exact tables and fits (default 1,1.5,2,2.5,3,3.5,4)", example="-T 1,2 or -T 1 -T 2",
     ),
-    sample_temperatures: list[str] | None = typer.Option(
-        None, "--sample-temperatures", help="Temperatures of the sampled check; repeat or "
-        "comma-separate (default 3,4,5,6)."
+    sample_temperatures: list[str] | None = list_option(
+        "--sample-temperatures", help="Temperatures of the sampled check (default 3,4,5,6)",
+        example="--sample-temperatures 3,4",
     ),
     no_sample: bool = typer.Option(False, "--no-sample", help="Skip the sampled REM."),
     n_states: int = typer.Option(262144, "--n-states", "-M", help="Sampled states M."),
     neighbors: str = typer.Option(
         "annealed", "--neighbors", help="annealed | hamming | regular (see docs)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the sample."),
+    seed: int = seed_option(),
     bins: int = typer.Option(24, "--bins", help="Energy bins of the f_u(E) check."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write PNG figures into DIR."),
+    as_json: bool = json_option(),
+    plot: Path | None = plot_option(),
 ) -> None:
-    """Random energy model (Keyes c. 2000): f_u, S and hopping rates, exact and sampled."""
+    """Random energy model (Keyes c. 2000): f_u, S and hopping rates, exact and sampled.
+
+    The figures of --plot: f_u(E), S against ln f_u and the rate against f_u."""
     from pelkit.theory.rem import REMParameters
     from pelkit.theory.rem_report import rem_report
 
@@ -121,12 +116,9 @@ def rem_command(
         neighbor_width=neighbor_width,
         r0=r0,
     )
-    temps = parse_float_list(",".join(temperatures or ["1,1.5,2,2.5,3,3.5,4"]),
-                             "--temperatures")
-    s_temps = (
-        None if no_sample else parse_float_list(
-            ",".join(sample_temperatures or ["3,4,5,6"]), "--sample-temperatures"
-        )
+    temps = parse_numbers(temperatures, "--temperatures") or [1, 1.5, 2, 2.5, 3, 3.5, 4]
+    s_temps = None if no_sample else (
+        parse_numbers(sample_temperatures, "--sample-temperatures") or [3.0, 4.0, 5.0, 6.0]
     )
     check_output_folder(plot)
     if bins < 1:

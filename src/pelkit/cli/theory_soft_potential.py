@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from scipy import constants
 
-from pelkit.cli.common import check_output_folder, cli_command, emit
+from pelkit.cli.common import check_output_folder, cli_command, emit, json_option, plot_option
 from pelkit.errors import InputError
 
 
@@ -107,7 +107,7 @@ def _human(result: dict[str, Any], plots: list[str]) -> str:
 @cli_command
 def soft_potential_command(
     eps_m_over_kt: float = typer.Option(
-        5.0, "--eps-m-over-kT", help="eps_m/kT (seed: ~3 at T_m, ~5 at T_g)."
+        5.0, "--eps-m-over-kT", help="eps_m/kT (about 3 at T_m, about 5 at T_g)."
     ),
     points: int = typer.Option(241, "--points", help="Curve points per branch."),
     eta_prime_min: float = typer.Option(-1.0e3, "--eta-prime-min", help="Lower eta' of the sweep."),
@@ -116,13 +116,15 @@ def soft_potential_command(
     nu_c: float | None = typer.Option(None, "--nu-c", help="nu_c in THz."),
     mass_u: float | None = typer.Option(None, "--mass-u", help="Mean atomic mass in u."),
     glass: str | None = typer.Option(
-        None, "--glass", help="Seed example for nu_c and mass: silica | selenium | b2o3."
+        None, "--glass", help="Example glass for nu_c and mass: silica | selenium | b2o3."
     ),
     t_g: float | None = typer.Option(None, "--t-g", help="T_g in K: report eps_m/k_B T_g."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write the Fig 8 PNG into DIR."),
+    as_json: bool = json_option(),
+    plot: Path | None = plot_option(),
 ) -> None:
-    """Buchenau's soft-potential model (Buchenau 1992): soft-mode stability and crossover."""
+    """Buchenau's soft-potential model (Buchenau 1992): soft-mode stability and crossover.
+
+    The figure of --plot: the stability curves of Fig 8 of the paper."""
     check_output_folder(plot)
     if not math.isfinite(eps_m_over_kt) or eps_m_over_kt <= 0.0:
         raise InputError(f"--eps-m-over-kT must be positive, got {eps_m_over_kt}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from pelkit.cli.common import cli_command, emit
+from pelkit.cli.common import cli_command, emit, json_option
 
 
 @cli_command
@@ -43,7 +43,7 @@ def tunnel(
     ),
     levels: int = typer.Option(4, "--levels", min=2, help="Number of levels to compute."),
     rtol: float = typer.Option(1e-4, "--rtol", help="Relative change of E_t that stops h-halving."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    as_json: bool = json_option(),
 ) -> None:
     """Tunnel splitting E_t = E_1 - E_0 along a double-well path, and whether the TLS is active."""
     from pelkit.io.paths import tunnel_from_path_file

@@ -171,26 +171,41 @@ class MDState:
 
 
 MD_STATE_GROUP = "parameters/pelkit_md_state"
+#: The state is stored in two slots, alternately: a run killed while writing one leaves the other.
+MD_STATE_SLOTS = (MD_STATE_GROUP, MD_STATE_GROUP + "_b")
 _STATE_ARRAYS = ("positions", "velocities", "images", "forces", "q", "xi", "vxi",
                  "list_reference")
 
 
 def write_md_state(writer, state: MDState) -> None:  # noqa: ANN001 - h5md.TrajectoryWriter
-    """Store ``state`` in the trajectory file of ``writer`` (group ``/parameters/
-    pelkit_md_state``, replacing an older one)."""
+    """Store ``state`` in the trajectory file of ``writer``: in the slot of
+    :data:`MD_STATE_SLOTS` (``/parameters/pelkit_md_state[_b]``) that holds the older state, so
+    that a run killed while writing keeps the other one."""
     arrays = {k: getattr(state, k) for k in _STATE_ARRAYS}
     attrs = {k: v for k, v in vars(state).items() if k not in _STATE_ARRAYS}
-    writer.write_group(MD_STATE_GROUP, arrays, attrs)
+
+    def age(slot: str) -> tuple[int, int]:
+        held = writer.group_attrs(slot)
+        if held is None or not held.get("complete", True):
+            return (0, -1)  # empty or half-written: use it first
+        return (1, int(held.get("step", -1)))
+
+    writer.write_group(min(MD_STATE_SLOTS, key=age), arrays, attrs)
 
 
 def read_md_state(path: str | Path) -> MDState | None:
-    """The state stored by :func:`write_md_state` in an H5MD file, or None if it has none."""
+    """The latest complete state stored by :func:`write_md_state` in an H5MD file, or None if
+    it has none."""
     from pelkit.io.h5md import read_group
 
-    found = read_group(path, MD_STATE_GROUP)
-    if found is None:
+    slots = [found for found in (read_group(path, slot) for slot in MD_STATE_SLOTS) if found]
+    if not slots:
         return None
-    arrays, attrs = found
+    complete = [found for found in slots if found[1].get("complete", True) is not False]
+    if not complete:
+        raise InputError(f"{path}: the saved MD state was being written when the run was killed; "
+                         "start a new trajectory from its last frame")
+    arrays, attrs = max(complete, key=lambda found: int(found[1].get("step", -1)))
     try:
         return MDState(
             step=int(attrs["step"]), dt=float(attrs["dt"]),
@@ -451,7 +466,8 @@ class MDSimulation:
         up to the current step are kept; see :class:`pelkit.io.h5md.TrajectoryWriter`).
         ``should_stop()`` is asked at every checkpoint; when it returns True the run ends there
         (``MDResult.interrupted``). The trajectory file always ends with the state needed to
-        continue the run exactly (:meth:`state`, stored by :func:`write_md_state`).
+        continue the run exactly (:meth:`state`, stored by :func:`write_md_state`); the state is
+        also stored with every flush of frames, so a killed run continues from its last flush.
         """
         if n_steps < 0:
             raise InputError(f"number of steps must be non-negative, got {n_steps}")
@@ -476,6 +492,8 @@ class MDSimulation:
                 trajectory, self.snapshot(), stride=stride, velocities=True, dt=self.dt,
                 observable_stride=log_every, mode="a" if append else "w",
             )
+            # the restart state goes with every flush of frames: a killed run can be continued
+            writer.on_flush = lambda: write_md_state(writer, self.state())
         sums = np.zeros(3)
         interrupted = False
         t0 = _time.perf_counter()
@@ -502,6 +520,8 @@ class MDSimulation:
                         self._log(log)
                     break
             if writer is not None:
+                writer.on_flush = None
+                writer.flush()
                 write_md_state(writer, self.state())
         finally:
             if writer is not None:

@@ -43,7 +43,7 @@ ignored.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -193,6 +193,9 @@ class TrajectoryWriter:
         self.velocities = bool(velocities)
         self.dt = dt
         self.flush_every = int(flush_every)
+        #: called after buffered position frames reach the file, before it is flushed (MD uses it
+        #: to store its restart state with every flush, so a killed run can be continued)
+        self.on_flush: Callable[[], None] | None = None
         self.compression = compression
         self.n_particles = system.n_particles
         self.box_lengths = system.box.lengths.copy()
@@ -411,20 +414,48 @@ class TrajectoryWriter:
         self, name: str, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any]
     ) -> None:
         """Store a group ``name`` (e.g. ``"parameters/pelkit_md_state"``) of datasets and scalar
-        attributes, replacing an older group of that name (used for restart states)."""
+        attributes, replacing an older group of that name (used for restart states).
+
+        Datasets of the same shape and type are overwritten in place (a state stored at every
+        flush does not grow the file). The attribute ``complete`` is False while the group is
+        being written, so a run killed in the middle leaves a group marked incomplete."""
         f = self._file
-        if name in f:
+        values = {key: np.asarray(value) for key, value in arrays.items()}
+        group = f.get(name)
+        if group is not None and not (
+            isinstance(group, h5py.Group) and set(group) == set(values)
+            and all(group[k].shape == v.shape and group[k].dtype == v.dtype
+                    for k, v in values.items())
+        ):
             del f[name]
-        group = f.create_group(name)
-        for key, value in arrays.items():
-            group.create_dataset(key, data=np.asarray(value))
+            group = None
+        if group is None:
+            group = f.create_group(name)
+            group.attrs["complete"] = False
+            for key, value in values.items():
+                group.create_dataset(key, data=value)
+        else:
+            group.attrs["complete"] = False
+            f.flush()
+            for key, value in values.items():
+                group[key][...] = value
         for key, value in attrs.items():
             group.attrs[key] = value
+        group.attrs["complete"] = True
         f.flush()
 
+    def group_attrs(self, name: str) -> dict[str, Any] | None:
+        """The attributes of group ``name`` written by :meth:`write_group`, or None."""
+        group = self._file.get(name)
+        return dict(group.attrs) if isinstance(group, h5py.Group) else None
+
     def flush(self) -> None:
-        """Write the buffered rows and push everything to disk."""
+        """Write the buffered rows (then call :attr:`on_flush` if position frames were written)
+        and push everything to disk."""
+        frames = bool(self._pending_frames)
         self._write_pending()
+        if frames and self.on_flush is not None:
+            self.on_flush()
         self._file.flush()
 
     def close(self) -> None:
@@ -552,6 +583,27 @@ def last_step(path: str | os.PathLike) -> int | None:
         position = f["particles/all/position"]
         n = _element_length(position)
         return int(position["step"][n - 1]) if n else None
+
+
+def truncate_after(path: str | os.PathLike, step: int) -> int:
+    """Drop every frame and observable row after ``step`` (the frames a killed run wrote after
+    its last saved restart state); returns how many position frames were dropped."""
+    dropped = 0
+    with _open(path, "r+") as f:
+        elements = [f[f"particles/all/{k}"] for k in ("position", "image", "velocity",
+                                                      "box/edges")
+                    if f"particles/all/{k}" in f and isinstance(f[f"particles/all/{k}"],
+                                                                h5py.Group)]
+        if "observables" in f:
+            elements += [g for g in f["observables"].values() if isinstance(g, h5py.Group)]
+        for element in elements:
+            n = _element_length(element)
+            keep = int(np.searchsorted(np.asarray(element["step"][:n]), int(step), "right"))
+            if element.name == "/particles/all/position":
+                dropped = n - keep
+            _trim(element, keep)
+        f.flush()
+    return dropped
 
 
 def read_group(
