@@ -34,7 +34,7 @@ from pelkit.build import kob_andersen_system  # noqa: E402
 from pelkit.engine.calculator import Calculator  # noqa: E402
 from pelkit.landscape.basin_hopping import basin_hopping, random_cluster  # noqa: E402
 from pelkit.landscape.connect import minima_of_saddle  # noqa: E402
-from pelkit.landscape.neb import neb  # noqa: E402
+from pelkit.landscape.neb import NEBOptions, neb  # noqa: E402
 from pelkit.landscape.quench import quench  # noqa: E402
 from pelkit.landscape.saddle import dimer, hef, start_from_mode  # noqa: E402
 from pelkit.landscape.surface import Surface  # noqa: E402
@@ -71,7 +71,8 @@ def ka_saddles(n: int, modes: int) -> list[dict]:
                 calls0 = surf.gradient_calls + surf.hvp_calls
                 t0 = time.process_time()
                 band = neb(surf.gradient, sides.minus.positions, sides.plus.positions,
-                           n_images=10, fmax=1e-3, box=surf.box, max_iterations=20000)
+                           n_images=10, box=surf.box,
+                           options=NEBOptions(fmax=1e-3, max_iterations=20000))
                 kci = band.saddle_index
                 ref = hef(surf, band.images[kci], band.tangents[kci], fmax=1e-6,
                           max_iterations=500, check_index=False)

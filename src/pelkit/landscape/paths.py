@@ -32,7 +32,6 @@ files are written by :mod:`pelkit.io.paths`. See ``docs/physics/landscape.md``.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +49,13 @@ from pelkit.landscape.doublewell import (
     path_profile,
 )
 from pelkit.landscape.inherent import same_minimum
-from pelkit.landscape.neb import DEFAULT_N_IMAGES, NEBResult, check_neb_settings, neb
+from pelkit.landscape.neb import (
+    DEFAULT_N_IMAGES,
+    NEBOptions,
+    NEBResult,
+    check_neb_settings,
+    neb,
+)
 from pelkit.landscape.path_extension import (
     EndContinuation,
     line_continuation,
@@ -71,30 +76,17 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class NEBSettings:
-    """Settings of one climbing-image NEB (:func:`pelkit.landscape.neb.neb`), validated.
+class NEBSettings(NEBOptions):
+    """Settings of one climbing-image NEB of the path tools: the band size and the
+    :class:`~pelkit.landscape.neb.NEBOptions` (all their fields; here ``max_iterations``
+    defaults to 20000), validated.
 
     Attributes:
         n_images: images, end points included (>= 3).
-        spring_constant: k in epsilon / (m sigma^2).
-        fmax: convergence on the largest per-particle NEB force, epsilon / sigma.
-        climb: switch the climbing image on after ``climb_fmax`` is reached.
-        climb_fmax: the loose tolerance that switches the climbing image on, epsilon / sigma.
-        max_iterations: band iterations over both stages.
-        method: "lbfgs" (global L-BFGS, FIRE 2.0 fallback) or "fire2".
-        initial_path: "linear" or "idpp".
-        lbfgs_max_step: L-BFGS trust radius, largest per-particle step in sigma.
     """
 
-    n_images: int = DEFAULT_N_IMAGES
-    spring_constant: float = 1.0
-    fmax: float = 1e-6
-    climb: bool = True
-    climb_fmax: float = 1e-2
     max_iterations: int = 20000
-    method: str = "lbfgs"
-    initial_path: str = "linear"
-    lbfgs_max_step: float = 0.05
+    n_images: int = DEFAULT_N_IMAGES
 
     def __post_init__(self) -> None:
         check_neb_settings(
@@ -102,12 +94,7 @@ class NEBSettings:
             climb_fmax=self.climb_fmax, max_iterations=self.max_iterations, method=self.method,
             initial_path=self.initial_path,
         )
-        if not (np.isfinite(self.lbfgs_max_step) and self.lbfgs_max_step > 0.0):
-            raise InputError(f"lbfgs_max_step must be positive, got {self.lbfgs_max_step}")
-
-    def replace(self, **changes: Any) -> NEBSettings:
-        """A copy with some settings changed (validated again)."""
-        return dataclasses.replace(self, **changes)
+        super().__post_init__()
 
 
 class BandEnergy:
@@ -170,13 +157,8 @@ def neb_in_box(
     """CI-NEB between ``x_a`` and ``x_b`` ((N, 3) or (3N,) in sigma) with ``settings``
     (default :class:`NEBSettings`), minimum image in ``system``'s box and its masses."""
     s = settings if settings is not None else NEBSettings()
-    return neb(
-        energy, np.ravel(x_a), np.ravel(x_b), n_images=s.n_images,
-        spring_constant=s.spring_constant, fmax=s.fmax, climb=s.climb,
-        climb_fmax=s.climb_fmax, block=3, masses=system.masses, box=system.box.lengths,
-        max_iterations=s.max_iterations, method=s.method, initial_path=s.initial_path,
-        lbfgs_max_step=s.lbfgs_max_step,
-    )
+    return neb(energy, np.ravel(x_a), np.ravel(x_b), options=s, n_images=s.n_images, block=3,
+               masses=system.masses, box=system.box.lengths)
 
 
 # --------------------------------------------------------------------------------------------
