@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from pelkit.build import swap_system
-from pelkit.dynamics.swap_mc import run_swap_mc
+from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.landscape.inherent import same_minimum
 from pelkit.landscape.neb import NEBOptions, neb
@@ -52,7 +52,7 @@ def make_pair(n: int, seed: int = 7):
     """(model, A system, E_A, B system, E_B) for an N-particle swap glass (module docstring)."""
     model = get_model("swap")
     _, glass = run_swap_mc(model, swap_system(n, seed=seed), 0.1, 2000, seed=seed,
-                           tune_sweeps=100)
+                           options=SwapMCOptions(tune_sweeps=100))
     glass.velocities = None
     qa = quench(model, glass, method="lbfgs", fmax=1e-10)
     calc = Calculator(model, qa.system)
