@@ -36,7 +36,7 @@ from pelkit.landscape.basin_hopping import basin_hopping, random_cluster  # noqa
 from pelkit.landscape.connect import minima_of_saddle  # noqa: E402
 from pelkit.landscape.neb import NEBOptions, neb  # noqa: E402
 from pelkit.landscape.quench import quench  # noqa: E402
-from pelkit.landscape.saddle import dimer, hef, start_from_mode  # noqa: E402
+from pelkit.landscape.saddle import SaddleOptions, dimer, hef, start_from_mode  # noqa: E402
 from pelkit.landscape.surface import Surface  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
 
@@ -75,7 +75,7 @@ def ka_saddles(n: int, modes: int) -> list[dict]:
                            options=NEBOptions(fmax=1e-3, max_iterations=20000))
                 kci = band.saddle_index
                 ref = hef(surf, band.images[kci], band.tangents[kci], fmax=1e-6,
-                          max_iterations=500, check_index=False)
+                          max_iterations=500, options=SaddleOptions(check_index=False))
                 row["neb_s"] = time.process_time() - t0
                 row["neb_calls"] = surf.gradient_calls + surf.hvp_calls - calls0
                 row["neb_band_calls"] = band.evaluations

@@ -20,7 +20,7 @@ from pelkit.landscape.rates import (
     rate_network,
     regroup,
 )
-from pelkit.landscape.saddle import hef, lowest_eigenpair, start_from_mode
+from pelkit.landscape.saddle import SaddleOptions, hef, lowest_eigenpair, start_from_mode
 from pelkit.landscape.surface import Surface, rigid_body_modes
 from pelkit.models import get_model
 from pelkit.plotting.disconnectivity import disconnectivity_tree, plot_disconnectivity
@@ -231,7 +231,7 @@ def test_disconnectivity_tree_of_three_minima(tmp_path):
 
 def test_saddle_search_reports_a_non_finite_surface_honestly():
     surf = Surface(lambda x: (float("nan"), np.full(2, np.nan)), n=2, block=2)
-    res = hef(surf, [0.0, 0.0], [1.0, 0.0], check_index=False)
+    res = hef(surf, [0.0, 0.0], [1.0, 0.0], options=SaddleOptions(check_index=False))
     assert not res.converged and not res.is_transition_state
     assert res.stop_reason.startswith("non-finite")
     with pytest.raises(InputError):
