@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 
 from pelkit.build import kob_andersen_system  # noqa: E402
 from pelkit.engine.calculator import Calculator  # noqa: E402
-from pelkit.landscape.basin_hopping import basin_hopping, random_cluster  # noqa: E402
+from pelkit.landscape.basin_hopping import BasinHoppingOptions, basin_hopping, random_cluster  # noqa: E402
 from pelkit.landscape.connect import minima_of_saddle  # noqa: E402
 from pelkit.landscape.neb import NEBOptions, neb  # noqa: E402
 from pelkit.landscape.quench import quench  # noqa: E402
@@ -91,8 +91,8 @@ def lj38_bh(steps: int, pele_path: str | None) -> dict:
     start = random_cluster(38, seed=5)
     basin_hopping(model, start, steps=2, seed=5)  # compile
     t0 = time.process_time()
-    res = basin_hopping(model, start, steps=steps, temperature=0.8, step_size=0.4, seed=5,
-                        fmax=1e-6)
+    res = basin_hopping(model, start, steps=steps, temperature=0.8, seed=5,
+                        options=BasinHoppingOptions(step_size=0.4, fmax=1e-6))
     out = {"pelkit_steps_per_s": steps / (time.process_time() - t0),
            "pelkit_lowest": res.lowest_energy,
            "pelkit_evals_per_step": res.quench_evaluations / max(steps, 1)}

@@ -10,7 +10,7 @@ import pytest
 
 from pelkit.engine.calculator import Calculator
 from pelkit.errors import InputError
-from pelkit.landscape.basin_hopping import basin_hopping, random_cluster
+from pelkit.landscape.basin_hopping import BasinHoppingOptions, basin_hopping, random_cluster
 from pelkit.landscape.connect import find_path, store_saddle
 from pelkit.landscape.database import LandscapeDatabase
 from pelkit.landscape.rates import (
@@ -51,8 +51,8 @@ def lj7(tmp_path_factory):
     surf = Surface.from_calculator(Calculator(model, start))
     path = tmp_path_factory.mktemp("db") / "lj7.sqlite"
     db = LandscapeDatabase(path, start, model="lj-cluster", surface_factory=lambda s: surf)
-    bh = basin_hopping(model, start, steps=60, temperature=2.0, step_size=0.5, seed=3,
-                       database=db, fmax=1e-9)
+    bh = basin_hopping(model, start, steps=60, temperature=2.0, seed=3,
+                       database=db, options=BasinHoppingOptions(step_size=0.5, fmax=1e-9))
     gmin = bh.lowest
     stored = []
     for mode in (1, 2, 3, 4):
