@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
+from pelkit.landscape.doublewell import EndCurvatures
 from pelkit.landscape.neb import NEBOptions, neb
 from pelkit.landscape.paths import analyse_band
 
@@ -134,7 +135,7 @@ def test_symmetric_double_well_saddle_and_tangent_frequency():
         assert res.converged
         np.testing.assert_allclose(res.images[res.climbing_index], [0.0, 0.0], atol=1e-7)
         assert res.energies[res.climbing_index] == pytest.approx(1.0, abs=1e-12)
-        an = analyse_band(res, hessian_a=hess_a)
+        an = analyse_band(res, ends=EndCurvatures(hessian_a=hess_a))
         assert an.is_double_well and an.barrier == pytest.approx(1.0, abs=1e-12)
         assert an.asymmetry == 0.0
         errors.append(abs(an.omega_a_hessian**2 - softest) / softest)

@@ -38,17 +38,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.engine.calculator import Calculator
 from pelkit.engine.neighbors import max_displacement_sq
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
     DoubleWellAnalysis,
+    EndCurvatures,
     PathProfile,
     analyse_path,
     path_profile,
 )
 from pelkit.landscape.inherent import same_minimum
+from pelkit.landscape.minimize import METHODS
 from pelkit.landscape.neb import (
     DEFAULT_N_IMAGES,
     NEBOptions,
@@ -175,8 +178,8 @@ def analyse_band(result: NEBResult, **kwargs: Any) -> DoubleWellAnalysis:
     """:func:`pelkit.landscape.doublewell.analyse_path` on a relaxed band.
 
     The band's images, energies, dV/dxi, masses, box and saddle (the climbing image, else the
-    highest interior image) are used; keyword arguments (hessian_a, hvp_a, hessian_b, hvp_b,
-    wiggle_tol, remove_mean) are passed on.
+    highest interior image) are used; keyword arguments (ends, wiggle_tol, remove_mean) are
+    passed on.
     """
     kwargs.setdefault("wiggle_tol", DEFAULT_WIGGLE_TOL)
     return analyse_path(
@@ -225,8 +228,8 @@ def analyse_with_frequencies(
     calc_b = Calculator(model, system, check_overlap=False)
     return analyse_band(
         result,
-        hvp_a=lambda u: calc_a.hessian_vector(u, positions=x_a),
-        hvp_b=lambda u: calc_b.hessian_vector(u, positions=x_b),
+        ends=EndCurvatures(hvp_a=lambda u: calc_a.hessian_vector(u, positions=x_a),
+                           hvp_b=lambda u: calc_b.hessian_vector(u, positions=x_b)),
         wiggle_tol=wiggle_tol,
     )
 
@@ -279,6 +282,37 @@ class PairPaths:
     quenches: list[bool] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SplitOptions:
+    """How :func:`connect_minima` splits a path at interior minima, validated on construction.
+
+    Attributes:
+        max_depth: recursion levels of splitting (0 = no splitting).
+        quench_method: minimizer of the interior minima (one of
+            ``pelkit.landscape.minimize.METHODS``).
+        quench_fmax: force tolerance of those quenches, epsilon / sigma.
+        de: same-minimum energy tolerance, epsilon (:func:`pelkit.landscape.inherent.same_minimum`).
+        dr: same-minimum largest particle displacement, sigma.
+    """
+
+    max_depth: int = 2
+    quench_method: str = "lbfgs"
+    quench_fmax: float = 1e-10
+    de: float = 1e-7
+    dr: float = 0.005
+
+    def __post_init__(self) -> None:
+        if int(self.max_depth) != self.max_depth or self.max_depth < 0:
+            raise InputError(f"max_depth must be a non-negative integer, got {self.max_depth}")
+        if self.quench_method not in METHODS:
+            raise InputError(f"unknown minimizer {self.quench_method!r}; choose one of "
+                             f"{', '.join(METHODS)}.")
+        for name in ("quench_fmax", "de", "dr"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value > 0):
+                raise InputError(f"{name} must be positive, got {value}")
+
+
 def connect_minima(
     model: PairPotential,
     system: System,
@@ -288,13 +322,10 @@ def connect_minima(
     e_b: float,
     *,
     settings: NEBSettings | None = None,
-    max_depth: int = 2,
+    split: SplitOptions | None = None,
     wiggle_tol: float = DEFAULT_WIGGLE_TOL,
-    quench_method: str = "lbfgs",
-    quench_fmax: float = 1e-10,
-    de: float = 1e-7,
-    dr: float = 0.005,
     orientation: str = "given",
+    **legacy: Any,
 ) -> PairPaths:
     """Connect two minima by CI-NEB, splitting at interior minima (module docstring).
 
@@ -302,13 +333,18 @@ def connect_minima(
         model, system: the potential and a configuration of the same particles.
         x_a, x_b: (N, 3) positions of the minima; e_a, e_b: their total energies (epsilon).
         settings: the NEB settings (default :class:`NEBSettings`).
-        max_depth: recursion levels of splitting (0 = no splitting).
+        split: recursion depth, quench of interior minima and same-minimum tolerances
+            (:class:`SplitOptions`; default ``SplitOptions()``).
         wiggle_tol: energy tolerance of the double-well test, epsilon.
-        quench_method, quench_fmax: minimizer for interior minima.
-        de, dr: same-minimum tolerances (:func:`pelkit.landscape.inherent.same_minimum`).
         orientation: "given" (x_a is A; sub-segments follow the chain from A to B) or "lower"
             (every segment runs from its lower-energy end).
+        legacy: the fields of :class:`SplitOptions` given as keywords (deprecated; they
+            override ``split`` and warn).
     """
+    opts = options_with_legacy(SplitOptions, split, legacy,
+                               "pelkit.landscape.paths.connect_minima")
+    max_depth, quench_method, quench_fmax, de, dr = (opts.max_depth, opts.quench_method,
+                                                     opts.quench_fmax, opts.de, opts.dr)
     if orientation not in ("given", "lower"):
         raise InputError(f"unknown orientation {orientation!r}; choose given or lower")
     s = settings if settings is not None else NEBSettings()
