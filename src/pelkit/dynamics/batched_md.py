@@ -279,7 +279,7 @@ class BatchedMD:
 
     # ---------------------------------------------------------------- GPU plumbing
     def _make_gpu(self):  # noqa: ANN202 - pelkit.engine.cuda.md.CudaReplicaMD
-        from pelkit.engine.cuda.md import CudaReplicaMD
+        from pelkit.engine.cuda.md import CudaReplicaMD, ReplicaMDOptions
 
         if np.ptp(self.temperatures) != 0.0:
             raise InputError("the GPU backend runs one temperature per batch; give the "
@@ -288,9 +288,10 @@ class BatchedMD:
         return CudaReplicaMD(
             self.model, b.positions, b.velocities, boxes=b.boxes, masses=self.masses,
             images=b.images, species=b.species, diameters=b.diameters,
-            temperature=float(self.temperatures[0]), thermostat=self.thermostat, dt=self.dt,
-            tau=self.tau, gamma=self.gamma, chain_length=self.q.shape[1],
+            temperature=float(self.temperatures[0]), thermostat=self.thermostat,
             seeds=np.asarray(self.seeds, dtype=np.uint64),
+            options=ReplicaMDOptions(dt=self.dt, tau=self.tau, gamma=self.gamma,
+                                     chain_length=self.q.shape[1]),
         )
 
     def _sync_from_gpu(self) -> None:
