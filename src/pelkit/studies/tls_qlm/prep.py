@@ -7,7 +7,7 @@ fictive temperature; the paper describes no cooling ramp). Three ways to run it:
 * "swap-mc": :func:`pelkit.dynamics.swap_mc.run_swap_mc` (swap probability 0.2, displacement
   half-side tuned to ~40 % acceptance in a tuning phase, then a discarded burn-in run, then the
   production run);
-* "hybrid": :func:`pelkit.dynamics.swap_mc.run_hybrid` (NVT MD alternating with swap sweeps;
+* "hybrid": :func:`pelkit.dynamics.hybrid.run_hybrid` (NVT MD alternating with swap sweeps;
   burn-in cycles, then production cycles);
 * "md": plain NVT MD (no swaps; only sensible well above T_MCT = 0.104).
 
