@@ -40,7 +40,6 @@ from numpy.typing import NDArray
 
 from pelkit.deprecation import options_with_legacy
 from pelkit.engine.calculator import Calculator
-from pelkit.engine.neighbors import max_displacement_sq
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
@@ -122,19 +121,13 @@ class BandEnergy:
         self.next = 0
         self.evaluations = 0
 
-    def _valid(self, calc: Calculator, pos: FloatArray) -> bool:
-        ref = calc.verlet.reference
-        return ref is not None and bool(
-            max_displacement_sq(pos, ref, calc.box) <= (0.5 * self.skin) ** 2
-        )
-
     def __call__(self, x: FloatArray) -> tuple[float, FloatArray]:
         pos = np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1, 3))
         n = len(self.calcs)
         chosen = None
         for k in range(n):
             idx = (self.next + k) % n
-            if self._valid(self.calcs[idx], pos):
+            if self.calcs[idx].verlet.is_valid(pos):
                 chosen = idx
                 break
         if chosen is None:
