@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from pelkit.dynamics.integrators import LANGEVIN, NOSE_HOOVER, THERMOSTATS, nhc_energy, run_chunk
 from pelkit.dynamics.md import ENERGY_LIMIT_PER_PARTICLE, maxwell_boltzmann
-from pelkit.engine.batched import BatchedCalculator, ReplicaBatch
+from pelkit.engine.batched import BatchedCalculator, ReplicaBatch, numba_threads
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System, as_system
@@ -383,16 +383,18 @@ class BatchedMD:
                 break
             for r in active:
                 seeds[r] = int(self.rngs[r].integers(0, 2**31 - 1))
-            batched_run_chunk(
-                active, b.positions, b.velocities, b.images, self.forces, self.masses, b.boxes,
-                (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
-                 p.terms, p.x_cut),
-                (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
-                (self.code, self.temperatures, self.dof, self.tau, self.gamma, self.q, self.xi,
-                 self.vxi, seeds),
-                (self.dt, remaining, limit, start_mid, self.energy, self.virial),
-                out,
-            )
+            with numba_threads(self.threads):
+                batched_run_chunk(
+                    active, b.positions, b.velocities, b.images, self.forces, self.masses,
+                    b.boxes,
+                    (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table,
+                     p.nonadditivity, p.terms, p.x_cut),
+                    (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
+                    (self.code, self.temperatures, self.dof, self.tau, self.gamma, self.q,
+                     self.xi, self.vxi, seeds),
+                    (self.dt, remaining, limit, start_mid, self.energy, self.virial),
+                    out,
+                )
             overflow = []
             for r in active:
                 done = int(out[r, 0])
