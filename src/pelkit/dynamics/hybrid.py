@@ -18,12 +18,10 @@ import dataclasses
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from pelkit.deprecation import options_with_legacy
 from pelkit.dynamics.md import MDSimulation, maxwell_boltzmann
 from pelkit.dynamics.swap_mc import (
     SwapMCOptions,
@@ -131,7 +129,6 @@ def run_hybrid(
     dt: float = 0.005,
     velocities: str = "keep",
     progress: Callable[[int, int], None] | None = None,
-    **legacy: Any,
 ) -> tuple[HybridResult, System]:
     """Alternate NVT MD (``md_steps_per_cycle`` steps) and swap MC (``sweeps_per_cycle``).
 
@@ -144,8 +141,7 @@ def run_hybrid(
 
     ``options`` (:class:`~pelkit.dynamics.swap_mc.SwapMCOptions`) sets the Monte Carlo moves
     (p_swap, delta_max, swap_bound, skin) and ``check_every``; delta_max is not tuned
-    (``tune_sweeps`` must be 0) and one snapshot is kept per MC phase. The old keywords
-    p_swap, delta_max, swap_bound and skin still work (deprecated; they override ``options``).
+    (``tune_sweeps`` must be 0) and one snapshot is kept per MC phase.
 
     Returns:
         (HybridResult, final System with velocities).
@@ -158,8 +154,7 @@ def run_hybrid(
         raise InputError(f"velocities must be 'keep' or 'redraw', got {velocities!r}")
     if thermostat == "nve":
         raise InputError("hybrid MD/MC needs a thermostat (nose-hoover, bussi or langevin)")
-    opts = options_with_legacy(SwapMCOptions, options, legacy,
-                               "pelkit.dynamics.hybrid.run_hybrid")
+    opts = SwapMCOptions() if options is None else options
     if opts.tune_sweeps:
         raise InputError("hybrid MD/MC does not tune delta_max: tune_sweeps must be 0")
     mc_opts = dataclasses.replace(opts, snapshot_every=max(1, int(sweeps_per_cycle)))
