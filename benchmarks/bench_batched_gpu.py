@@ -54,12 +54,13 @@ def starts(n: int, m: int, n_distinct: int):
 
 def time_md(n: int, m: int, steps: int, repeats: int, threads: int | None,
             warmup: int = 200) -> dict:
-    from pelkit.engine.cuda.md import CudaReplicaMD
+    from pelkit.engine.cuda.md import CudaReplicaMD, ReplicaMDOptions
     from pelkit.models.ka import kob_andersen
 
     pos, box, sp, vel = starts(n, m, 16 if n < 500 else 4)
     md = CudaReplicaMD(kob_andersen(), pos, vel, boxes=box, species=sp, temperature=KA_T,
-                       thermostat="nose-hoover", dt=DT, seeds=np.arange(m), threads=threads)
+                       thermostat="nose-hoover", seeds=np.arange(m),
+                       options=ReplicaMDOptions(dt=DT, threads=threads))
     md.advance(warmup)
     rates = []
     for _ in range(repeats):

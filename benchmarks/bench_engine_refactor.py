@@ -5,7 +5,8 @@ Run:  OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_engine_refactor.py [--
 
 Measures, on one thread, (1) KA MD at N = 1000 (NVE and Nose-Hoover, dt = 0.005, T = 0.8,
 ``MDSimulation.advance``) in atom-steps per second and (2) swap Monte Carlo of the polydisperse
-swap model (N = 500, T = 0.1, p_swap = 0.2) in attempted moves per second. Median of
+swap model (N = 500, T = 0.1, p_swap = 0.2) in attempted moves per second, through the kernel
+(``SwapMonteCarlo.sweep``) and through the public ``run_swap_mc`` (default settings). Median of
 ``--repeats`` timings after a warm-up (compilation excluded); both wall-clock and the thread's CPU
 time are reported (the CPU rate is less sensitive to other load). Prints one line per quantity.
 """
@@ -21,7 +22,7 @@ import numpy as np
 import pelkit
 from pelkit.build import kob_andersen_system, swap_system
 from pelkit.dynamics.md import MDSimulation
-from pelkit.dynamics.swap_mc import SwapMonteCarlo
+from pelkit.dynamics.swap_mc import SwapMonteCarlo, run_swap_mc
 from pelkit.models import get_model
 
 
@@ -58,6 +59,19 @@ def swap_rates(sweeps: int, repeats: int) -> tuple[float, float]:
             work / statistics.median(c for _, c in times))
 
 
+def run_rates(sweeps: int, repeats: int) -> tuple[float, float]:
+    """The public entry :func:`run_swap_mc` with default settings (set-up, energy checks and
+    snapshots included), the same call in old and new trees."""
+    n = 500
+    model, system = get_model("swap"), swap_system(n, seed=3)
+    run_swap_mc(model, system, 0.1, 5, seed=1)  # compile
+    times = [timed(lambda r=r: run_swap_mc(model, system, 0.1, sweeps, seed=100 + r))
+             for r in range(repeats)]
+    work = n * sweeps
+    return (work / statistics.median(t for t, _ in times),
+            work / statistics.median(c for _, c in times))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="")
@@ -71,6 +85,8 @@ def main() -> None:
         print(f"{args.label} md {thermostat} N=1000 atom-steps/s wall {wall:.4g} cpu {cpu:.4g}")
     wall, cpu = swap_rates(args.sweeps, args.repeats)
     print(f"{args.label} swap-mc N=500 moves/s wall {wall:.4g} cpu {cpu:.4g}")
+    wall, cpu = run_rates(args.sweeps, args.repeats)
+    print(f"{args.label} run_swap_mc N=500 moves/s wall {wall:.4g} cpu {cpu:.4g}")
 
 
 if __name__ == "__main__":

@@ -35,10 +35,10 @@ from pathlib import Path
 import numpy as np
 
 from pelkit.build import swap_system
-from pelkit.dynamics.swap_mc import run_swap_mc
+from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.landscape.inherent import same_minimum
-from pelkit.landscape.neb import neb
+from pelkit.landscape.neb import NEBOptions, neb
 from pelkit.landscape.paths import BandEnergy, analyse_band
 from pelkit.landscape.quench import quench
 from pelkit.models import get_model
@@ -52,7 +52,7 @@ def make_pair(n: int, seed: int = 7):
     """(model, A system, E_A, B system, E_B) for an N-particle swap glass (module docstring)."""
     model = get_model("swap")
     _, glass = run_swap_mc(model, swap_system(n, seed=seed), 0.1, 2000, seed=seed,
-                           tune_sweeps=100)
+                           options=SwapMCOptions(tune_sweeps=100))
     glass.velocities = None
     qa = quench(model, glass, method="lbfgs", fmax=1e-10)
     calc = Calculator(model, qa.system)
@@ -79,8 +79,9 @@ def throughput(model, a, b, images: int, iterations: int, repeats: int, per_imag
             energy = Calculator(model, a, check_overlap=False).objective
         t0, c0 = time.perf_counter(), time.process_time()
         res = neb(energy, a.positions.ravel(), b.positions.ravel(), n_images=images,
-                  box=a.box.lengths, fmax=1e-12, climb=False, max_iterations=iterations,
-                  method="fire2")
+                  box=a.box.lengths,
+                  options=NEBOptions(fmax=1e-12, climb=False, max_iterations=iterations,
+                                     method="fire2"))
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         evals = res.evaluations
@@ -91,8 +92,8 @@ def converge(model, a, b, images: int, method: str):  # noqa: ANN001
     energy = BandEnergy(model, a, images + 2)
     t0, c0 = time.perf_counter(), time.process_time()
     res = neb(energy, a.positions.ravel(), b.positions.ravel(), n_images=images,
-              box=a.box.lengths, masses=a.masses, fmax=1e-6, climb=True,
-              max_iterations=100_000, method=method)
+              box=a.box.lengths, masses=a.masses,
+              options=NEBOptions(fmax=1e-6, climb=True, max_iterations=100_000, method=method))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     an = analyse_band(res)
     return wall, cpu, res, an

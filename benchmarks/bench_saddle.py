@@ -32,11 +32,11 @@ import numpy as np  # noqa: E402
 
 from pelkit.build import kob_andersen_system  # noqa: E402
 from pelkit.engine.calculator import Calculator  # noqa: E402
-from pelkit.landscape.basin_hopping import basin_hopping, random_cluster  # noqa: E402
+from pelkit.landscape.basin_hopping import BasinHoppingOptions, basin_hopping, random_cluster  # noqa: E402
 from pelkit.landscape.connect import minima_of_saddle  # noqa: E402
-from pelkit.landscape.neb import neb  # noqa: E402
+from pelkit.landscape.neb import NEBOptions, neb  # noqa: E402
 from pelkit.landscape.quench import quench  # noqa: E402
-from pelkit.landscape.saddle import dimer, hef, start_from_mode  # noqa: E402
+from pelkit.landscape.saddle import SaddleOptions, dimer, hef, start_from_mode  # noqa: E402
 from pelkit.landscape.surface import Surface  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
 
@@ -71,10 +71,11 @@ def ka_saddles(n: int, modes: int) -> list[dict]:
                 calls0 = surf.gradient_calls + surf.hvp_calls
                 t0 = time.process_time()
                 band = neb(surf.gradient, sides.minus.positions, sides.plus.positions,
-                           n_images=10, fmax=1e-3, box=surf.box, max_iterations=20000)
+                           n_images=10, box=surf.box,
+                           options=NEBOptions(fmax=1e-3, max_iterations=20000))
                 kci = band.saddle_index
                 ref = hef(surf, band.images[kci], band.tangents[kci], fmax=1e-6,
-                          max_iterations=500, check_index=False)
+                          max_iterations=500, options=SaddleOptions(check_index=False))
                 row["neb_s"] = time.process_time() - t0
                 row["neb_calls"] = surf.gradient_calls + surf.hvp_calls - calls0
                 row["neb_band_calls"] = band.evaluations
@@ -90,8 +91,8 @@ def lj38_bh(steps: int, pele_path: str | None) -> dict:
     start = random_cluster(38, seed=5)
     basin_hopping(model, start, steps=2, seed=5)  # compile
     t0 = time.process_time()
-    res = basin_hopping(model, start, steps=steps, temperature=0.8, step_size=0.4, seed=5,
-                        fmax=1e-6)
+    res = basin_hopping(model, start, steps=steps, temperature=0.8, seed=5,
+                        options=BasinHoppingOptions(step_size=0.4, fmax=1e-6))
     out = {"pelkit_steps_per_s": steps / (time.process_time() - t0),
            "pelkit_lowest": res.lowest_energy,
            "pelkit_evals_per_step": res.quench_evaluations / max(steps, 1)}

@@ -6,10 +6,13 @@ Old names are kept for one release after a move or rename; using them emits a
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def warn_deprecated(old: str, new: str, stacklevel: int = 3) -> None:
@@ -59,3 +62,26 @@ def renamed_names(
         return namespace[table[name]]
 
     return __getattr__
+
+
+def options_with_legacy(
+    cls: type[T], options: T | None, legacy: Mapping[str, Any], where: str
+) -> T:
+    """The options dataclass of a function whose tuning keywords moved into ``cls``.
+
+    ``options`` is what the caller passed (None: the defaults of ``cls``); ``legacy`` holds the
+    old keyword arguments the caller still passed directly (the function's ``**legacy``). They
+    are applied on top of ``options`` with a :class:`DeprecationWarning` naming ``cls``; a
+    keyword that is no field of ``cls`` raises :class:`TypeError`, as Python would.
+    """
+    base = cls() if options is None else options
+    if not legacy:
+        return base
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(legacy) - names)
+    if unknown:
+        raise TypeError(f"{where}() got an unexpected keyword argument {unknown[0]!r}")
+    given = ", ".join(f"{k}=" for k in sorted(legacy))
+    warn_deprecated(f"{where}({given}...)", f"{where}(options={cls.__name__}({given}...))",
+                    stacklevel=4)
+    return dataclasses.replace(base, **legacy)  # type: ignore[type-var]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pelkit.build import kob_andersen_system, swap_system
 from pelkit.cli.swap_mc import register
-from pelkit.dynamics.swap_mc import run_swap_mc
+from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.io.formats import read_system, write_system
 from pelkit.models.swap import swap_model
@@ -59,7 +59,8 @@ def test_json_output_and_written_configuration(app, runner, config, tmp_path):
     assert np.allclose(np.sort(final.diameters), np.sort(start.diameters))
     # the CLI result equals the library call with the same arguments
     model = swap_model()
-    lib, lib_final = run_swap_mc(model, start, 0.2, 30, seed=4, p_swap=0.3, delta_max=0.08)
+    lib, lib_final = run_swap_mc(model, start, 0.2, 30, seed=4,
+                                 options=SwapMCOptions(p_swap=0.3, delta_max=0.08))
     assert data["final_energy_per_particle"] == pytest.approx(lib.final_energy_per_particle,
                                                               abs=1e-12)
     assert data["mean_energy_per_particle"] == pytest.approx(lib.mean_energy_per_particle,

@@ -133,7 +133,7 @@ def test_verdict_refuses_drift_undecayed_fs_and_unstable_acceptance():
 def test_swap_mc_run_verdicts():
     """A relaxing swap-MC run from a random packing is refused; the no-swap case is reported."""
     from pelkit.build import swap_system
-    from pelkit.dynamics.swap_mc import run_swap_mc
+    from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
     from pelkit.models.swap import swap_model
 
     model = swap_model()
@@ -143,7 +143,7 @@ def test_swap_mc_run_verdicts():
     assert v.checks["energy_drift"]["difference"] < 0
     assert v.settings["k"] == pytest.approx(7.0, rel=0.01)
     res0, _ = run_swap_mc(model, swap_system(100, seed=1, model=model), 0.1, 40, seed=1,
-                          p_swap=0.0)
+                          options=SwapMCOptions(p_swap=0.0))
     assert not res0.diagnose().checks["swap_acceptance"]["applicable"]
 
 

@@ -12,7 +12,7 @@ import pytest
 from pelkit.build import kob_andersen_system, random_system, swap_system
 from pelkit.dynamics.hybrid import run_hybrid
 from pelkit.dynamics.swap_kernels import N_STATS
-from pelkit.dynamics.swap_mc import SwapMonteCarlo, run_swap_mc
+from pelkit.dynamics.swap_mc import SwapMCOptions, SwapMonteCarlo, run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
@@ -119,7 +119,8 @@ def test_species_model_displacements_only():
 
 
 def test_run_result_and_conservation(model, system):
-    result, final = run_swap_mc(model, system, 0.2, 40, seed=5, p_swap=0.3, snapshot_every=10)
+    result, final = run_swap_mc(model, system, 0.2, 40, seed=5,
+                                options=SwapMCOptions(p_swap=0.3, snapshot_every=10))
     n = system.n_particles
     # multiset of diameters conserved exactly, and swaps really happened
     assert np.array_equal(np.sort(final.diameters), np.sort(system.diameters))
@@ -152,11 +153,11 @@ def test_run_result_and_conservation(model, system):
 
 
 def test_swap_only_and_displacement_only(model, system):
-    res, final = run_swap_mc(model, system, 0.2, 10, seed=1, p_swap=1.0)
+    res, final = run_swap_mc(model, system, 0.2, 10, seed=1, options=SwapMCOptions(p_swap=1.0))
     assert np.array_equal(final.positions, system.positions)  # positions never move
     assert res.counts["displacement_attempted"] == 0
     assert res.acceptance["displacement"] is None
-    res, final = run_swap_mc(model, system, 0.2, 10, seed=1, p_swap=0.0)
+    res, final = run_swap_mc(model, system, 0.2, 10, seed=1, options=SwapMCOptions(p_swap=0.0))
     assert np.array_equal(final.diameters, system.diameters)
     assert res.counts["swap_attempted"] == 0
 
@@ -164,16 +165,18 @@ def test_swap_only_and_displacement_only(model, system):
 def test_swap_bound(model, system):
     gaps = np.diff(np.sort(system.diameters))
     tiny = 0.5 * gaps[gaps > 0].min()
-    res, final = run_swap_mc(model, system, 0.2, 10, seed=2, p_swap=1.0, swap_bound=tiny)
+    res, final = run_swap_mc(model, system, 0.2, 10, seed=2,
+                             options=SwapMCOptions(p_swap=1.0, swap_bound=tiny))
     c = res.counts
     assert c["swap_restricted"] == c["swap_attempted"] > 0
     assert c["swap_accepted"] == 0
     assert np.array_equal(final.diameters, system.diameters)
-    res, _ = run_swap_mc(model, system, 0.2, 10, seed=2, p_swap=1.0, swap_bound=0.1)
+    res, _ = run_swap_mc(model, system, 0.2, 10, seed=2,
+                         options=SwapMCOptions(p_swap=1.0, swap_bound=0.1))
     frac = res.acceptance["swap_restricted_fraction"]
     assert 0.0 < frac < 1.0
     # acceptance among allowed pairs is higher than with all pairs (similar sizes swap easily)
-    res_all, _ = run_swap_mc(model, system, 0.2, 10, seed=2, p_swap=1.0)
+    res_all, _ = run_swap_mc(model, system, 0.2, 10, seed=2, options=SwapMCOptions(p_swap=1.0))
     allowed = res.counts["swap_accepted"] / (c["swap_attempted"] - res.counts["swap_restricted"])
     assert allowed > res_all.acceptance["swap"]
 
@@ -193,7 +196,8 @@ def test_seeded_reproducibility(model, system):
 
 def test_tuning_phase(model, system):
     res, _ = run_swap_mc(
-        model, system, 0.1, 20, seed=3, delta_max=0.4, tune_sweeps=60, tune_block=10
+        model, system, 0.1, 20, seed=3,
+        options=SwapMCOptions(delta_max=0.4, tune_sweeps=60, tune_block=10)
     )
     assert res.tuning["sweeps"] == 60
     assert res.delta_max == res.tuning["final_delta_max"] < 0.4
@@ -206,13 +210,13 @@ def test_bad_input(model, system):
     with pytest.raises(InputError):
         run_swap_mc(model, system, 0.2, -1)
     with pytest.raises(InputError):
-        run_swap_mc(model, system, 0.2, 5, p_swap=1.5)
+        run_swap_mc(model, system, 0.2, 5, options=SwapMCOptions(p_swap=1.5))
     with pytest.raises(InputError):
-        run_swap_mc(model, system, 0.2, 5, delta_max=0.0)
+        run_swap_mc(model, system, 0.2, 5, options=SwapMCOptions(delta_max=0.0))
     with pytest.raises(InputError, match="half the box"):
-        run_swap_mc(model, system, 0.2, 5, delta_max=10.0)
+        run_swap_mc(model, system, 0.2, 5, options=SwapMCOptions(delta_max=10.0))
     with pytest.raises(InputError):
-        run_swap_mc(model, system, 0.2, 5, swap_bound=-1.0)
+        run_swap_mc(model, system, 0.2, 5, options=SwapMCOptions(swap_bound=-1.0))
     with pytest.raises(InputError):
         run_swap_mc(model, system, 0.2, 5, seed=-3)
     no_diam = System(positions=system.positions, box=system.box)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 
 from pelkit.build import kob_andersen_system, swap_system
-from pelkit.engine.batched import BatchedCalculator, ReplicaBatch, list_width
+from pelkit.engine.batched import BatchedCalculator, ReplicaBatch, list_width, numba_threads
 from pelkit.engine.calculator import Calculator
 from pelkit.errors import InputError
 from pelkit.models import get_model
@@ -104,3 +105,37 @@ def test_bad_batches_are_one_clear_error():
 def test_list_width_has_headroom_and_whole_lanes():
     w = list_width(np.array([[10, 40]]), 16)
     assert w >= 1.5 * 40 + 16 and w % 8 == 0
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2,
+                    reason="needs NUMBA_NUM_THREADS >= 2 to tell a thread count from another")
+def test_threads_apply_to_the_calls_and_do_not_leak_to_the_process():
+    """``threads=1`` is in force inside the calculator's calls (and BatchedMD's and
+    quench_batch's compiled loops) and the process's own count is restored after each."""
+    from pelkit.dynamics.batched_md import BatchedMD
+    from pelkit.landscape.batched_quench import quench_batch
+
+    model = get_model("ka")
+    systems = [kob_andersen_system(155, seed=s) for s in range(2)]
+    before = numba.get_num_threads()
+    assert before >= 2
+    with numba_threads(1) as used:
+        assert used == 1 and numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    seen = []
+    real = numba.set_num_threads
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(numba, "set_num_threads", lambda n: (seen.append(n), real(n))[1])
+        calc = BatchedCalculator(model, ReplicaBatch.from_systems(model, systems), threads=1)
+        assert calc.threads == 1 and numba.get_num_threads() == before
+        one = calc.evaluate()
+        assert numba.get_num_threads() == before
+        BatchedMD(model, systems, 1.0, thermostat="nve", threads=1).advance(5)
+        assert numba.get_num_threads() == before
+        quench_batch(model, systems, method="fire2", fmax=1e-3, threads=1)
+        assert numba.get_num_threads() == before
+    assert seen and set(seen[0::2]) == {1} and set(seen[1::2]) == {before}  # set, restore
+    both = BatchedCalculator(model, ReplicaBatch.from_systems(model, systems)).evaluate()
+    assert calc.threads == 1 and np.array_equal(one.energies, both.energies)
+    with pytest.raises(InputError, match="threads"):
+        BatchedCalculator(model, ReplicaBatch.from_systems(model, systems), threads=0)

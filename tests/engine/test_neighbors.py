@@ -171,3 +171,26 @@ def test_row_overflow_widens_the_list() -> None:
     np.testing.assert_array_equal(
         listed_pairs(verlet), BruteForce(system, model).pairs(system.positions, SKIN)
     )
+
+
+def test_is_valid_follows_the_half_skin_rule_across_the_boundary() -> None:
+    """``is_valid`` (used by the NEB band cache) is the test ``update`` rebuilds on: False
+    before a build, for a move beyond skin/2 (minimum image: a wrap is no move), for another
+    particle count and for non-finite positions; it never rebuilds."""
+    system = ka_random([5.2, 5.2, 5.2], 170, 12)
+    verlet = Calculator(kob_andersen(), system, skin=SKIN, check_overlap=False).verlet
+    pos = system.positions.copy()
+    assert not verlet.is_valid(pos)
+    verlet.build(pos)
+    builds = verlet.builds
+    moved = pos.copy()
+    moved[3] += system.box.lengths  # a whole box away: the same periodic image
+    moved[0, 1] += 0.49 * SKIN
+    assert verlet.is_valid(moved)
+    moved[0, 1] += 0.02 * SKIN
+    assert not verlet.is_valid(moved)
+    assert not verlet.is_valid(pos[:-1])
+    bad = pos.copy()
+    bad[5, 0] = np.nan
+    assert not verlet.is_valid(bad)
+    assert verlet.builds == builds

@@ -127,10 +127,10 @@ def _quartic_surface(p):
 
 @pytest.fixture(scope="module")
 def band():
-    from pelkit.landscape.neb import neb
+    from pelkit.landscape.neb import NEBOptions, neb
 
     return neb(_quartic_surface, [-1.0, 0.0], [1.0, 0.0], n_images=9, block=2,
-               spring_constant=5.0)
+               options=NEBOptions(spring_constant=5.0))
 
 
 def test_neb_band_round_trip(tmp_path, band):

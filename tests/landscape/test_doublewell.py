@@ -7,6 +7,7 @@ import pytest
 
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
+    EndCurvatures,
     analyse_path,
     arc_length,
     best_mode_overlap,
@@ -188,7 +189,8 @@ def test_analyse_path_quantities_on_2d_quadratic_band():
     dvdx = 4 * x * (x * x - 1.0) + 1.5 * (x * x - 1.0)
     hess_a = np.diag([8.0 - 3.0, 2.0])  # V'' = 12 x^2 - 4 + 3 x
     hess_b = np.diag([8.0 + 3.0, 2.0])
-    res = analyse_path(images, v, dv_dxi=dvdx, block=2, hessian_a=hess_a, hessian_b=hess_b)
+    res = analyse_path(images, v, dv_dxi=dvdx, block=2,
+                       ends=EndCurvatures(hessian_a=hess_a, hessian_b=hess_b))
     assert res.is_double_well
     # without a climbing index the highest image is taken as the saddle
     assert res.saddle_index == int(np.argmax(v)) and res.e_s == pytest.approx(v.max())

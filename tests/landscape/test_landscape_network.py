@@ -10,7 +10,7 @@ import pytest
 
 from pelkit.engine.calculator import Calculator
 from pelkit.errors import InputError
-from pelkit.landscape.basin_hopping import basin_hopping, random_cluster
+from pelkit.landscape.basin_hopping import BasinHoppingOptions, basin_hopping, random_cluster
 from pelkit.landscape.connect import find_path, store_saddle
 from pelkit.landscape.database import LandscapeDatabase
 from pelkit.landscape.rates import (
@@ -20,7 +20,7 @@ from pelkit.landscape.rates import (
     rate_network,
     regroup,
 )
-from pelkit.landscape.saddle import hef, lowest_eigenpair, start_from_mode
+from pelkit.landscape.saddle import SaddleOptions, hef, lowest_eigenpair, start_from_mode
 from pelkit.landscape.surface import Surface, rigid_body_modes
 from pelkit.models import get_model
 from pelkit.plotting.disconnectivity import disconnectivity_tree, plot_disconnectivity
@@ -51,8 +51,8 @@ def lj7(tmp_path_factory):
     surf = Surface.from_calculator(Calculator(model, start))
     path = tmp_path_factory.mktemp("db") / "lj7.sqlite"
     db = LandscapeDatabase(path, start, model="lj-cluster", surface_factory=lambda s: surf)
-    bh = basin_hopping(model, start, steps=60, temperature=2.0, step_size=0.5, seed=3,
-                       database=db, fmax=1e-9)
+    bh = basin_hopping(model, start, steps=60, temperature=2.0, seed=3,
+                       database=db, options=BasinHoppingOptions(step_size=0.5, fmax=1e-9))
     gmin = bh.lowest
     stored = []
     for mode in (1, 2, 3, 4):
@@ -231,7 +231,7 @@ def test_disconnectivity_tree_of_three_minima(tmp_path):
 
 def test_saddle_search_reports_a_non_finite_surface_honestly():
     surf = Surface(lambda x: (float("nan"), np.full(2, np.nan)), n=2, block=2)
-    res = hef(surf, [0.0, 0.0], [1.0, 0.0], check_index=False)
+    res = hef(surf, [0.0, 0.0], [1.0, 0.0], options=SaddleOptions(check_index=False))
     assert not res.converged and not res.is_transition_state
     assert res.stop_reason.startswith("non-finite")
     with pytest.raises(InputError):

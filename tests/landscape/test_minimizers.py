@@ -11,7 +11,7 @@ from pelkit.landscape.fire import fire, fire2
 from pelkit.landscape.lbfgs import lbfgs
 from pelkit.landscape.minimize import METHODS, minimize
 from pelkit.landscape.objective import max_block_norm
-from pelkit.landscape.sd_flow import sd_flow
+from pelkit.landscape.sd_flow import SDFlowOptions, sd_flow
 
 LJ7_MIN = -16.505384  # pentagonal bipyramid (Cambridge Cluster Database)
 LJ13_MIN = -44.326801  # icosahedron
@@ -367,4 +367,4 @@ def test_input_errors():
     with pytest.raises(InputError, match="gradient of shape"):
         minimize(lambda x: (0.0, np.zeros(3)), x0)
     with pytest.raises(InputError, match="ode_method"):
-        sd_flow(lj_cluster, x0, ode_method="RK45")
+        sd_flow(lj_cluster, x0, options=SDFlowOptions(ode_method="RK45"))

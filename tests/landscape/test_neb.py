@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from pelkit.errors import InputError
-from pelkit.landscape.neb import improved_tangents, interpolate_band, neb, neb_forces
+from pelkit.landscape.neb import (
+    NEBOptions,
+    improved_tangents,
+    interpolate_band,
+    neb,
+    neb_forces,
+)
 from pelkit.landscape.objective import max_block_norm
 from pelkit.landscape.paths import analyse_band, band_profile
 
@@ -132,7 +138,7 @@ def test_neb_force_in_mass_weighted_metric():
 
 def test_ci_neb_converges_to_the_valley_saddle():
     a, b = valley_minima()
-    res = neb(valley, a, b, n_images=9, block=2, spring_constant=5.0, dt=0.01)
+    res = neb(valley, a, b, n_images=9, block=2, options=NEBOptions(spring_constant=5.0, dt=0.01))
     assert res.converged and res.stop_reason == "converged"
     assert res.max_force < 1e-6
     assert res.max_force == pytest.approx(max_block_norm(res.forces.ravel(), 2))
@@ -155,7 +161,8 @@ def test_ci_neb_converges_to_the_valley_saddle():
 
 def test_images_equally_spaced_without_climbing():
     a, b = valley_minima()
-    res = neb(valley, a, b, n_images=7, block=2, spring_constant=5.0, climb=False, dt=0.01)
+    res = neb(valley, a, b, n_images=7, block=2,
+              options=NEBOptions(spring_constant=5.0, climb=False, dt=0.01))
     assert res.converged and not res.climbing and res.climbing_index is None
     steps = np.diff(res.xi)
     np.testing.assert_allclose(steps, steps.mean(), rtol=1e-5)
@@ -168,7 +175,7 @@ def test_springs_alone_equalise_a_band_on_a_flat_surface():
     band = np.linspace([0.0, 0.0], [3.0, 1.0], 6)
     band[1:-1] += rng.normal(scale=0.05, size=(4, 2))
     res = neb(lambda p: (0.0, np.zeros(2)), band[0], band[-1], initial_images=band, block=2,
-              climb=False, dt=0.05)
+              options=NEBOptions(climb=False, dt=0.05))
     assert res.converged
     steps = np.linalg.norm(np.diff(res.images, axis=0), axis=1)
     np.testing.assert_allclose(steps, steps.mean(), rtol=1e-6)
@@ -177,7 +184,7 @@ def test_springs_alone_equalise_a_band_on_a_flat_surface():
 
 def test_honest_non_convergence():
     a, b = valley_minima()
-    res = neb(valley, a, b, n_images=9, block=2, max_iterations=30)
+    res = neb(valley, a, b, n_images=9, block=2, options=NEBOptions(max_iterations=30))
     assert not res.converged
     assert res.stop_reason == "max_iterations"
     assert res.iterations == 30
@@ -199,7 +206,8 @@ def test_periodic_band_crosses_the_boundary():
 
     a = np.array([2 * L / 3, 0.0, 0.0])
     b = np.array([0.0, 0.0, 0.0])
-    res = neb(pot, a, b, n_images=7, box=[L, L, L], block=3, remove_mean=False, dt=0.05)
+    res = neb(pot, a, b, n_images=7, box=[L, L, L], block=3, remove_mean=False,
+              options=NEBOptions(dt=0.05))
     assert res.converged
     assert res.images[-1][0] == pytest.approx(L)
     ci = res.climbing_index
@@ -213,9 +221,9 @@ def test_input_errors():
     with pytest.raises(InputError):
         neb(valley, a, b, n_images=2, block=2)
     with pytest.raises(InputError):
-        neb(valley, a, b, block=2, fmax=0.0)
+        neb(valley, a, b, block=2, options=NEBOptions(fmax=0.0))
     with pytest.raises(InputError):
-        neb(valley, a, b, block=2, spring_constant=-1.0)
+        neb(valley, a, b, block=2, options=NEBOptions(spring_constant=-1.0))
     with pytest.raises(InputError):
         neb(lambda p: (0.0, np.zeros(3)), a, b, block=2)
 
@@ -225,7 +233,7 @@ def test_band_written_as_path_file_feeds_the_tunnelling(tmp_path):
     from pelkit.landscape.tunneling import unit_system
 
     a, b = valley_minima()
-    res = neb(valley, a, b, n_images=11, block=2, spring_constant=5.0, dt=0.01)
+    res = neb(valley, a, b, n_images=11, block=2, options=NEBOptions(spring_constant=5.0, dt=0.01))
     f = tmp_path / "band.h5"
     write_neb_path(f, res, omega_a=2.0, omega_b=2.1)
     data = read_path_h5(f)
@@ -240,7 +248,7 @@ def test_band_written_as_path_file_feeds_the_tunnelling(tmp_path):
 
 def test_per_image_and_climbing_forces_are_rechecked():
     a, b = valley_minima()
-    res = neb(valley, a, b, n_images=9, block=2, spring_constant=5.0)
+    res = neb(valley, a, b, n_images=9, block=2, options=NEBOptions(spring_constant=5.0))
     assert res.converged and res.method == "lbfgs"
     # recompute the NEB forces of the returned band independently of the optimiser
     e = np.array([valley(p)[0] for p in res.images])
@@ -260,7 +268,7 @@ def test_adaptive_image_count_refines_to_the_resolution():
 
     a, b = valley_minima()
     res = neb_adaptive(valley, a, b, n_images=5, max_images=40, resolution=0.1, block=2,
-                       spring_constant=5.0)
+                       options=NEBOptions(spring_constant=5.0))
     ref = res.history["refinements"]
     assert res.converged and len(ref) >= 2 and res.n_images == ref[-1]["images"] > 5
     assert [r["images"] for r in ref] == sorted(r["images"] for r in ref)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pelkit.errors import InputError
-from pelkit.landscape.neb import neb
+from pelkit.landscape.neb import NEBOptions, neb
 from pelkit.landscape.paths import NEBSettings, analyse_band, band_profile, neb_summary
 
 
@@ -49,7 +49,8 @@ def test_band_analysis_matches_the_surface():
     def v(x):
         return (x * x - 1.0) ** 2 + 0.1 * x
 
-    res = neb(surface, [a, 0.0], [b, 0.0], n_images=11, block=2, spring_constant=5.0)
+    res = neb(surface, [a, 0.0], [b, 0.0], n_images=11, block=2,
+              options=NEBOptions(spring_constant=5.0))
     assert res.converged
     an = analyse_band(res)
     assert an.is_double_well and an.saddle_index == res.climbing_index

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from pelkit.engine.calculator import Calculator
-from pelkit.landscape.basin_hopping import basin_hopping, random_cluster
+from pelkit.landscape.basin_hopping import BasinHoppingOptions, basin_hopping, random_cluster
 from pelkit.landscape.database import LandscapeDatabase
 from pelkit.landscape.surface import Surface
 from pelkit.models import get_model
@@ -30,7 +30,7 @@ LJ7_MINIMA = [-16.50538, -15.93504, -15.59321, -15.53306]
 def test_basin_hopping_finds_the_global_minimum(n, target, seed):
     model = get_model("lj-cluster")
     res = basin_hopping(model, random_cluster(n, seed=seed), steps=300, temperature=0.8,
-                        step_size=0.4, seed=seed, fmax=1e-6)
+                        seed=seed, options=BasinHoppingOptions(step_size=0.4, fmax=1e-6))
     assert res.lowest_energy == pytest.approx(target, abs=1e-5)
     assert res.n_rejected_quench == 0
     # the reported structure really has that energy and is a minimum
@@ -46,8 +46,8 @@ def test_lj7_database_holds_the_four_minima_once(tmp_path):
     path = tmp_path / "lj7.sqlite"
     with LandscapeDatabase(path, start, model="lj-cluster",
                            surface_factory=lambda s: surf) as db:
-        res = basin_hopping(model, start, steps=120, temperature=2.0, step_size=0.5, seed=1,
-                            database=db, fmax=1e-8)
+        res = basin_hopping(model, start, steps=120, temperature=2.0, seed=1,
+                            database=db, options=BasinHoppingOptions(step_size=0.5, fmax=1e-8))
         assert len(res.db_minima) == res.steps + 1 - res.n_rejected_container
         energies = [m.energy for m in db.minima()]
         np.testing.assert_allclose(energies, LJ7_MINIMA, atol=1e-5)
@@ -56,6 +56,6 @@ def test_lj7_database_holds_the_four_minima_once(tmp_path):
             assert np.all(m.eigenvalues > 0)
     # resume: the same walk again adds nothing new
     with LandscapeDatabase(path, start, model="lj-cluster") as db:
-        basin_hopping(model, start, steps=40, temperature=2.0, step_size=0.5, seed=2,
-                      database=db, fmax=1e-8)
+        basin_hopping(model, start, steps=40, temperature=2.0, seed=2,
+                      database=db, options=BasinHoppingOptions(step_size=0.5, fmax=1e-8))
         assert db.counts() == (4, 0)

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from pelkit.landscape.neb import neb
+from pelkit.landscape.doublewell import EndCurvatures
+from pelkit.landscape.neb import NEBOptions, neb
 from pelkit.landscape.paths import analyse_band
 
 MB_A = np.array([-200.0, -100.0, -170.0, 15.0])
@@ -83,7 +84,7 @@ def mb_points():
 def test_mueller_brown_saddles(mb_points, pair, saddle, masses):
     minima, saddles = mb_points
     res = neb(mueller_brown, minima[pair[0]], minima[pair[1]], n_images=9, block=2,
-              spring_constant=10.0, dt=1e-3, masses=masses)
+              masses=masses, options=NEBOptions(spring_constant=10.0, dt=1e-3))
     assert res.converged and res.max_force < 1e-6
     s = res.images[res.climbing_index]
     np.testing.assert_allclose(s, saddles[saddle], atol=1e-7)
@@ -99,8 +100,8 @@ def test_mueller_brown_saddles(mb_points, pair, saddle, masses):
 
 def test_mueller_brown_band_through_intermediate_minimum(mb_points):
     minima, saddles = mb_points
-    res = neb(mueller_brown, minima[0], minima[1], n_images=9, block=2, spring_constant=10.0,
-              dt=1e-3)
+    res = neb(mueller_brown, minima[0], minima[1], n_images=9, block=2,
+              options=NEBOptions(spring_constant=10.0, dt=1e-3))
     assert res.converged
     # the climbing image sits on the higher of the two saddles
     np.testing.assert_allclose(res.images[res.climbing_index], saddles[0], atol=1e-7)
@@ -112,7 +113,7 @@ def test_mueller_brown_band_through_intermediate_minimum(mb_points):
     # recursion: both sub-pairs are simple double wells
     for a, b in ((0, 2), (2, 1)):
         sub = neb(mueller_brown, minima[a], minima[b], n_images=7, block=2,
-                  spring_constant=10.0, dt=1e-3)
+                  options=NEBOptions(spring_constant=10.0, dt=1e-3))
         assert sub.converged and analyse_band(sub).is_double_well
 
 
@@ -129,11 +130,12 @@ def test_symmetric_double_well_saddle_and_tangent_frequency():
     softest = np.linalg.eigvalsh(hess_a)[0]
     errors = []
     for n_images in (21, 41):
-        res = neb(valley, a, b, n_images=n_images, block=2, spring_constant=5.0, dt=0.01)
+        res = neb(valley, a, b, n_images=n_images, block=2,
+                  options=NEBOptions(spring_constant=5.0, dt=0.01))
         assert res.converged
         np.testing.assert_allclose(res.images[res.climbing_index], [0.0, 0.0], atol=1e-7)
         assert res.energies[res.climbing_index] == pytest.approx(1.0, abs=1e-12)
-        an = analyse_band(res, hessian_a=hess_a)
+        an = analyse_band(res, ends=EndCurvatures(hessian_a=hess_a))
         assert an.is_double_well and an.barrier == pytest.approx(1.0, abs=1e-12)
         assert an.asymmetry == 0.0
         errors.append(abs(an.omega_a_hessian**2 - softest) / softest)
@@ -158,7 +160,8 @@ def test_lbfgs_and_fire2_find_the_same_mueller_brown_path(mb_points, pair):
     to FIRE 2.0; either way the converged band is the one FIRE 2.0 finds alone."""
     minima, saddles = mb_points
     runs = [neb(mueller_brown, minima[pair[0]], minima[pair[1]], n_images=9, block=2,
-                spring_constant=10.0, dt=1e-3, method=m) for m in ("fire2", "lbfgs")]
+                options=NEBOptions(spring_constant=10.0, dt=1e-3, method=m))
+            for m in ("fire2", "lbfgs")]
     assert all(r.converged and r.max_force < 1e-6 for r in runs)
     assert runs[0].method == "fire2" and runs[1].method == "lbfgs"
     _same_band(*runs, atol=1e-6)
@@ -168,8 +171,10 @@ def test_lbfgs_and_fire2_find_the_same_mueller_brown_path(mb_points, pair):
 
 def test_lbfgs_and_fire2_agree_on_the_valley_with_fewer_force_calls():
     a, b = np.array([-1.0, 0.3]), np.array([1.0, 0.3])
-    fire = neb(valley, a, b, n_images=21, block=2, spring_constant=5.0, method="fire2")
-    fast = neb(valley, a, b, n_images=21, block=2, spring_constant=5.0, method="lbfgs")
+    fire = neb(valley, a, b, n_images=21, block=2,
+               options=NEBOptions(spring_constant=5.0, method="fire2"))
+    fast = neb(valley, a, b, n_images=21, block=2,
+               options=NEBOptions(spring_constant=5.0, method="lbfgs"))
     assert fire.converged and fast.converged and not fast.history["fallback"]
     _same_band(fire, fast, atol=1e-6)
     np.testing.assert_allclose(fast.images[fast.climbing_index], [0.0, 0.0], atol=1e-7)
@@ -231,8 +236,8 @@ def test_lbfgs_and_fire2_find_the_same_glass_double_well(glass_pair):
     runs = []
     for method in ("fire2", "lbfgs"):
         runs.append(neb(BandEnergy(model, a, 12), a.positions.ravel(), b.positions.ravel(),
-                        n_images=10, box=a.box.lengths, masses=a.masses, method=method,
-                        max_iterations=40_000))
+                        n_images=10, box=a.box.lengths, masses=a.masses,
+                        options=NEBOptions(method=method, max_iterations=40_000)))
     fire, fast = runs
     assert fire.converged and fast.converged
     an_f, an_l = analyse_band(fire), analyse_band(fast)

@@ -19,7 +19,7 @@ from pelkit.engine.calculator import Calculator
 from pelkit.landscape.connect import connect, minima_of_saddle
 from pelkit.landscape.database import LandscapeDatabase
 from pelkit.landscape.inherent import same_minimum
-from pelkit.landscape.neb import neb
+from pelkit.landscape.neb import NEBOptions, neb
 from pelkit.landscape.quench import quench
 from pelkit.landscape.saddle import dimer, hef, start_from_mode
 from pelkit.landscape.surface import Surface
@@ -46,7 +46,7 @@ def double_well():
 def band(double_well):
     _, surf, a, _, b, _ = double_well
     return neb(surf.gradient, a.positions.reshape(-1), b.positions.reshape(-1), n_images=8,
-               fmax=5e-3, box=surf.box, max_iterations=5000)
+               box=surf.box, options=NEBOptions(fmax=5e-3, max_iterations=5000))
 
 
 def test_hef_from_neb_climbing_image(double_well, band):

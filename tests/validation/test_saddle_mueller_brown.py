@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pelkit.landscape.saddle import dimer, hef, soft_modes
+from pelkit.landscape.saddle import SaddleOptions, dimer, hef, soft_modes
 from pelkit.landscape.surface import Surface
 
 A = np.array([-200.0, -100.0, -170.0, 15.0])
@@ -71,8 +71,8 @@ def test_every_saddle_found_with_one_negative_curvature(minima, method, exact_hv
                 v = sign * vecs[:, k]
                 x0 = pmin + 0.02 * v
                 run = hef if method == "hef" else dimer
-                res = run(surf, x0, v, fmax=1e-8, max_iterations=600, max_step=0.01,
-                          max_energy_rise=150.0)
+                res = run(surf, x0, v, fmax=1e-8, max_iterations=600,
+                          options=SaddleOptions(max_step=0.01, max_energy_rise=150.0))
                 if not res.is_transition_state:
                     assert not res.converged or res.n_negative != 1
                     continue

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from pelkit.dynamics.swap_mc import run_swap_mc
+from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
 from pelkit.engine.calculator import Calculator
 from pelkit.models.swap import swap_model
 from pelkit.system import Box, System
@@ -57,8 +57,8 @@ def test_swap_moves_sample_permutation_boltzmann_weights(model):
     )
     assert np.ptp(energies) > 5.0  # the weights really differ
     start = System(positions=pos, box=box, diameters=diam)
-    result, _ = run_swap_mc(model, start, temperature, 150_000, seed=0, p_swap=1.0,
-                            snapshot_every=3)
+    result, _ = run_swap_mc(model, start, temperature, 150_000, seed=0,
+                            options=SwapMCOptions(p_swap=1.0, snapshot_every=3))
     lookup = {tuple(diam[list(p)]): i for i, p in enumerate(perms)}
     states = np.array([lookup[tuple(d)] for d in result.snapshot_diameters[1:]])
     observed = np.bincount(states, minlength=len(perms)).astype(float)
@@ -99,8 +99,8 @@ def test_displacements_sample_pair_distance_boltzmann(model):
 
     edges, probs = bin_probabilities(temperature)
     assert probs.sum() == pytest.approx(1.0, abs=1e-12)  # no weight below r = 0.7
-    result, _ = run_swap_mc(model, start, temperature, 200_000, seed=0, p_swap=0.0,
-                            delta_max=0.4, snapshot_every=2)
+    result, _ = run_swap_mc(model, start, temperature, 200_000, seed=0,
+                            options=SwapMCOptions(p_swap=0.0, delta_max=0.4, snapshot_every=2))
     d = result.snapshots[1:, 0] - result.snapshots[1:, 1]
     d -= side * np.round(d / side)
     r = np.linalg.norm(d, axis=1)

@@ -52,7 +52,7 @@ def basin_hopping_command(
     from pelkit.engine.calculator import Calculator
     from pelkit.errors import InputError
     from pelkit.io.formats import write_system
-    from pelkit.landscape.basin_hopping import basin_hopping
+    from pelkit.landscape.basin_hopping import BasinHoppingOptions, basin_hopping
     from pelkit.landscape.surface import Surface
 
     if steps < 0:
@@ -61,15 +61,15 @@ def basin_hopping_command(
     check_positive("--step-size", step_size)
     check_positive("--fmax", fmax)
     check_output(out, configuration=True)
+    options = BasinHoppingOptions(step_size=step_size, fmax=fmax, adapt_every=adapt)
     pot, system = load_model_system(path, model, scheme, species_map)
     base = None
     if db is not None:
         surface = Surface.from_calculator(Calculator(pot, system))
         base = open_database(db, system, model, surface)
     try:
-        res = basin_hopping(pot, system, steps=steps, temperature=temperature,
-                            step_size=step_size, seed=seed, fmax=fmax, adapt_every=adapt,
-                            database=base)
+        res = basin_hopping(pot, system, steps=steps, temperature=temperature, seed=seed,
+                            options=options, database=base)
         counts = base.counts() if base is not None else None
     finally:
         if base is not None:

@@ -14,6 +14,7 @@ written as the frames of ``--out``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pelkit.cli.common import check_output
@@ -58,6 +59,16 @@ def starting_replicas(frames: list[System], replicas: int | None) -> list[System
     )
 
 
+@dataclass(frozen=True)
+class ReplicaOutputs:
+    """What ``pelkit md --replicas`` writes: one H5MD trajectory per replica under ``out``
+    (every ``stride`` steps) and the final configurations as one .xyz file ``final``."""
+
+    out: Path | None = None
+    stride: int = 100
+    final: Path | None = None
+
+
 def md_replicas(
     pot: PairPotential,
     starts: list[System],
@@ -67,19 +78,19 @@ def md_replicas(
     dt: float,
     thermostat: str,
     seed: int,
-    out: Path | None,
-    stride: int,
-    final: Path | None,
     device: str,
     threads: int | None,
+    outputs: ReplicaOutputs,
     progress,  # noqa: ANN001 - the progress_bar context manager factory
-    show: bool,
 ) -> dict:
-    """Run the batch and write its outputs; returns the JSON summary."""
+    """Run the batch and write its ``outputs``; returns the JSON summary. ``progress(text,
+    total)`` is a context manager yielding ``update(done, total)`` (:func:`progress_bar`
+    with ``enabled`` already chosen)."""
     from pelkit.dynamics.batched_md import BatchedMD
     from pelkit.io.frames import write_frames
     from pelkit.io.h5md import TrajectoryWriter
 
+    out, stride, final = outputs.out, outputs.stride, outputs.final
     m = len(starts)
     traj_paths = replica_paths(out, m) if out is not None else []
     if out is not None and stride < 1:
@@ -101,7 +112,7 @@ def md_replicas(
             w.append(s, int(s.info["step"]))
 
     try:
-        with progress(f"md x{m}", steps, enabled=show) as update:
+        with progress(f"md x{m}", steps) as update:
             result = batch.run(steps, progress=update, sample=sample if writers else None,
                                sample_every=stride if writers else None)
     finally:

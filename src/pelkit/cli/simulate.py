@@ -231,15 +231,19 @@ def md(
 def _md_batch(path: Path, model: str, scheme: str | None, replicas: int | None,
               species_map: list[str] | None, *, as_json: bool, quiet: bool, **kwargs) -> None:
     """``pelkit md --replicas M`` / ``--device``: :func:`pelkit.cli.replicas.md_replicas`."""
-    from pelkit.cli.replicas import md_human, md_replicas, starting_replicas
+    from functools import partial
+
+    from pelkit.cli.replicas import ReplicaOutputs, md_human, md_replicas, starting_replicas
 
     if path.suffix in (".xyz", ".extxyz"):
         pot, frames = load_model_frames(path, model, scheme, species_map)
     else:
         pot, system = load_model_system(path, model, scheme, species_map)
         frames = [system]
-    summary = md_replicas(pot, starting_replicas(frames, replicas), progress=progress_bar,
-                          show=not (quiet or as_json), **kwargs)
+    outputs = ReplicaOutputs(**{k: kwargs.pop(k) for k in ("out", "stride", "final")})
+    summary = md_replicas(pot, starting_replicas(frames, replicas), outputs=outputs,
+                          progress=partial(progress_bar, enabled=not (quiet or as_json)),
+                          **kwargs)
     emit(summary, as_json, md_human(summary))
     if summary["failed_replicas"]:
         fail(f"{len(summary['failures'])} replica(s) blew up (see the warnings above)", 1)

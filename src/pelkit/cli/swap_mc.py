@@ -52,15 +52,14 @@ def swap_mc(
     quiet: bool = quiet_option(),
 ) -> None:
     """Metropolis swap Monte Carlo at fixed temperature, with the equilibrium verdict."""
-    from pelkit.dynamics.swap_mc import run_swap_mc
+    from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
     from pelkit.io.formats import write_system
 
     check_output(out, configuration=True)  # before running
     pot, system = load_model_system(path, model, scheme, species_map)
-    kwargs = dict(
-        seed=seed, p_swap=p_swap, delta_max=delta_max, swap_bound=swap_bound,
-        tune_sweeps=tune_sweeps,
-    )
+    options = SwapMCOptions(p_swap=p_swap, delta_max=delta_max, swap_bound=swap_bound,
+                            tune_sweeps=tune_sweeps)
+    kwargs = dict(seed=seed, options=options)
     if quiet or as_json:
         result, final = run_swap_mc(pot, system, temperature, sweeps, **kwargs)
     else:

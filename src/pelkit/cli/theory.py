@@ -1,4 +1,4 @@
-"""``pelkit theory ...``: the analytical landscape models (seeds 000, 001, 002).
+"""``pelkit theory ...``: the analytical landscape models (docs/physics/theory.md).
 
 Each subcommand module has a ``register(app)`` function; they are registered here explicitly
 (no module registers itself on import, so there is no import cycle).

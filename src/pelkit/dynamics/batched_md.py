@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from pelkit.dynamics.integrators import LANGEVIN, NOSE_HOOVER, THERMOSTATS, nhc_energy, run_chunk
 from pelkit.dynamics.md import ENERGY_LIMIT_PER_PARTICLE, maxwell_boltzmann
-from pelkit.engine.batched import BatchedCalculator, ReplicaBatch
+from pelkit.engine.batched import BatchedCalculator, ReplicaBatch, numba_threads
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System, as_system
@@ -279,7 +279,7 @@ class BatchedMD:
 
     # ---------------------------------------------------------------- GPU plumbing
     def _make_gpu(self):  # noqa: ANN202 - pelkit.engine.cuda.md.CudaReplicaMD
-        from pelkit.engine.cuda.md import CudaReplicaMD
+        from pelkit.engine.cuda.md import CudaReplicaMD, ReplicaMDOptions
 
         if np.ptp(self.temperatures) != 0.0:
             raise InputError("the GPU backend runs one temperature per batch; give the "
@@ -288,9 +288,10 @@ class BatchedMD:
         return CudaReplicaMD(
             self.model, b.positions, b.velocities, boxes=b.boxes, masses=self.masses,
             images=b.images, species=b.species, diameters=b.diameters,
-            temperature=float(self.temperatures[0]), thermostat=self.thermostat, dt=self.dt,
-            tau=self.tau, gamma=self.gamma, chain_length=self.q.shape[1],
+            temperature=float(self.temperatures[0]), thermostat=self.thermostat,
             seeds=np.asarray(self.seeds, dtype=np.uint64),
+            options=ReplicaMDOptions(dt=self.dt, tau=self.tau, gamma=self.gamma,
+                                     chain_length=self.q.shape[1]),
         )
 
     def _sync_from_gpu(self) -> None:
@@ -382,16 +383,18 @@ class BatchedMD:
                 break
             for r in active:
                 seeds[r] = int(self.rngs[r].integers(0, 2**31 - 1))
-            batched_run_chunk(
-                active, b.positions, b.velocities, b.images, self.forces, self.masses, b.boxes,
-                (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
-                 p.terms, p.x_cut),
-                (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
-                (self.code, self.temperatures, self.dof, self.tau, self.gamma, self.q, self.xi,
-                 self.vxi, seeds),
-                (self.dt, remaining, limit, start_mid, self.energy, self.virial),
-                out,
-            )
+            with numba_threads(self.threads):
+                batched_run_chunk(
+                    active, b.positions, b.velocities, b.images, self.forces, self.masses,
+                    b.boxes,
+                    (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table,
+                     p.nonadditivity, p.terms, p.x_cut),
+                    (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
+                    (self.code, self.temperatures, self.dof, self.tau, self.gamma, self.q,
+                     self.xi, self.vxi, seeds),
+                    (self.dt, remaining, limit, start_mid, self.energy, self.virial),
+                    out,
+                )
             overflow = []
             for r in active:
                 done = int(out[r, 0])

@@ -18,11 +18,11 @@ A sample prepared at T_f is called equilibrated only if (the criteria of docs/ph
 Otherwise the verdict says False with the reasons: the diagnostics refuse to call such a sample
 equilibrated.
 
-Wavenumber. The default k is the first peak of the static structure factor. For the seed-003
-swap model at rho = 1 (per-particle mean diameter 1) we measured S(k) on a T = 0.15 liquid of
-N = 1000 and found the peak at k = 7.0 = 1.114 (2 pi / <sigma>); we use
-k = 7.0 (rho <sigma>^3)^(1/3) / <sigma>. For species models (no diameters) the Kob-Andersen
-convention k = 7.25 (rho / 1.2)^(1/3) in sigma_AA^-1 is used.
+Wavenumber. The default k is the first peak of the static structure factor. For the swap
+model of Khomenko, Reichman and Zamponi (2021) at rho = 1 (per-particle mean diameter 1) we
+measured S(k) on a T = 0.15 liquid of N = 1000 and found the peak at k = 7.0 = 1.114
+(2 pi / <sigma>); we use k = 7.0 (rho <sigma>^3)^(1/3) / <sigma>. For species models (no
+diameters) the Kob-Andersen convention k = 7.25 (rho / 1.2)^(1/3) in sigma_AA^-1 is used.
 """
 
 from __future__ import annotations

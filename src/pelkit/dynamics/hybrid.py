@@ -14,6 +14,7 @@ part is :func:`pelkit.dynamics.swap_mc.run_swap_mc`, the MD part
 
 from __future__ import annotations
 
+import dataclasses
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +24,7 @@ from numpy.typing import NDArray
 
 from pelkit.dynamics.md import MDSimulation, maxwell_boltzmann
 from pelkit.dynamics.swap_mc import (
-    DEFAULT_DELTA_MAX,
-    DEFAULT_P_SWAP,
-    DEFAULT_SKIN,
+    SwapMCOptions,
     SwapMonteCarlo,
     _chunk_seed,
     _resolve_seed,
@@ -124,13 +123,11 @@ def run_hybrid(
     md_steps_per_cycle: int,
     sweeps_per_cycle: int,
     seed: int | np.random.Generator = 0,
-    p_swap: float = DEFAULT_P_SWAP,
-    delta_max: float = DEFAULT_DELTA_MAX,
-    swap_bound: float | None = None,
+    *,
+    options: SwapMCOptions | None = None,
     thermostat: str = "bussi",
     dt: float = 0.005,
     velocities: str = "keep",
-    skin: float = DEFAULT_SKIN,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[HybridResult, System]:
     """Alternate NVT MD (``md_steps_per_cycle`` steps) and swap MC (``sweeps_per_cycle``).
@@ -141,6 +138,10 @@ def run_hybrid(
     at T before each MD phase (``"redraw"``); both leave the canonical distribution invariant
     (module doc). Seeds of the phases derive from ``seed``. Image counts carry through both
     phases, so the snapshots are continuous unwrapped trajectories.
+
+    ``options`` (:class:`~pelkit.dynamics.swap_mc.SwapMCOptions`) sets the Monte Carlo moves
+    (p_swap, delta_max, swap_bound, skin) and ``check_every``; delta_max is not tuned
+    (``tune_sweeps`` must be 0) and one snapshot is kept per MC phase.
 
     Returns:
         (HybridResult, final System with velocities).
@@ -153,13 +154,18 @@ def run_hybrid(
         raise InputError(f"velocities must be 'keep' or 'redraw', got {velocities!r}")
     if thermostat == "nve":
         raise InputError("hybrid MD/MC needs a thermostat (nose-hoover, bussi or langevin)")
+    opts = SwapMCOptions() if options is None else options
+    if opts.tune_sweeps:
+        raise InputError("hybrid MD/MC does not tune delta_max: tune_sweeps must be 0")
+    mc_opts = dataclasses.replace(opts, snapshot_every=max(1, int(sweeps_per_cycle)))
     seed_int = _resolve_seed(seed)
     rng = np.random.default_rng(seed_int)
     cycles = int(cycles)
     n = system.n_particles
     current = system.copy()
     # validate the MC settings once, before any MD is run
-    SwapMonteCarlo(model, current, temperature, p_swap, delta_max, swap_bound, skin)
+    SwapMonteCarlo(model, current, temperature, opts.p_swap, opts.delta_max, opts.swap_bound,
+                   opts.skin)
     arrays = {k: np.zeros(cycles) for k in ("e", "efin", "emd", "tmd")}
     ints = {k: np.zeros(cycles, dtype=np.int64) for k in ("sa", "st", "da", "dt")}
     snaps = np.zeros((cycles + 1, n, 3))
@@ -181,8 +187,7 @@ def run_hybrid(
             current = sim.snapshot()
         mc_res, current = run_swap_mc(
             model, current, temperature, int(sweeps_per_cycle), seed=_chunk_seed(rng),
-            p_swap=p_swap, delta_max=delta_max, swap_bound=swap_bound, skin=skin,
-            snapshot_every=max(1, int(sweeps_per_cycle)),
+            options=mc_opts,
         )
         arrays["e"][c] = mc_res.mean_energy_per_particle
         arrays["efin"][c] = mc_res.final_energy_per_particle
@@ -205,8 +210,8 @@ def run_hybrid(
         thermostat=thermostat,
         dt=float(dt),
         velocities=velocities,
-        p_swap=float(p_swap),
-        delta_max=float(delta_max),
+        p_swap=float(opts.p_swap),
+        delta_max=float(opts.delta_max),
         energy_per_particle=arrays["e"],
         final_energy_per_particle=arrays["efin"],
         md_mean_energy_per_particle=arrays["emd"],

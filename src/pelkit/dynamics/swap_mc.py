@@ -43,10 +43,12 @@ import math
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.dynamics.swap_kernels import (
     N_STATS,
     STAT_DISP_ACC,
@@ -92,6 +94,72 @@ def _resolve_seed(seed: int | np.random.Generator | None) -> int:
     if value < 0:
         raise InputError(f"seed must be non-negative, got {value}")
     return value
+
+
+def _check_moves(p_swap: float, swap_bound: float | None, skin: float) -> None:
+    """Raise InputError for a move setting that no system can accept."""
+    if not (np.isfinite(p_swap) and 0.0 <= p_swap <= 1.0):
+        raise InputError(f"p_swap must lie in [0, 1], got {p_swap}")
+    if swap_bound is not None and not (np.isfinite(swap_bound) and swap_bound > 0):
+        raise InputError(f"swap bound must be positive, got {swap_bound}")
+    if not (np.isfinite(skin) and skin > 0):
+        raise InputError(f"neighbour-list skin must be positive, got {skin}")
+
+
+def _check_count(name: str, value: Any, text: str, minimum: int) -> None:
+    if isinstance(value, bool) or int(value) != value or value < minimum:
+        raise InputError(f"{name} must be a {text} integer, got {value}")
+
+
+@dataclass(frozen=True)
+class SwapMCOptions:
+    """Moves, tuning and bookkeeping of a swap Monte Carlo run (:func:`run_swap_mc`), validated
+    on construction (a delta_max larger than half the box is caught by the chain itself).
+
+    Attributes:
+        p_swap: probability that an attempted move is a diameter swap, in [0, 1]; 0 for
+            displacement-only Monte Carlo (species models).
+        delta_max: half-side of the uniform displacement cube, sigma (> 0).
+        swap_bound: swap only pairs with |sigma_i - sigma_j| < swap_bound (sigma); None: all.
+        skin: minimal neighbour-list skin, sigma; the skin used is max(skin, sqrt(3) delta_max).
+        tune_sweeps: sweeps of an explicit tuning phase before production that adapt
+            delta_max towards ``target_acceptance`` every ``tune_block`` sweeps (0: none);
+            delta_max is fixed during production.
+        target_acceptance: displacement acceptance the tuning aims at, in (0, 1) (0.4, within
+            the recommended 30-50 %).
+        tune_block: sweeps between two adaptations of delta_max.
+        snapshot_every: store unwrapped positions and diameters every this many sweeps (None:
+            max(1, sweeps // 100)); snapshot 0 is the initial configuration.
+        check_every: sweeps per compiled chunk; after each chunk the running energy is compared
+            with a full recomputation (error recorded, running value reset to it).
+    """
+
+    p_swap: float = DEFAULT_P_SWAP
+    delta_max: float = DEFAULT_DELTA_MAX
+    swap_bound: float | None = None
+    skin: float = DEFAULT_SKIN
+    tune_sweeps: int = 0
+    target_acceptance: float = DEFAULT_TARGET_ACCEPTANCE
+    tune_block: int = 10
+    snapshot_every: int | None = None
+    check_every: int = DEFAULT_CHECK_EVERY
+
+    def __post_init__(self) -> None:
+        _check_moves(self.p_swap, self.swap_bound, self.skin)
+        if not (np.isfinite(self.delta_max) and self.delta_max > 0):
+            raise InputError(f"delta_max must be positive, got {self.delta_max}")
+        if int(self.tune_sweeps) != self.tune_sweeps or self.tune_sweeps < 0:
+            raise InputError(
+                f"tuning sweeps must be a non-negative integer, got {self.tune_sweeps}"
+            )
+        if not 0.0 < self.target_acceptance < 1.0:
+            raise InputError(
+                f"target acceptance must lie in (0, 1), got {self.target_acceptance}"
+            )
+        _check_count("check_every", self.check_every, "positive", 1)
+        _check_count("tune_block", self.tune_block, "positive", 1)
+        if self.snapshot_every is not None:
+            _check_count("snapshot_every", self.snapshot_every, "positive", 1)
 
 
 @dataclass
@@ -256,12 +324,7 @@ class SwapMonteCarlo:
     ) -> None:
         if not (np.isfinite(temperature) and temperature > 0):
             raise InputError(f"temperature must be positive and finite, got {temperature}")
-        if not (np.isfinite(p_swap) and 0.0 <= p_swap <= 1.0):
-            raise InputError(f"p_swap must lie in [0, 1], got {p_swap}")
-        if swap_bound is not None and not (np.isfinite(swap_bound) and swap_bound > 0):
-            raise InputError(f"swap bound must be positive, got {swap_bound}")
-        if not (np.isfinite(skin) and skin > 0):
-            raise InputError(f"neighbour-list skin must be positive, got {skin}")
+        _check_moves(p_swap, swap_bound, skin)
         n = system.n_particles
         if p_swap > 0 and model.uses_species:
             raise InputError(
@@ -447,16 +510,10 @@ def run_swap_mc(
     temperature: float,
     sweeps: int,
     seed: int | np.random.Generator = 0,
-    p_swap: float = DEFAULT_P_SWAP,
-    delta_max: float = DEFAULT_DELTA_MAX,
-    swap_bound: float | None = None,
-    tune_sweeps: int = 0,
-    target_acceptance: float = DEFAULT_TARGET_ACCEPTANCE,
-    tune_block: int = 10,
-    snapshot_every: int | None = None,
-    check_every: int = DEFAULT_CHECK_EVERY,
-    skin: float = DEFAULT_SKIN,
+    *,
+    options: SwapMCOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
+    **legacy: Any,
 ) -> tuple[SwapMCResult, System]:
     """Metropolis swap Monte Carlo at ``temperature`` (module doc).
 
@@ -465,45 +522,32 @@ def run_swap_mc(
         temperature: T > 0 in eps.
         sweeps: production sweeps, each N attempted moves.
         seed: int or Generator (recorded in the result as the int that reproduces the run).
-        p_swap: probability of a swap attempt (default 0.2); 0 for displacement-only MC.
-        delta_max: displacement half-side (sigma, default 0.1).
-        swap_bound: swap only pairs with |sigma_i - sigma_j| < swap_bound (None: no bound).
-        tune_sweeps: sweeps of an explicit tuning phase before production that adapt delta_max
-            towards ``target_acceptance`` (default 0.4, within the recommended 30-50 %) every
-            ``tune_block`` sweeps. delta_max is fixed during production.
-        snapshot_every: store unwrapped positions and diameters every this many sweeps
-            (default max(1, sweeps // 100)); snapshot 0 is the initial configuration.
-        check_every: sweeps per compiled chunk; after each chunk the running energy is compared
-            with a full recomputation (error recorded, running value reset to it).
-        skin: minimal neighbour-list skin in sigma.
+        options: moves (p_swap, delta_max, swap_bound, skin), the tuning phase and the
+            bookkeeping (:class:`SwapMCOptions`; default ``SwapMCOptions()``).
         progress: callback(done_sweeps, total_sweeps) after each chunk.
+        legacy: the fields of :class:`SwapMCOptions` given as keywords (deprecated; they
+            override ``options`` and warn).
 
     Returns:
         (SwapMCResult, final System) - the final system has the new positions, images and
         diameters; velocities are passed through unchanged.
     """
+    opts = options_with_legacy(SwapMCOptions, options, legacy,
+                               "pelkit.dynamics.swap_mc.run_swap_mc")
     if isinstance(sweeps, bool) or int(sweeps) != sweeps or sweeps < 0:
         raise InputError(f"number of sweeps must be a non-negative integer, got {sweeps}")
     sweeps = int(sweeps)
-    if int(tune_sweeps) != tune_sweeps or tune_sweeps < 0:
-        raise InputError(f"tuning sweeps must be a non-negative integer, got {tune_sweeps}")
-    if not 0.0 < target_acceptance < 1.0:
-        raise InputError(f"target acceptance must lie in (0, 1), got {target_acceptance}")
-    if int(check_every) != check_every or check_every < 1:
-        raise InputError(f"check_every must be a positive integer, got {check_every}")
-    if int(tune_block) != tune_block or tune_block < 1:
-        raise InputError(f"tune_block must be a positive integer, got {tune_block}")
-    if snapshot_every is None:
-        snapshot_every = max(1, sweeps // 100)
-    if int(snapshot_every) != snapshot_every or snapshot_every < 1:
-        raise InputError(f"snapshot_every must be a positive integer, got {snapshot_every}")
+    p_swap, delta_max, swap_bound, skin = opts.p_swap, opts.delta_max, opts.swap_bound, opts.skin
+    tune_sweeps, check_every = opts.tune_sweeps, opts.check_every
+    snapshot_every = max(1, sweeps // 100) if opts.snapshot_every is None else opts.snapshot_every
     seed_int = _resolve_seed(seed)
     rng = np.random.default_rng(seed_int)
     mc = SwapMonteCarlo(model, system, temperature, p_swap, delta_max, swap_bound, skin)
     n = system.n_particles
     tuning: dict = {"sweeps": 0}
     if tune_sweeps:
-        tuning = _tune(mc, rng, int(tune_sweeps), float(target_acceptance), int(tune_block))
+        tuning = _tune(mc, rng, int(tune_sweeps), float(opts.target_acceptance),
+                       int(opts.tune_block))
 
     initial = mc.energy
     n_snap = sweeps // snapshot_every + 1

@@ -18,13 +18,16 @@ Numba threads with ``prange``. So the energy, virial and forces of replica r equ
 ``Calculator(model, system_r)`` bit for bit when the lists hold the same pairs in the same order
 (they do: both are built by :func:`pelkit.engine.neighbors.fill_half_list`).
 
-Threads: ``threads`` sets Numba's thread count for the call (default: ``NUMBA_NUM_THREADS``,
-i.e. all cores).
+Threads: ``threads`` sets Numba's thread count for the calls of one calculator (default: the
+count in force when it is made, ``NUMBA_NUM_THREADS`` unless changed); the previous count is
+restored after each call (:func:`numba_threads`), so the setting does not leak to the rest of
+the process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numba
@@ -276,12 +279,34 @@ def _first_system(model: PairPotential, batch: ReplicaBatch) -> System:
     )
 
 
+def thread_count(threads: int | None) -> int:
+    """The Numba thread count for ``threads`` (None: the count in force now), checked and
+    capped at ``NUMBA_NUM_THREADS``; nothing is set."""
+    if threads is None:
+        return int(numba.get_num_threads())
+    if int(threads) < 1:
+        raise InputError(f"--threads must be a positive integer, got {threads}")
+    return min(int(threads), int(numba.config.NUMBA_NUM_THREADS))
+
+
+@contextmanager
+def numba_threads(threads: int | None) -> Iterator[int]:
+    """Run the ``with`` block on ``threads`` Numba threads (:func:`thread_count`; None: the
+    count in force), then restore the previous count; yields the count used."""
+    previous = int(numba.get_num_threads())
+    count = thread_count(threads)
+    numba.set_num_threads(count)
+    try:
+        yield count
+    finally:
+        numba.set_num_threads(previous)
+
+
 def set_threads(threads: int | None) -> int:
-    """Set Numba's thread count (None: leave it); returns the count in force."""
+    """Set Numba's thread count for the whole process (None: leave it); returns the count in
+    force. :class:`BatchedCalculator` no longer calls this (it uses :func:`numba_threads`)."""
     if threads is not None:
-        if int(threads) < 1:
-            raise InputError(f"--threads must be a positive integer, got {threads}")
-        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(thread_count(threads))
     return int(numba.get_num_threads())
 
 
@@ -292,7 +317,8 @@ class BatchedCalculator:
         model: the pair potential.
         batch: the replicas (positions are the default evaluation point).
         skin: Verlet-list skin in sigma.
-        threads: Numba threads (default: all).
+        threads: Numba threads of this calculator's calls (default: the count in force now);
+            set for each call and restored after it (:func:`numba_threads`).
     """
 
     def __init__(
@@ -301,9 +327,10 @@ class BatchedCalculator:
     ) -> None:
         self.model = model
         self.batch = batch
-        self.threads = set_threads(threads)
+        self.threads = thread_count(threads)
         self.lists = ReplicaLists(model, batch, skin)
-        self.lists.build(batch, batch.positions)
+        with numba_threads(self.threads):
+            self.lists.build(batch, batch.positions)
         self._disp = np.zeros(batch.n_replicas)
 
     def evaluate(self, positions: FloatArray | None = None) -> BatchEvaluation:
@@ -321,17 +348,18 @@ class BatchedCalculator:
         energies = np.empty(m)
         virials = np.empty(m)
         ok = np.zeros(m, dtype=np.bool_)
-        batched_displacements(pos, vl.reference, b.boxes, self._disp)
-        for _ in range(40):
-            batched_energy_forces(
-                pos, b.boxes,
-                (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table, p.nonadditivity,
-                 p.terms, p.x_cut),
-                (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
-                self._disp, forces, energies, virials, ok,
-            )
-            if ok.all():
-                break
-            vl.widen()
-            self._disp[:] = np.where(ok, 0.0, np.inf)  # rebuild only the overflowed lists
+        with numba_threads(self.threads):
+            batched_displacements(pos, vl.reference, b.boxes, self._disp)
+            for _ in range(40):
+                batched_energy_forces(
+                    pos, b.boxes,
+                    (p.mixing, b.species, b.diameters, p.eps_table, p.sigma_table,
+                     p.nonadditivity, p.terms, p.x_cut),
+                    (vl.neighbors, vl.counts, vl.reference, vl.builds, vl.skin, vl.r_list),
+                    self._disp, forces, energies, virials, ok,
+                )
+                if ok.all():
+                    break
+                vl.widen()
+                self._disp[:] = np.where(ok, 0.0, np.inf)  # rebuild only the overflowed lists
         return BatchEvaluation(energies, virials, forces)

@@ -280,16 +280,22 @@ class VerletList:
         self.reference = pos.copy()
         self.builds += 1
 
-    def update(self, pos: NDArray[np.float64]) -> bool:
-        """Rebuild if any particle moved more than skin/2 since the last build; True if rebuilt."""
+    def is_valid(self, pos: NDArray[np.float64]) -> bool:
+        """True if the list still holds every pair within the cutoff for positions ``pos``
+        (N, 3): it was built for N particles and none moved more than skin/2 (minimum image)
+        since. False before the first build and for non-finite positions."""
         if self.reference is None or self.reference.shape != pos.shape:
-            self.build(pos)
-            return True
-        # "not <=" also rebuilds (and so raises) for non-finite positions
-        if not max_displacement_sq(pos, self.reference, self.box) <= (0.5 * self.skin) ** 2:
-            self.build(pos)
-            return True
-        return False
+            return False
+        # "<=" is False for non-finite positions
+        return bool(max_displacement_sq(pos, self.reference, self.box) <= (0.5 * self.skin) ** 2)
+
+    def update(self, pos: NDArray[np.float64]) -> bool:
+        """Rebuild if any particle moved more than skin/2 since the last build; True if rebuilt
+        (non-finite positions are rebuilt, which raises)."""
+        if self.is_valid(pos):
+            return False
+        self.build(pos)
+        return True
 
     def build_with_headroom(self, pos: NDArray[np.float64], widen: bool = False) -> None:
         """Build around ``pos`` (N, 3) with rows wide enough for compiled loops that rebuild the

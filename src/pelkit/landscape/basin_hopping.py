@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.engine.calculator import Calculator
 from pelkit.errors import InputError
-from pelkit.landscape.minimize import minimize
+from pelkit.landscape.minimize import METHODS, minimize
 from pelkit.models.base import PairPotential
 from pelkit.system import Box, System
 
@@ -125,23 +126,62 @@ def default_container_radius(n: int) -> float:
     return 1.5 + 0.75 * n ** (1.0 / 3.0)
 
 
+@dataclass(frozen=True)
+class BasinHoppingOptions:
+    """Moves, step adaptation and quench of :func:`basin_hopping`, validated on construction.
+
+    Attributes:
+        step_size: uniform displacement amplitude per coordinate, sigma (> 0).
+        adapt_every: adapt the step size every so many steps (x 1.1 or / 1.1 towards
+            ``target_acceptance``); 0 = fixed step.
+        target_acceptance: acceptance ratio the adaptation aims at, in (0, 1).
+        container_radius: open boundaries only: reject minima with a particle farther than this
+            from the centre of mass (sigma); None = :func:`default_container_radius`.
+        fmax: quench tolerance on the largest per-particle force, eps/sigma.
+        method: minimizer of the quenches (one of ``pelkit.landscape.minimize.METHODS``).
+        max_iterations: iteration limit of one quench.
+    """
+
+    step_size: float = 0.4
+    adapt_every: int = 0
+    target_acceptance: float = 0.5
+    container_radius: float | None = None
+    fmax: float = 1e-6
+    method: str = "lbfgs"
+    max_iterations: int = 20_000
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.step_size) and self.step_size > 0):
+            raise InputError(f"step size must be positive, got {self.step_size}")
+        if int(self.adapt_every) != self.adapt_every or self.adapt_every < 0:
+            raise InputError(f"adapt_every must be a non-negative integer, got {self.adapt_every}")
+        if not 0.0 < self.target_acceptance < 1.0:
+            raise InputError(f"target acceptance must lie in (0, 1), got {self.target_acceptance}")
+        radius = self.container_radius
+        if radius is not None and not (math.isfinite(radius) and radius > 0):
+            raise InputError(f"container radius must be positive, got {radius}")
+        if not (math.isfinite(self.fmax) and self.fmax > 0):
+            raise InputError(f"fmax must be positive, got {self.fmax}")
+        if self.method not in METHODS:
+            raise InputError(
+                f"unknown minimizer {self.method!r}; choose one of {', '.join(METHODS)}."
+            )
+        if int(self.max_iterations) != self.max_iterations or self.max_iterations < 1:
+            raise InputError(f"max_iterations must be at least 1, got {self.max_iterations}")
+
+
 def basin_hopping(
     model: PairPotential,
     system: System,
     *,
     steps: int = 100,
     temperature: float = 0.8,
-    step_size: float = 0.4,
     seed: int = 0,
-    fmax: float = 1e-6,
-    method: str = "lbfgs",
-    max_iterations: int = 20_000,
-    container_radius: float | None = None,
-    adapt_every: int = 0,
-    target_acceptance: float = 0.5,
+    options: BasinHoppingOptions | None = None,
     database: Any = None,
     target_energy: float | None = None,
     energy_tol: float = 1e-6,
+    **legacy: Any,
 ) -> BasinHoppingResult:
     """Basin-hopping from ``system`` (module doc).
 
@@ -149,25 +189,26 @@ def basin_hopping(
         model, system: the potential and the start (quenched first).
         steps: Monte Carlo steps (trial quenches after the first).
         temperature: Metropolis temperature T on quenched energies (eps, k_B = 1).
-        step_size: uniform displacement amplitude per coordinate (sigma).
         seed: random seed (displacements and acceptance).
-        fmax: quench tolerance on the largest per-particle force (eps/sigma).
-        method: minimizer ("lbfgs" default).
-        max_iterations: iteration limit of one quench.
-        container_radius: open boundaries only: reject minima with a particle farther than this
-            from the centre of mass (sigma); None = :func:`default_container_radius`.
-        adapt_every: adapt the step size every so many steps (0 = fixed step).
-        target_acceptance: acceptance ratio the adaptation aims at.
+        options: step size and its adaptation, container, quench settings
+            (:class:`BasinHoppingOptions`; default ``BasinHoppingOptions()``).
         database: a :class:`pelkit.landscape.database.LandscapeDatabase` receiving every
             converged trial minimum, or None.
-        target_energy: stop as soon as a minimum within ``energy_tol`` of this energy is found.
+        target_energy: stop as soon as a minimum within ``energy_tol`` (eps) of this energy
+            is found.
+        legacy: the fields of :class:`BasinHoppingOptions` given as keywords (deprecated;
+            they override ``options`` and warn).
     """
+    opts = options_with_legacy(BasinHoppingOptions, options, legacy,
+                               "pelkit.landscape.basin_hopping.basin_hopping")
+    step_size, fmax, method, max_iterations = (opts.step_size, opts.fmax, opts.method,
+                                               opts.max_iterations)
+    container_radius, adapt_every, target_acceptance = (opts.container_radius,
+                                                        opts.adapt_every, opts.target_acceptance)
     if steps < 0:
         raise InputError(f"steps must be >= 0, got {steps}")
     if not (math.isfinite(temperature) and temperature > 0):
         raise InputError(f"temperature must be positive, got {temperature}")
-    if not (math.isfinite(step_size) and step_size > 0):
-        raise InputError(f"step size must be positive, got {step_size}")
     open_box = not system.box.periodic
     if open_box and container_radius is None:
         container_radius = default_container_radius(system.n_particles)

@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from pelkit.engine.batched import BatchedCalculator, ReplicaBatch
+from pelkit.engine.batched import BatchedCalculator, ReplicaBatch, numba_threads
 from pelkit.engine.pair import force_plan, species_tables, vector_form
 from pelkit.errors import InputError
 from pelkit.landscape.compiled import STOP_REASONS, fire2_replica, lbfgs_replica
@@ -211,12 +211,13 @@ def quench_batch(
         p = vl.params
         stats = np.zeros((m, 4))
         width = int(vl.neighbors.shape[2])
-        batched_minimize(
-            0 if method == "lbfgs" else 1, pos, batch.boxes, batch.masses, unit, vl.skin,
-            vl.r_list, width, p.mixing, batch.species, batch.diameters, p.eps_table,
-            p.sigma_table, p.nonadditivity, p.terms, p.x_cut, float(fmax), int(max_iterations),
-            float(dt), float(max_step), stats,
-        )
+        with numba_threads(calc.threads):
+            batched_minimize(
+                0 if method == "lbfgs" else 1, pos, batch.boxes, batch.masses, unit, vl.skin,
+                vl.r_list, width, p.mixing, batch.species, batch.diameters, p.eps_table,
+                p.sigma_table, p.nonadditivity, p.terms, p.x_cut, float(fmax),
+                int(max_iterations), float(dt), float(max_step), stats,
+            )
         iterations = stats[:, 0].astype(np.int64)
         evaluations = stats[:, 1].astype(np.int64)
         stop = [STOP_REASONS[int(c)] for c in stats[:, 2]]

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from pelkit.errors import InputError
 from pelkit.landscape.database import LandscapeDatabase, harmonic_data
 from pelkit.landscape.minimize import minimize
-from pelkit.landscape.neb import neb
+from pelkit.landscape.neb import NEBOptions, neb
 from pelkit.landscape.objective import MinimizeResult, max_block_norm
 from pelkit.landscape.saddle import SaddleResult, hef
 from pelkit.landscape.surface import Surface
@@ -197,9 +197,10 @@ def connect(
         x_p = rec[p].positions.reshape(-1)
         x_q = rec[q].positions.reshape(-1)
         m_img = images_for.get(gap, n_images)
-        band = neb(surface.gradient, x_p, x_q, n_images=m_img, fmax=neb_fmax,
-                   climb_fmax=max(0.5, 4 * neb_fmax), block=surface.block, masses=surface.masses,
-                   box=surface.box, max_iterations=neb_iterations)
+        band = neb(surface.gradient, x_p, x_q, n_images=m_img, block=surface.block,
+                   options=NEBOptions(fmax=neb_fmax, climb_fmax=max(0.5, 4 * neb_fmax),
+                                      max_iterations=neb_iterations),
+                   masses=surface.masses, box=surface.box)
         k = band.saddle_index
         saddle = hef(surface, band.images[k], band.tangents[k] / np.sqrt(surface.masses),
                      fmax=ts_fmax, max_iterations=500)

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicHermiteSpline, CubicSpline
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.errors import InputError
 from pelkit.landscape.path_geometry import (  # noqa: F401 - arc_length re-exported
     arc_length,
@@ -465,6 +466,30 @@ class DoubleWellAnalysis:
         }
 
 
+@dataclass(frozen=True, eq=False)
+class EndCurvatures:
+    """Second derivatives of V at the end points A and B, for omega_tan of :func:`analyse_path`.
+
+    Give, for each end, the Hessian or a Hessian-vector product (the Hessian is used when
+    both are given); an end with neither gets no Hessian frequency.
+
+    Attributes:
+        hessian_a, hessian_b: Hessians (n, n) at A and B, epsilon / sigma^2.
+        hvp_a, hvp_b: u (n,) -> H u (n,) at A and B, epsilon / sigma^2 times u.
+    """
+
+    hessian_a: ArrayLike | None = None
+    hvp_a: Callable[[FloatArray], FloatArray] | None = None
+    hessian_b: ArrayLike | None = None
+    hvp_b: Callable[[FloatArray], FloatArray] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("hvp_a", "hvp_b"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise InputError(f"{name} must be a function u -> H u, got {type(value).__name__}")
+
+
 def analyse_path(
     images: ArrayLike,
     energies: ArrayLike,
@@ -474,12 +499,10 @@ def analyse_path(
     box: ArrayLike | None = None,
     block: int = 3,
     saddle_index: int | None = None,
-    hessian_a: ArrayLike | None = None,
-    hvp_a: Callable[[FloatArray], FloatArray] | None = None,
-    hessian_b: ArrayLike | None = None,
-    hvp_b: Callable[[FloatArray], FloatArray] | None = None,
+    ends: EndCurvatures | None = None,
     remove_mean: bool | None = None,
     wiggle_tol: float = DEFAULT_WIGGLE_TOL,
+    **legacy: Any,
 ) -> DoubleWellAnalysis:
     """Analyse a converged band (docs/physics/landscape.md).
 
@@ -489,12 +512,17 @@ def analyse_path(
         dv_dxi: (M,) tangential derivatives (from the NEB result); None = spline fallback.
         masses, box, block: as in :func:`arc_length`.
         saddle_index: the climbing image; None = the highest interior image.
-        hessian_a / hvp_a, hessian_b / hvp_b: optional Hessian (n, n) or Hessian-vector
-            product at A (B) for omega_tan.
+        ends: optional Hessians or Hessian-vector products at A and B for omega_tan
+            (:class:`EndCurvatures`).
         remove_mean: remove the mass-weighted mean displacement from the fields and d_AB;
             None = only when a periodic box is given (particles).
         wiggle_tol: energy tolerance of the double-well test, epsilon.
+        legacy: hessian_a, hvp_a, hessian_b, hvp_b given as keywords (deprecated; they
+            override ``ends`` and warn).
     """
+    curv = options_with_legacy(EndCurvatures, ends, legacy,
+                               "pelkit.landscape.doublewell.analyse_path")
+    hessian_a, hvp_a, hessian_b, hvp_b = curv.hessian_a, curv.hvp_a, curv.hessian_b, curv.hvp_b
     R = np.asarray(images, dtype=np.float64)
     V = np.asarray(energies, dtype=np.float64).ravel()
     if R.ndim != 2 or R.shape[0] < 3 or V.size != R.shape[0]:

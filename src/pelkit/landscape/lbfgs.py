@@ -28,11 +28,14 @@ The objective must not keep a reference to the x it is given; its gradient is co
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.landscape.fire import fire2
 from pelkit.landscape.objective import (
     Callback,
@@ -54,6 +57,29 @@ WOLFE_DELTA = 0.1
 
 ENERGY_NOISE = 1e-12
 """Default relative energy noise eps_U / |U| tolerated by the approximate decrease test."""
+
+
+@dataclass(frozen=True)
+class LBFGSOptions:
+    """Memory and line search of :func:`lbfgs`, validated on construction.
+
+    Attributes:
+        memory: number of stored (s, y) pairs (>= 1).
+        energy_noise: eps_U / |U| tolerated by the approximate decrease test (>= 0).
+        initial_scale: inverse-Hessian scale before the first (s, y) pair, sigma^2 / eps.
+        max_line_search: trial steps per line search (>= 1).
+    """
+
+    memory: int = 10
+    energy_noise: float = ENERGY_NOISE
+    initial_scale: float = 0.01
+    max_line_search: int = 10
+
+    def __post_init__(self) -> None:
+        check_int("memory", self.memory, minimum=1)
+        check_positive("energy_noise", self.energy_noise, allow_zero=True)
+        check_positive("initial_scale", self.initial_scale)
+        check_int("max_line_search", self.max_line_search, minimum=1)
 
 
 @njit(cache=True, nogil=True, fastmath=False)
@@ -187,12 +213,10 @@ def lbfgs(
     masses: NDArray[np.float64] | None = None,
     max_iterations: int = 100_000,
     max_step: float = 0.1,
-    memory: int = 10,
-    energy_noise: float = ENERGY_NOISE,
-    initial_scale: float = 0.01,
-    max_line_search: int = 10,
     dt: float | None = None,
     callback: Callback | None = None,
+    options: LBFGSOptions | None = None,
+    **legacy: Any,
 ) -> MinimizeResult:
     """Minimize with L-BFGS (memory 10, backtracking, block step cap); fall back to FIRE 2.0.
 
@@ -205,12 +229,11 @@ def lbfgs(
         masses: (n,) per-coordinate masses, or None for 1.
         max_iterations: maximum number of iterations (L-BFGS and fallback FIRE 2.0 together).
         max_step: largest displacement of one block per iteration, sigma.
-        memory: number of stored (s, y) pairs.
-        energy_noise: eps_U / |U| of the approximate decrease test.
-        initial_scale: inverse-Hessian scale sigma^2/eps before the first (s, y) pair.
-        max_line_search: trial steps per line search.
         dt: initial time step of the fallback FIRE 2.0 (default 0.01 tau).
         callback: ``callback(iteration, x, energy, gradient)``; truthy return stops.
+        options: memory and line search (:class:`LBFGSOptions`; default ``LBFGSOptions()``).
+        legacy: the fields of :class:`LBFGSOptions` given as keywords (deprecated; they
+            override ``options`` and warn).
 
     Returns:
         :class:`MinimizeResult`, method "lbfgs" or "lbfgs+fire2". history: "resets" (memory
@@ -220,11 +243,10 @@ def lbfgs(
     x, inv_m = prepare_start(
         x0, block=block, masses=masses, fmax=fmax, max_iterations=max_iterations
     )
-    memory = check_int("memory", memory, minimum=1)
-    max_line_search = check_int("max_line_search", max_line_search, minimum=1)
+    opts = options_with_legacy(LBFGSOptions, options, legacy, "pelkit.landscape.lbfgs.lbfgs")
+    memory, max_line_search = int(opts.memory), int(opts.max_line_search)
+    initial_scale, energy_noise = float(opts.initial_scale), float(opts.energy_noise)
     max_step = check_positive("max_step", max_step)
-    initial_scale = check_positive("initial_scale", initial_scale)
-    energy_noise = check_positive("energy_noise", energy_noise, allow_zero=True)
     n = x.size
     wm = np.empty(0) if inv_m is None else np.sqrt(inv_m)  # 1/sqrt(m), empty for unit masses
 
@@ -348,19 +370,16 @@ def continue_with_fire2(
     first_method: str,
     why: str,
     history: dict,
-    fmax: float,
-    block: int,
-    masses: NDArray[np.float64] | None,
-    max_iterations: int,
-    dt: float | None,
-    max_step: float,
-    callback: Callback | None,
+    callback: Callback | None = None,
+    **fire_kwargs: Any,
 ) -> MinimizeResult:
     """Continue a stalled minimization with FIRE 2.0 from x (n,); report both stages honestly.
 
     Returns a :class:`MinimizeResult` with method "<first_method>+fire2", iterations and
     evaluations summed over both stages, and stop_reason
-    "fallback:fire2 (<why>); fire2: <FIRE 2.0 stop reason>".
+    "fallback:fire2 (<why>); fire2: <FIRE 2.0 stop reason>". ``fire_kwargs`` are the
+    FIRE 2.0 settings of the whole run (fmax, block, masses, max_iterations, dt, max_step);
+    ``max_iterations`` counts both stages.
     """
     if callback is None:
         shifted = None
@@ -369,17 +388,8 @@ def continue_with_fire2(
         def shifted(i: int, xx: NDArray[np.float64], e: float, gg: NDArray[np.float64]):
             return callback(done_iterations + i, xx, e, gg)
 
-    res = fire2(
-        objective,
-        x,
-        fmax=fmax,
-        block=block,
-        masses=masses,
-        max_iterations=max(max_iterations - done_iterations, 0),
-        dt=dt,
-        max_step=max_step,
-        callback=shifted,
-    )
+    budget = max(fire_kwargs.pop("max_iterations") - done_iterations, 0)
+    res = fire2(objective, x, max_iterations=budget, callback=shifted, **fire_kwargs)
     history = dict(history)
     history.update(
         fallback_iteration=done_iterations,

@@ -41,6 +41,7 @@ See ``docs/physics/landscape.md`` (nudged elastic band).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pelkit.deprecation import warn_deprecated
+from pelkit.deprecation import options_with_legacy, warn_deprecated
 from pelkit.errors import InputError
 from pelkit.landscape.band_lbfgs import band_lbfgs
 from pelkit.landscape.minimize import fire2
@@ -251,6 +252,61 @@ class NEBResult:
         write_neb_path(filename, self, omega_a=omega_a, omega_b=omega_b)
 
 
+@dataclass(frozen=True)
+class NEBOptions:
+    """Tuning of one band relaxation (:func:`neb`), validated on construction.
+
+    Attributes:
+        spring_constant: k in epsilon / (m sigma^2) (epsilon / sigma^2 for unit masses).
+        fmax: convergence on the largest per-particle NEB force of the interior images,
+            epsilon / sigma.
+        climb: switch the climbing image on after the loose convergence to ``climb_fmax``.
+        climb_fmax: the loose tolerance (epsilon / sigma) at which the climbing image is
+            switched on; if the first stage does not reach it, climbing is switched on anyway
+            while budget remains. Checked only when ``climb`` is true.
+        max_iterations: optimiser iterations (band evaluations) over both stages.
+        method: "lbfgs" (global L-BFGS with FIRE 2.0 fallback) or "fire2".
+        initial_path: "linear" or "idpp" (needs at least two particles; ignored when
+            :func:`neb` is given ``initial_images``).
+        dt: FIRE 2.0 initial time step in tau (None: FIRE's default 0.01).
+        max_step: FIRE 2.0 per-particle step cap, sigma.
+        lbfgs_max_step: L-BFGS trust radius, the largest per-particle step in sigma.
+        lbfgs_memory: stored L-BFGS (s, y) pairs.
+    """
+
+    spring_constant: float = 1.0
+    fmax: float = 1e-6
+    climb: bool = True
+    climb_fmax: float = 1e-2
+    max_iterations: int = 50_000
+    method: str = "lbfgs"
+    initial_path: str = "linear"
+    dt: float | None = None
+    max_step: float = 0.1
+    lbfgs_max_step: float = 0.05
+    lbfgs_memory: int = 20
+
+    def __post_init__(self) -> None:
+        check_neb_settings(
+            spring_constant=self.spring_constant, fmax=self.fmax,
+            climb_fmax=self.climb_fmax if self.climb else 1e-2,
+            max_iterations=self.max_iterations, method=self.method,
+            initial_path=self.initial_path,
+        )
+        if not (np.isfinite(self.lbfgs_max_step) and self.lbfgs_max_step > 0.0):
+            raise InputError(f"lbfgs_max_step must be positive, got {self.lbfgs_max_step}")
+        if not (np.isfinite(self.max_step) and self.max_step > 0.0):
+            raise InputError(f"max_step must be positive, got {self.max_step}")
+        if self.dt is not None and not (np.isfinite(self.dt) and self.dt > 0.0):
+            raise InputError(f"dt must be positive, got {self.dt}")
+        if int(self.lbfgs_memory) != self.lbfgs_memory or self.lbfgs_memory < 1:
+            raise InputError(f"lbfgs_memory must be a positive integer, got {self.lbfgs_memory}")
+
+    def replace(self, **changes: Any) -> NEBOptions:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
 def _stage(climbing: bool, tol: float, res: Any) -> dict[str, Any]:
     return {"climbing": climbing, "fmax": tol, "method": res.method,
             "iterations": res.iterations, "max_force": res.max_force,
@@ -270,23 +326,14 @@ def neb(
     x_a: ArrayLike,
     x_b: ArrayLike,
     *,
+    options: NEBOptions | None = None,
     n_images: int = DEFAULT_N_IMAGES,
-    spring_constant: float = 1.0,
-    fmax: float = 1e-6,
-    climb: bool = True,
-    climb_fmax: float = 1e-2,
     block: int = 3,
     masses: ArrayLike | None = None,
     box: ArrayLike | None = None,
     remove_mean: bool | None = None,
     initial_images: ArrayLike | None = None,
-    max_iterations: int = 50_000,
-    dt: float | None = None,
-    max_step: float = 0.1,
-    method: str = "lbfgs",
-    initial_path: str = "linear",
-    lbfgs_max_step: float = 0.05,
-    lbfgs_memory: int = 20,
+    **legacy: Any,
 ) -> NEBResult:
     """Relax a (climbing-image) nudged elastic band between A and B (module docstring).
 
@@ -294,12 +341,9 @@ def neb(
         energy_gradient: x (n,) -> (V in epsilon, dV/dx (n,) in epsilon / sigma) for one
             configuration (unwrapped positions allowed when ``box`` is given).
         x_a, x_b: end points (n,) in sigma (minima, ideally converged to ~1e-10).
+        options: spring constant, tolerances, climbing switch, optimiser and budget
+            (:class:`NEBOptions`; default ``NEBOptions()``).
         n_images: M, images including both end points (40).
-        spring_constant: k in epsilon / (m sigma^2) (1).
-        fmax: convergence on the largest per-particle NEB force of interior images (1e-6).
-        climb: switch the climbing image on after loose convergence.
-        climb_fmax: the loose tolerance at which the climbing image is switched on; if the first
-            stage does not reach it, climbing is switched on anyway when the budget remains.
         block: coordinates per particle (3 particles, 2 for a 2-D surface).
         masses: per coordinate (n,) or per particle (n/block,) masses in m; None = 1.
         box: periodic box lengths (block,) in sigma for minimum-image interpolation and
@@ -308,20 +352,16 @@ def neb(
             when ``box`` is given.
         initial_images: (M, n) starting band instead of the linear interpolation (its end
             points replace A and B).
-        max_iterations: optimiser iterations (band evaluations) over both stages.
-        dt, max_step: FIRE time step (tau, default 0.01) and per-particle step cap (sigma).
-        method: "lbfgs" (global L-BFGS with FIRE 2.0 fallback) or "fire2".
-        initial_path: "linear" or "idpp" (needs at least two particles; ignored when
-            ``initial_images`` is given).
-        lbfgs_max_step: L-BFGS trust radius, largest per-particle step (sigma).
-        lbfgs_memory: stored L-BFGS pairs.
+        legacy: the fields of :class:`NEBOptions` given as keywords (deprecated; they
+            override ``options`` and warn).
 
     Returns:
         :class:`NEBResult`; ``converged`` is honest (re-checked on the returned band).
     """
-    check_neb_settings(spring_constant=spring_constant, fmax=fmax,
-                       climb_fmax=climb_fmax if climb else 1e-2, method=method,
-                       initial_path=initial_path)
+    opts = options_with_legacy(NEBOptions, options, legacy, "pelkit.landscape.neb.neb")
+    spring_constant, fmax, climb, climb_fmax = (opts.spring_constant, opts.fmax, opts.climb,
+                                                opts.climb_fmax)
+    max_iterations, method, initial_path = opts.max_iterations, opts.method, opts.initial_path
     lengths = check_box(box, block)
     if remove_mean is None:
         remove_mean = lengths is not None
@@ -400,8 +440,8 @@ def neb(
         res = None
         if method == "lbfgs":
             res = band_lbfgs(band, x, fmax=tol, block=block, masses=fire_masses,
-                             max_iterations=budget, memory=lbfgs_memory,
-                             max_step=lbfgs_max_step)
+                             max_iterations=budget, memory=opts.lbfgs_memory,
+                             max_step=opts.lbfgs_max_step)
             x = res.positions.copy()
             iterations += res.iterations
             history["stages"].append(_stage(climbing, tol, res))
@@ -417,8 +457,8 @@ def neb(
                 block=block,
                 masses=fire_masses,
                 max_iterations=budget,
-                dt=dt,
-                max_step=max_step,
+                dt=opts.dt,
+                max_step=opts.max_step,
             )
             x = res.positions.copy()
             iterations += res.iterations

@@ -32,25 +32,32 @@ files are written by :mod:`pelkit.io.paths`. See ``docs/physics/landscape.md``.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.engine.calculator import Calculator
-from pelkit.engine.neighbors import max_displacement_sq
 from pelkit.errors import InputError
 from pelkit.landscape.doublewell import (
     DEFAULT_WIGGLE_TOL,
     DoubleWellAnalysis,
+    EndCurvatures,
     PathProfile,
     analyse_path,
     path_profile,
 )
 from pelkit.landscape.inherent import same_minimum
-from pelkit.landscape.neb import DEFAULT_N_IMAGES, NEBResult, check_neb_settings, neb
+from pelkit.landscape.minimize import METHODS
+from pelkit.landscape.neb import (
+    DEFAULT_N_IMAGES,
+    NEBOptions,
+    NEBResult,
+    check_neb_settings,
+    neb,
+)
 from pelkit.landscape.path_extension import (
     EndContinuation,
     line_continuation,
@@ -71,30 +78,17 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class NEBSettings:
-    """Settings of one climbing-image NEB (:func:`pelkit.landscape.neb.neb`), validated.
+class NEBSettings(NEBOptions):
+    """Settings of one climbing-image NEB of the path tools: the band size and the
+    :class:`~pelkit.landscape.neb.NEBOptions` (all their fields; here ``max_iterations``
+    defaults to 20000), validated.
 
     Attributes:
         n_images: images, end points included (>= 3).
-        spring_constant: k in epsilon / (m sigma^2).
-        fmax: convergence on the largest per-particle NEB force, epsilon / sigma.
-        climb: switch the climbing image on after ``climb_fmax`` is reached.
-        climb_fmax: the loose tolerance that switches the climbing image on, epsilon / sigma.
-        max_iterations: band iterations over both stages.
-        method: "lbfgs" (global L-BFGS, FIRE 2.0 fallback) or "fire2".
-        initial_path: "linear" or "idpp".
-        lbfgs_max_step: L-BFGS trust radius, largest per-particle step in sigma.
     """
 
-    n_images: int = DEFAULT_N_IMAGES
-    spring_constant: float = 1.0
-    fmax: float = 1e-6
-    climb: bool = True
-    climb_fmax: float = 1e-2
     max_iterations: int = 20000
-    method: str = "lbfgs"
-    initial_path: str = "linear"
-    lbfgs_max_step: float = 0.05
+    n_images: int = DEFAULT_N_IMAGES
 
     def __post_init__(self) -> None:
         check_neb_settings(
@@ -102,12 +96,7 @@ class NEBSettings:
             climb_fmax=self.climb_fmax, max_iterations=self.max_iterations, method=self.method,
             initial_path=self.initial_path,
         )
-        if not (np.isfinite(self.lbfgs_max_step) and self.lbfgs_max_step > 0.0):
-            raise InputError(f"lbfgs_max_step must be positive, got {self.lbfgs_max_step}")
-
-    def replace(self, **changes: Any) -> NEBSettings:
-        """A copy with some settings changed (validated again)."""
-        return dataclasses.replace(self, **changes)
+        super().__post_init__()
 
 
 class BandEnergy:
@@ -132,19 +121,13 @@ class BandEnergy:
         self.next = 0
         self.evaluations = 0
 
-    def _valid(self, calc: Calculator, pos: FloatArray) -> bool:
-        ref = calc.verlet.reference
-        return ref is not None and bool(
-            max_displacement_sq(pos, ref, calc.box) <= (0.5 * self.skin) ** 2
-        )
-
     def __call__(self, x: FloatArray) -> tuple[float, FloatArray]:
         pos = np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1, 3))
         n = len(self.calcs)
         chosen = None
         for k in range(n):
             idx = (self.next + k) % n
-            if self._valid(self.calcs[idx], pos):
+            if self.calcs[idx].verlet.is_valid(pos):
                 chosen = idx
                 break
         if chosen is None:
@@ -170,13 +153,8 @@ def neb_in_box(
     """CI-NEB between ``x_a`` and ``x_b`` ((N, 3) or (3N,) in sigma) with ``settings``
     (default :class:`NEBSettings`), minimum image in ``system``'s box and its masses."""
     s = settings if settings is not None else NEBSettings()
-    return neb(
-        energy, np.ravel(x_a), np.ravel(x_b), n_images=s.n_images,
-        spring_constant=s.spring_constant, fmax=s.fmax, climb=s.climb,
-        climb_fmax=s.climb_fmax, block=3, masses=system.masses, box=system.box.lengths,
-        max_iterations=s.max_iterations, method=s.method, initial_path=s.initial_path,
-        lbfgs_max_step=s.lbfgs_max_step,
-    )
+    return neb(energy, np.ravel(x_a), np.ravel(x_b), options=s, n_images=s.n_images, block=3,
+               masses=system.masses, box=system.box.lengths)
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,8 +171,8 @@ def analyse_band(result: NEBResult, **kwargs: Any) -> DoubleWellAnalysis:
     """:func:`pelkit.landscape.doublewell.analyse_path` on a relaxed band.
 
     The band's images, energies, dV/dxi, masses, box and saddle (the climbing image, else the
-    highest interior image) are used; keyword arguments (hessian_a, hvp_a, hessian_b, hvp_b,
-    wiggle_tol, remove_mean) are passed on.
+    highest interior image) are used; keyword arguments (ends, wiggle_tol, remove_mean) are
+    passed on.
     """
     kwargs.setdefault("wiggle_tol", DEFAULT_WIGGLE_TOL)
     return analyse_path(
@@ -243,8 +221,8 @@ def analyse_with_frequencies(
     calc_b = Calculator(model, system, check_overlap=False)
     return analyse_band(
         result,
-        hvp_a=lambda u: calc_a.hessian_vector(u, positions=x_a),
-        hvp_b=lambda u: calc_b.hessian_vector(u, positions=x_b),
+        ends=EndCurvatures(hvp_a=lambda u: calc_a.hessian_vector(u, positions=x_a),
+                           hvp_b=lambda u: calc_b.hessian_vector(u, positions=x_b)),
         wiggle_tol=wiggle_tol,
     )
 
@@ -297,6 +275,37 @@ class PairPaths:
     quenches: list[bool] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SplitOptions:
+    """How :func:`connect_minima` splits a path at interior minima, validated on construction.
+
+    Attributes:
+        max_depth: recursion levels of splitting (0 = no splitting).
+        quench_method: minimizer of the interior minima (one of
+            ``pelkit.landscape.minimize.METHODS``).
+        quench_fmax: force tolerance of those quenches, epsilon / sigma.
+        de: same-minimum energy tolerance, epsilon (:func:`pelkit.landscape.inherent.same_minimum`).
+        dr: same-minimum largest particle displacement, sigma.
+    """
+
+    max_depth: int = 2
+    quench_method: str = "lbfgs"
+    quench_fmax: float = 1e-10
+    de: float = 1e-7
+    dr: float = 0.005
+
+    def __post_init__(self) -> None:
+        if int(self.max_depth) != self.max_depth or self.max_depth < 0:
+            raise InputError(f"max_depth must be a non-negative integer, got {self.max_depth}")
+        if self.quench_method not in METHODS:
+            raise InputError(f"unknown minimizer {self.quench_method!r}; choose one of "
+                             f"{', '.join(METHODS)}.")
+        for name in ("quench_fmax", "de", "dr"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value > 0):
+                raise InputError(f"{name} must be positive, got {value}")
+
+
 def connect_minima(
     model: PairPotential,
     system: System,
@@ -306,13 +315,10 @@ def connect_minima(
     e_b: float,
     *,
     settings: NEBSettings | None = None,
-    max_depth: int = 2,
+    split: SplitOptions | None = None,
     wiggle_tol: float = DEFAULT_WIGGLE_TOL,
-    quench_method: str = "lbfgs",
-    quench_fmax: float = 1e-10,
-    de: float = 1e-7,
-    dr: float = 0.005,
     orientation: str = "given",
+    **legacy: Any,
 ) -> PairPaths:
     """Connect two minima by CI-NEB, splitting at interior minima (module docstring).
 
@@ -320,13 +326,18 @@ def connect_minima(
         model, system: the potential and a configuration of the same particles.
         x_a, x_b: (N, 3) positions of the minima; e_a, e_b: their total energies (epsilon).
         settings: the NEB settings (default :class:`NEBSettings`).
-        max_depth: recursion levels of splitting (0 = no splitting).
+        split: recursion depth, quench of interior minima and same-minimum tolerances
+            (:class:`SplitOptions`; default ``SplitOptions()``).
         wiggle_tol: energy tolerance of the double-well test, epsilon.
-        quench_method, quench_fmax: minimizer for interior minima.
-        de, dr: same-minimum tolerances (:func:`pelkit.landscape.inherent.same_minimum`).
         orientation: "given" (x_a is A; sub-segments follow the chain from A to B) or "lower"
             (every segment runs from its lower-energy end).
+        legacy: the fields of :class:`SplitOptions` given as keywords (deprecated; they
+            override ``split`` and warn).
     """
+    opts = options_with_legacy(SplitOptions, split, legacy,
+                               "pelkit.landscape.paths.connect_minima")
+    max_depth, quench_method, quench_fmax, de, dr = (opts.max_depth, opts.quench_method,
+                                                     opts.quench_fmax, opts.de, opts.dr)
     if orientation not in ("given", "lower"):
         raise InputError(f"unknown orientation {orientation!r}; choose given or lower")
     s = settings if settings is not None else NEBSettings()

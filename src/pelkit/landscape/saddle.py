@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.errors import InputError
 from pelkit.landscape.objective import max_block_norm
 from pelkit.landscape.surface import Surface
@@ -196,6 +197,45 @@ class SaddleResult:
         }
 
 
+@dataclass(frozen=True)
+class SaddleOptions:
+    """Tuning shared by :func:`hef` and :func:`dimer`, validated on construction.
+
+    Attributes:
+        max_step: largest per-particle displacement of one uphill or relaxation step, sigma.
+        sub_steps: most L-BFGS steps in the complement of the unstable direction per cycle.
+        memory: L-BFGS memory of that relaxation (kept while the direction turns by less than
+            ~25 degrees per cycle).
+        lambda_tol: eigenvalues below -lambda_tol (eps/sigma^2) count as negative (index and
+            convergence).
+        max_energy_rise: give up ("energy rise") when U exceeds the start's U by more than
+            this (eps); None = no limit. Mode following from a minimum can climb a wall
+            forever; this bounds the cost of such a start.
+        check_index: compute the Hessian index of the result (dense up to DENSE_MAX
+            coordinates).
+    """
+
+    max_step: float = 0.1
+    sub_steps: int = 10
+    memory: int = 5
+    lambda_tol: float = 1e-8
+    max_energy_rise: float | None = None
+    check_index: bool = True
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.max_step) and self.max_step > 0):
+            raise InputError(f"max_step must be positive, got {self.max_step}")
+        if int(self.sub_steps) != self.sub_steps or self.sub_steps < 0:
+            raise InputError(f"sub_steps must be a non-negative integer, got {self.sub_steps}")
+        if int(self.memory) != self.memory or self.memory < 1:
+            raise InputError(f"memory must be a positive integer, got {self.memory}")
+        if not (math.isfinite(self.lambda_tol) and self.lambda_tol >= 0):
+            raise InputError(f"lambda_tol must be non-negative, got {self.lambda_tol}")
+        rise = self.max_energy_rise
+        if rise is not None and not (math.isfinite(rise) and rise >= 0):
+            raise InputError(f"max_energy_rise must be non-negative or None, got {rise}")
+
+
 def _check_common(surface: Surface, x0: ArrayLike, fmax: float, max_iterations: int):
     x = np.array(x0, dtype=np.float64).reshape(-1)
     if x.shape != (surface.n,):
@@ -332,14 +372,10 @@ def hef(
     *,
     fmax: float = 1e-7,
     max_iterations: int = 1000,
-    max_step: float = 0.1,
-    sub_steps: int = 10,
-    memory: int = 5,
     eig_tol: float = 1e-2,
-    lambda_tol: float = 1e-8,
-    max_energy_rise: float | None = None,
-    check_index: bool = True,
     seed: int = 0,
+    options: SaddleOptions | None = None,
+    **legacy: Any,
 ) -> SaddleResult:
     """Hybrid eigenvector-following from x0 (n,) with first guess v0 (n,) of the unstable mode.
 
@@ -349,20 +385,20 @@ def hef(
         v0: first guess of the lowest-curvature direction (random if None).
         fmax: convergence on the largest per-particle force norm, eps/sigma.
         max_iterations: eigenvector-following cycles.
-        max_step: largest per-particle displacement of one step, sigma.
-        sub_steps: most L-BFGS steps in the complement of v per cycle.
-        memory: L-BFGS memory (kept while v turns by less than ~25 degrees per cycle).
         eig_tol: relative residual accepted for the Lanczos eigenpair.
-        lambda_tol: eigenvalues below -lambda_tol (eps/sigma^2) count as negative.
-        max_energy_rise: give up ("energy rise") when U exceeds the start's U by more than
-            this (eps); None = no limit. Mode following from a minimum can climb a wall
-            forever; this bounds the cost of such a start.
-        check_index: compute the Hessian index of the result (dense up to DENSE_MAX coordinates).
         seed: seed of the random start vector when v0 is None.
+        options: step sizes, relaxation, index test and energy-rise limit
+            (:class:`SaddleOptions`; default ``SaddleOptions()``).
+        legacy: the fields of :class:`SaddleOptions` given as keywords (deprecated; they
+            override ``options`` and warn).
 
     Returns:
         :class:`SaddleResult` with honest ``converged`` and ``n_negative``.
     """
+    opts = options_with_legacy(SaddleOptions, options, legacy, "pelkit.landscape.saddle.hef")
+    max_step, sub_steps, memory = opts.max_step, opts.sub_steps, opts.memory
+    lambda_tol, max_energy_rise, check_index = (opts.lambda_tol, opts.max_energy_rise,
+                                                opts.check_index)
     x = _check_common(surface, x0, fmax, max_iterations)
     calls0 = (surface.gradient_calls, surface.hvp_calls)
     block = surface.block
@@ -421,13 +457,9 @@ def dimer(
     delta: float = 1e-4,
     rotations: int = 20,
     rotation_tol: float = 1e-2,
-    max_step: float = 0.1,
-    sub_steps: int = 10,
-    memory: int = 5,
-    lambda_tol: float = 1e-8,
-    max_energy_rise: float | None = None,
-    check_index: bool = True,
     seed: int = 0,
+    options: SaddleOptions | None = None,
+    **legacy: Any,
 ) -> SaddleResult:
     """The dimer method from x0 (n,) with first orientation v0 (module doc); gradients only.
 
@@ -449,9 +481,12 @@ def dimer(
         delta: dimer length (sigma) of the finite differences.
         rotations: most rotation directions (gradient differences) per translation step.
         rotation_tol: stop rotating when the dimer turns by less than this angle (rad).
-        max_step: largest per-particle displacement of one translation, sigma.
-        sub_steps, memory, lambda_tol, max_energy_rise, check_index, seed: as in :func:`hef`.
+        seed, options, legacy: as in :func:`hef` (``options.max_step`` caps one translation).
     """
+    opts = options_with_legacy(SaddleOptions, options, legacy, "pelkit.landscape.saddle.dimer")
+    max_step, sub_steps, memory = opts.max_step, opts.sub_steps, opts.memory
+    lambda_tol, max_energy_rise, check_index = (opts.lambda_tol, opts.max_energy_rise,
+                                                opts.check_index)
     x = _check_common(surface, x0, fmax, max_iterations)
     calls0 = (surface.gradient_calls, surface.hvp_calls)
     block = surface.block

@@ -21,11 +21,14 @@ the solver estimates it by finite differences (n extra evaluations per Jacobian)
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import BDF, LSODA, Radau
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.errors import InputError
 from pelkit.landscape.objective import (
     Callback,
@@ -49,6 +52,29 @@ ATOL_PER_FORCE = 1e-3
 """After a rebase atol <= ATOL_PER_FORCE * max_i |F_i| (sigma per eps/sigma)."""
 
 
+@dataclass(frozen=True)
+class SDFlowOptions:
+    """Integrator of :func:`sd_flow`, validated on construction.
+
+    Attributes:
+        rtol: relative tolerance of the integrator (on the displacement from the base point).
+        atol: initial absolute tolerance, sigma (tightened as the force falls, module doc).
+        ode_method: "LSODA" (default), "BDF" or "Radau" (scipy.integrate).
+    """
+
+    rtol: float = 1e-8
+    atol: float = 1e-10
+    ode_method: str = "LSODA"
+
+    def __post_init__(self) -> None:
+        if self.ode_method not in ODE_METHODS:
+            raise InputError(
+                f"ode_method must be one of {sorted(ODE_METHODS)}, got {self.ode_method!r}."
+            )
+        check_positive("rtol", self.rtol)
+        check_positive("atol", self.atol)
+
+
 def sd_flow(
     objective: Objective,
     x0: NDArray[np.float64],
@@ -57,13 +83,12 @@ def sd_flow(
     block: int = 3,
     masses: NDArray[np.float64] | None = None,
     max_iterations: int = 100_000,
-    rtol: float = 1e-8,
-    atol: float = 1e-10,
-    ode_method: str = "LSODA",
     hessian: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
     dt: float | None = None,
     record_path: bool = False,
     callback: Callback | None = None,
+    options: SDFlowOptions | None = None,
+    **legacy: Any,
 ) -> MinimizeResult:
     """Follow the mass-weighted steepest-descent flow m dx/ds = -dU/dx until max_i |F_i| < fmax.
 
@@ -74,14 +99,15 @@ def sd_flow(
         block: coordinates per particle.
         masses: (n,) per-coordinate masses m, or None for 1; the flow is dx/ds = -g/m.
         max_iterations: maximum number of accepted integrator steps.
-        rtol: relative tolerance of the integrator (on the displacement from the base point).
-        atol: initial absolute tolerance, sigma (tightened as the force falls, see module doc).
-        ode_method: "LSODA" (default), "BDF" or "Radau".
         hessian: optional x (n,) -> d^2U/dx^2 (n, n) (dense or scipy sparse), eps/sigma^2.
         dt: optional first step in the flow parameter s (m sigma^2/eps = tau^2).
         record_path: keep the path: history["path_s"] (k,) and history["path"] (k, n) at every
             accepted step (s = 0 and x0 first).
         callback: ``callback(iteration, x, energy, gradient)``; truthy return stops.
+        options: integrator tolerances and method (:class:`SDFlowOptions`; default
+            ``SDFlowOptions()``).
+        legacy: the fields of :class:`SDFlowOptions` given as keywords (deprecated; they
+            override ``options`` and warn).
 
     Returns:
         :class:`MinimizeResult` with method "sd"; stop_reason "converged", "max_iterations",
@@ -92,10 +118,8 @@ def sd_flow(
     x, inv_m = prepare_start(
         x0, block=block, masses=masses, fmax=fmax, max_iterations=max_iterations
     )
-    if ode_method not in ODE_METHODS:
-        raise InputError(f"ode_method must be one of {sorted(ODE_METHODS)}, got {ode_method!r}.")
-    rtol = check_positive("rtol", rtol)
-    atol = check_positive("atol", atol)
+    opts = options_with_legacy(SDFlowOptions, options, legacy, "pelkit.landscape.sd_flow.sd_flow")
+    rtol, atol, ode_method = float(opts.rtol), float(opts.atol), opts.ode_method
     if dt is not None:
         dt = check_positive("dt", dt)
     n = x.size

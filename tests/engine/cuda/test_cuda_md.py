@@ -8,17 +8,18 @@ import pytest
 from cuda_helpers import ka_short, ka_systems, stacked, with_velocities
 
 from pelkit.dynamics.md import MDSimulation
-from pelkit.engine.cuda.md import CudaReplicaMD
+from pelkit.engine.cuda.md import CudaReplicaMD, ReplicaMDOptions
 from pelkit.errors import InputError
 
 N, DENSITY, THREADS = 24, 0.85, 8
 
 
-def make_md(systems, thermostat, temperature, **kwargs):
+def make_md(systems, thermostat, temperature, seeds=None, **settings):
     model = ka_short()
     pos, box, sp, _, vel = stacked(model, systems)
     return CudaReplicaMD(model, pos, vel, boxes=box, species=sp, temperature=temperature,
-                         thermostat=thermostat, threads=THREADS, **kwargs)
+                         thermostat=thermostat, seeds=seeds,
+                         options=ReplicaMDOptions(threads=THREADS, **settings))
 
 
 @pytest.mark.parametrize("thermostat", ["nve", "nose-hoover"])

@@ -1,7 +1,8 @@
 """Batched MD of M replicas on the GPU: NVE, Nose-Hoover chain, Bussi and Langevin (BAOAB).
 
     md = CudaReplicaMD(model, positions, velocities, boxes=boxes, species=species,
-                       temperature=0.8, thermostat="nose-hoover", dt=0.005, seeds=seeds)
+                       temperature=0.8, thermostat="nose-hoover", seeds=seeds,
+                       options=ReplicaMDOptions(dt=0.005))
     out = md.advance(1000)      # out.sums (M, 3): sum over the steps of T, U, W per replica
     st = md.state()             # host copies: positions, velocities, images, energies, ...
 
@@ -84,6 +85,36 @@ class ReplicaState:
     blowup_step: NDArray[np.int64]
 
 
+@dataclass(frozen=True)
+class ReplicaMDOptions:
+    """Integration settings of :class:`CudaReplicaMD`, validated on construction.
+
+    Attributes:
+        dt: time step, tau (> 0).
+        tau: Nose-Hoover chain / Bussi time constant, tau (None: 100 dt).
+        gamma: Langevin friction, 1/tau (>= 0).
+        chain_length: Nose-Hoover chain length (>= 1).
+        threads: threads per block (power of two <= 512; None: chosen from N). The random
+            streams depend on it: the same seeds and threads give the same trajectory.
+    """
+
+    dt: float = 0.005
+    tau: float | None = None
+    gamma: float = 1.0
+    chain_length: int = 3
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.dt) and self.dt > 0):
+            raise InputError(f"time step must be positive, got {self.dt}")
+        if self.tau is not None and not (np.isfinite(self.tau) and self.tau > 0):
+            raise InputError(f"thermostat time constant tau must be positive, got {self.tau}")
+        if not (np.isfinite(self.gamma) and self.gamma >= 0):
+            raise InputError(f"Langevin friction gamma must be non-negative, got {self.gamma}")
+        if int(self.chain_length) < 1:
+            raise InputError(f"chain length must be >= 1, got {self.chain_length}")
+
+
 class CudaReplicaMD:
     """M replicas of one model integrated on the CUDA device (module doc).
 
@@ -97,11 +128,11 @@ class CudaReplicaMD:
         images: (M, N, 3) image counts of ``positions`` or None (zeros).
         species, diameters: (M, N) or (N,) per-replica species codes / diameters.
         temperature: target T (eps/k_B); thermostat: "nve", "nose-hoover", "bussi" or
-            "langevin"; dt: time step (tau); tau: NHC/Bussi time constant (default 100 dt);
-            gamma: Langevin friction (1/tau); chain_length: NHC chain length.
+            "langevin".
         seeds: (M,) non-negative integer seeds of the replicas' random streams (default
             0..M-1), recorded in :attr:`seeds`.
-        threads: threads per block (power of two <= 512; default from N).
+        options: time step, thermostat constants and threads per block
+            (:class:`ReplicaMDOptions`; default ``ReplicaMDOptions()``).
     """
 
     def __init__(
@@ -117,25 +148,20 @@ class CudaReplicaMD:
         diameters: ArrayLike | None = None,
         temperature: float = 0.0,
         thermostat: str = "nose-hoover",
-        dt: float = 0.005,
-        tau: float | None = None,
-        gamma: float = 1.0,
-        chain_length: int = 3,
         seeds: ArrayLike | None = None,
-        threads: int | None = None,
+        options: ReplicaMDOptions | None = None,
     ) -> None:
+        opts = ReplicaMDOptions() if options is None else options
+        dt, tau, gamma, chain_length, threads = (opts.dt, opts.tau, opts.gamma,
+                                                 opts.chain_length, opts.threads)
         if thermostat not in THERMOSTATS:
             raise InputError(
                 f"unknown thermostat {thermostat!r}; choose one of {', '.join(THERMOSTATS)}"
             )
-        if not (np.isfinite(dt) and dt > 0):
-            raise InputError(f"time step must be positive, got {dt}")
         if not (np.isfinite(temperature) and temperature >= 0):
             raise InputError(f"temperature must be non-negative, got {temperature}")
         if thermostat != "nve" and temperature <= 0:
             raise InputError("a thermostat needs a positive temperature")
-        if int(chain_length) < 1:
-            raise InputError(f"chain length must be >= 1, got {chain_length}")
         self._dm = device_model(model)
         batch = prepare_batch(model, positions, boxes, species, diameters)
         m, n = batch.n_replicas, batch.n_particles

@@ -42,7 +42,7 @@ class PreparationConfig(BaseModel):
     """Glass preparation at T_f (docs/physics/tls-qlm.md).
 
     ``method``: "swap-mc" (:func:`pelkit.dynamics.swap_mc.run_swap_mc`, the paper's method),
-    "hybrid" (:func:`pelkit.dynamics.swap_mc.run_hybrid`, MD + swap sweeps) or "md" (plain NVT
+    "hybrid" (:func:`pelkit.dynamics.hybrid.run_hybrid`, MD + swap sweeps) or "md" (plain NVT
     MD, no swaps: only for T_f well above T_MCT = 0.104). A burn-in run (discarded) is followed
     by a production run whose final configuration is the glass; the production run alone is
     judged by :mod:`pelkit.dynamics.equilibration` (energy drift between halves, stable swap

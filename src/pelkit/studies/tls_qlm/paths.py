@@ -20,13 +20,22 @@ here as deprecated aliases for one release.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
 from pelkit.deprecation import moved_names, warn_deprecated
 from pelkit.landscape import paths as landscape_paths
 from pelkit.landscape.neb import NEBResult
-from pelkit.landscape.paths import BandEnergy, NEBSettings, PairPaths, connect_minima, neb_in_box
+from pelkit.landscape.paths import (
+    BandEnergy,
+    NEBSettings,
+    PairPaths,
+    SplitOptions,
+    connect_minima,
+    neb_in_box,
+)
 from pelkit.models.base import PairPotential
 from pelkit.studies.tls_qlm.config import NEBConfig
 from pelkit.system import System
@@ -70,10 +79,11 @@ def connect_pair(
 ) -> PairPaths:
     """:func:`pelkit.landscape.paths.connect_minima` with the settings of ``cfg`` (its band
     settings, ``max_depth`` and ``wiggle_tol``); the other arguments are passed on."""
+    split = SplitOptions(max_depth=cfg.max_depth, quench_method=quench_method,
+                         quench_fmax=quench_fmax, de=de, dr=dr)
     return connect_minima(
-        model, system, x_a, e_a, x_b, e_b, settings=neb_settings(cfg), max_depth=cfg.max_depth,
-        wiggle_tol=cfg.wiggle_tol, quench_method=quench_method, quench_fmax=quench_fmax, de=de,
-        dr=dr, orientation=orientation,
+        model, system, x_a, e_a, x_b, e_b, settings=neb_settings(cfg), split=split,
+        wiggle_tol=cfg.wiggle_tol, orientation=orientation,
     )
 
 
@@ -82,33 +92,32 @@ def neb_between(
     system_a: System,
     system_b: System,
     *,
-    n_images: int = 40,
-    climb: bool = True,
-    spring_constant: float = 1.0,
-    fmax: float = 1e-6,
-    climb_fmax: float = 1e-2,
-    max_iterations: int = 20000,
-    endpoint_fmax: float = 1e-6,
-    quench_ends: bool = True,
-    quench_fmax: float = 1e-10,
-    wiggle_tol: float = 1e-8,
     out: str | None = None,
-    method: str = "lbfgs",
-    initial_path: str = "linear",
+    **keywords: Any,
 ) -> dict:
     """Deprecated: use :func:`pelkit.landscape.paths.neb_between` (and
-    :func:`pelkit.io.paths.write_path_between` for ``out``). Returns the JSON summary."""
+    :func:`pelkit.io.paths.write_path_between` for ``out``). Returns the JSON summary.
+
+    ``keywords`` are the old ones: the fields of :class:`~pelkit.landscape.paths.NEBSettings`
+    (n_images, climb, spring_constant, fmax, climb_fmax, max_iterations, method,
+    initial_path) and endpoint_fmax, quench_ends, quench_fmax, wiggle_tol (wiggle_tol 1e-8
+    by default, as before).
+    """
     warn_deprecated("pelkit.studies.tls_qlm.paths.neb_between",
                     "pelkit.landscape.paths.neb_between (and pelkit.io.paths.write_path_between)")
     from pelkit.io.paths import write_path_between
 
-    settings = NEBSettings(n_images=n_images, spring_constant=spring_constant, fmax=fmax,
-                           climb=climb, climb_fmax=climb_fmax, max_iterations=max_iterations,
-                           method=method, initial_path=initial_path)
-    path = landscape_paths.neb_between(
-        model, system_a, system_b, settings=settings, endpoint_fmax=endpoint_fmax,
-        quench_ends=quench_ends, quench_fmax=quench_fmax, wiggle_tol=wiggle_tol,
-    )
+    pipeline = {"endpoint_fmax": 1e-6, "quench_ends": True, "quench_fmax": 1e-10,
+                "wiggle_tol": 1e-8}
+    old_names = set(pipeline) | {"n_images", "climb", "spring_constant", "fmax", "climb_fmax",
+                                 "max_iterations", "method", "initial_path"}
+    unknown = sorted(set(keywords) - old_names)
+    if unknown:
+        raise TypeError(f"neb_between() got an unexpected keyword argument {unknown[0]!r}")
+    for name in pipeline:
+        pipeline[name] = keywords.pop(name, pipeline[name])
+    settings = NEBSettings(**keywords)
+    path = landscape_paths.neb_between(model, system_a, system_b, settings=settings, **pipeline)
     if out is not None:
         write_path_between(out, path)
     summary = path.summary()

@@ -7,7 +7,7 @@ fictive temperature; the paper describes no cooling ramp). Three ways to run it:
 * "swap-mc": :func:`pelkit.dynamics.swap_mc.run_swap_mc` (swap probability 0.2, displacement
   half-side tuned to ~40 % acceptance in a tuning phase, then a discarded burn-in run, then the
   production run);
-* "hybrid": :func:`pelkit.dynamics.swap_mc.run_hybrid` (NVT MD alternating with swap sweeps;
+* "hybrid": :func:`pelkit.dynamics.hybrid.run_hybrid` (NVT MD alternating with swap sweeps;
   burn-in cycles, then production cycles);
 * "md": plain NVT MD (no swaps; only sensible well above T_MCT = 0.104).
 
@@ -94,17 +94,19 @@ def _finish(system: System, verdict, energies, sw_acc, disp_acc, delta, unit, t0
 
 
 def _prepare_swap(model, system, t_f, cfg, rng, t0) -> PreparedGlass:  # noqa: ANN001
-    from pelkit.dynamics.swap_mc import run_swap_mc
+    from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
 
     burn, current = run_swap_mc(
-        model, system, t_f, cfg.burn_in_sweeps, seed=_seed(rng), p_swap=cfg.p_swap,
-        delta_max=cfg.delta_max, swap_bound=cfg.swap_bound, tune_sweeps=cfg.tune_sweeps,
-        snapshot_every=max(1, cfg.burn_in_sweeps),
+        model, system, t_f, cfg.burn_in_sweeps, seed=_seed(rng),
+        options=SwapMCOptions(p_swap=cfg.p_swap, delta_max=cfg.delta_max,
+                              swap_bound=cfg.swap_bound, tune_sweeps=cfg.tune_sweeps,
+                              snapshot_every=max(1, cfg.burn_in_sweeps)),
     )
     prod, glass = run_swap_mc(
-        model, current, t_f, cfg.sweeps, seed=_seed(rng), p_swap=cfg.p_swap,
-        delta_max=burn.delta_max, swap_bound=cfg.swap_bound,
-        snapshot_every=max(1, cfg.sweeps // 100),
+        model, current, t_f, cfg.sweeps, seed=_seed(rng),
+        options=SwapMCOptions(p_swap=cfg.p_swap, delta_max=burn.delta_max,
+                              swap_bound=cfg.swap_bound,
+                              snapshot_every=max(1, cfg.sweeps // 100)),
     )
     verdict = prod.diagnose(fs_threshold=cfg.fs_threshold)
     acc = prod.acceptance
@@ -114,10 +116,12 @@ def _prepare_swap(model, system, t_f, cfg, rng, t0) -> PreparedGlass:  # noqa: A
 
 def _prepare_hybrid(model, system, t_f, cfg, rng, t0) -> PreparedGlass:  # noqa: ANN001
     from pelkit.dynamics.hybrid import run_hybrid
+    from pelkit.dynamics.swap_mc import SwapMCOptions
 
     common = dict(
         md_steps_per_cycle=cfg.md_steps_per_cycle, sweeps_per_cycle=cfg.sweeps_per_cycle,
-        p_swap=cfg.p_swap, delta_max=cfg.delta_max, swap_bound=cfg.swap_bound,
+        options=SwapMCOptions(p_swap=cfg.p_swap, delta_max=cfg.delta_max,
+                              swap_bound=cfg.swap_bound),
         thermostat=cfg.thermostat, dt=cfg.dt,
     )
     current = system
