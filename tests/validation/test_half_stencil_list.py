@@ -10,6 +10,8 @@ on the cell path:
 * U, W and the forces equal a reference written here with NumPy over all N(N-1)/2 pairs
   (minimum image, Kob & Andersen, Phys. Rev. E 51, 4626 (1995) parameters, LJ shifted to zero at
   2.5 sigma_ab): energy and virial to 1e-12 relative, forces to 1e-11 of their largest value;
+* the Hessian (sparse and matrix-free) over the cell-path list: H v against central differences
+  of the naive forces;
 * 30 NVE steps of the compiled MD, whose list is rebuilt on the cell path, follow velocity
   Verlet written here with the naive forces (unwrapped positions and velocities to 1e-10).
 """
@@ -115,3 +117,19 @@ def test_md_on_the_cell_path_follows_naive_velocity_verlet() -> None:
     end = sim.snapshot()
     np.testing.assert_allclose(end.unwrapped_positions(), pos, rtol=0, atol=1e-10)
     np.testing.assert_allclose(end.velocities, vel, rtol=0, atol=1e-10)
+
+
+def test_hessian_on_the_cell_path_matches_naive_force_differences() -> None:
+    """The pair-block Hessian (sparse and operator) built over the cell-path list: H v equals
+    central differences of the naive forces, -(F(x + h v) - F(x - h v)) / 2h, to 1e-6."""
+    system = crystal((10, 12, 14), seed=7)
+    calc = Calculator(KA, system)
+    v = np.random.default_rng(1).standard_normal(3 * system.n_particles)
+    h = 1e-5
+    plus, minus = system.copy(), system.copy()
+    plus.positions = system.positions + h * v.reshape(-1, 3)
+    minus.positions = system.positions - h * v.reshape(-1, 3)
+    fd = -(naive_ka(plus)[2] - naive_ka(minus)[2]).ravel() / (2 * h)
+    scale = np.abs(fd).max()
+    np.testing.assert_allclose(calc.hessian(sparse=True) @ v, fd, rtol=0, atol=1e-6 * scale)
+    np.testing.assert_allclose(calc.hessian_operator() @ v, fd, rtol=0, atol=1e-6 * scale)
