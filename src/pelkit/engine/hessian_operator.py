@@ -16,10 +16,11 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
-from pelkit.engine.hessian import blocks_matmat
+from pelkit.engine.hessian import blocks_matmat, coo_from_blocks
 
 FloatArray = NDArray[np.float64]
 
@@ -129,3 +130,14 @@ class PairBlockHessian(spla.LinearOperator):
             d = user
         s = self.scale.reshape(n, 3)
         return d * s[:, :, None] * s[:, None, :]
+
+    def to_csr(self) -> sp.csr_matrix:
+        """The assembled S H S (3N, 3N) as CSR in the caller's numbering (symmetric by
+        construction; for sparse factorisations)."""
+        n = self.shape[0] // 3
+        pi, pj = self._pi, self._pj
+        if self.order is not None:
+            pi, pj = self.order[pi], self.order[pj]
+        rows, cols, vals = coo_from_blocks(n, pi, pj, self._blocks)
+        vals *= self.scale[rows] * self.scale[cols]
+        return sp.csr_matrix((vals, (rows, cols)), shape=self.shape)

@@ -32,6 +32,7 @@ from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
 from pelkit.modes.data import LAMBDA_TOL, Modes, check_masses  # noqa: F401 - re-exported
 from pelkit.modes.lobpcg import lobpcg_lowest
+from pelkit.modes.sparse_factor import factor_positive_definite, have_cholmod
 
 FloatArray = NDArray[np.float64]
 HessianLike = Any  # np.ndarray | scipy.sparse matrix/array | scipy.sparse.linalg.LinearOperator
@@ -366,30 +367,18 @@ def _gershgorin_lower(hm: HessianLike) -> float:
     return float(np.min(diag - off))
 
 
-def _factor_if_positive_definite(hm: HessianLike, sigma: float):
+def _factor_if_positive_definite(hm: HessianLike, sigma: float, backend: str = "auto"):
     """A solver for (H^M - sigma I) y = b if that matrix is positive definite, else None.
 
-    Dense: Cholesky.  Sparse: SuperLU in symmetric mode without off-diagonal pivoting
-    (``diag_pivot_thresh=0``); with a symmetric permutation the U diagonal is the D of an LDL^T
-    factorisation, so all pivots > 0 <=> positive definite (Sylvester's law of inertia).
+    Dense: Cholesky.  Sparse: :func:`pelkit.modes.sparse_factor.factor_positive_definite`
+    (CHOLMOD supernodal Cholesky when cvxopt is installed, else SuperLU in symmetric mode;
+    ``backend`` "auto", "cholmod" or "superlu"); a failed factorisation proves the matrix is not
+    positive definite (Sylvester's law of inertia).
     """
     n = hm.shape[0]
     if sp.issparse(hm):
-        a = sp.csc_matrix(hm - sigma * sp.identity(n, format="csr"))
-        try:
-            lu = spla.splu(
-                a,
-                permc_spec="MMD_AT_PLUS_A",
-                diag_pivot_thresh=0.0,
-                options={"SymmetricMode": True},
-            )
-        except RuntimeError:
-            return None
-        if not np.array_equal(lu.perm_r, lu.perm_c):
-            return None
-        if not np.all(lu.U.diagonal() > 0.0):
-            return None
-        return lu.solve
+        factor = factor_positive_definite(hm - sigma * sp.identity(n, format="csr"), backend)
+        return None if factor is None else factor.solve
     try:
         c = sla.cho_factor(hm - sigma * np.eye(n), lower=False, check_finite=False)
     except sla.LinAlgError:
@@ -412,7 +401,9 @@ def _lowest_estimate(hm: HessianLike, comp: TranslationComplement, seed: int) ->
         return None
 
 
-def _choose_shift(hm: HessianLike, comp: TranslationComplement, scale: float, seed: int):
+def _choose_shift(
+    hm: HessianLike, comp: TranslationComplement, scale: float, seed: int, backend: str = "auto"
+):
     """Automatic shift sigma strictly below the spectrum of H^M and the factorisation there.
 
     1. sigma = -1e-6 ||H^M||: below the spectrum of any minimum (lambda >= 0; the translations at
@@ -423,7 +414,7 @@ def _choose_shift(hm: HessianLike, comp: TranslationComplement, scale: float, se
     """
     delta = 1e-6 * scale
     sigma = -delta
-    solve = _factor_if_positive_definite(hm, sigma)
+    solve = _factor_if_positive_definite(hm, sigma, backend)
     if solve is not None:
         return sigma, solve, "minimum"
     lower = _gershgorin_lower(hm) - delta
@@ -434,23 +425,64 @@ def _choose_shift(hm: HessianLike, comp: TranslationComplement, scale: float, se
             sigma = theta - gap
             if sigma <= lower:
                 break
-            solve = _factor_if_positive_definite(hm, sigma)
+            solve = _factor_if_positive_definite(hm, sigma, backend)
             if solve is not None:
                 return sigma, solve, "below-lanczos-estimate"
             gap *= 2.0
     sigma = lower
-    solve = _factor_if_positive_definite(hm, sigma)
+    solve = _factor_if_positive_definite(hm, sigma, backend)
     if solve is None:
         raise RuntimeError("no positive-definite shift found below the Gershgorin bound")
     return sigma, solve, "gershgorin"
 
 
-#: largest sparse problem (3N) that "auto" hands to the sparse LU shift-invert path; above it the
-#: fill-in of SuperLU on a periodic 3-D Hessian grows too fast (3N = 6591: ~5 s and 1.4e7
-#: factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos without inversion is faster
-#: (benchmarks/results_modes.md, KA N = 1000: Lanczos 0.6 s, shift-invert 1.2 s; N = 10^4:
-#: Lanczos 23 s, shift-invert 228 s)
+#: largest sparse problem (3N) that "auto" hands to the SuperLU shift-invert path (used when
+#: CHOLMOD is not installed); above it the fill-in of SuperLU on a periodic 3-D Hessian grows too
+#: fast (3N = 6591: ~5 s and 1.4e7 factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos
+#: without inversion is faster (benchmarks/results_modes.md, KA N = 1000: Lanczos 0.6 s,
+#: shift-invert 1.2 s; N = 10^4: Lanczos 23 s, shift-invert 228 s)
 DIRECT_MAX = 1500
+
+#: largest problem (3N) that "auto" hands to the CHOLMOD shift-invert path when cvxopt is
+#: installed: the supernodal Cholesky of a KA glass Hessian beats Lanczos up to here
+#: (benchmarks/results_modes.md); above it the factor's fill (dense separators of a periodic 3-D
+#: system with ~80 neighbours a particle) costs more time and memory than Lanczos products
+CHOLMOD_MAX = 60000
+
+#: residuals |H^M e - lambda e| of the returned unit eigenvectors above RESIDUAL_RTOL ||H^M||
+#: (or tol ||H^M|| when larger) raise :class:`ModeConvergenceError` (ARPACK paths)
+RESIDUAL_RTOL = 1e-10
+
+METHODS = ("auto", "shift-invert", "lanczos", "lobpcg")
+
+
+def auto_method(hm: HessianLike, n3: int, factorization: str = "auto") -> str:
+    """What ``lowest_modes(method="auto")`` runs for a mass-weighted Hessian of size n3 = 3N.
+
+    dense -> "shift-invert" (dense Cholesky); sparse or pair-block operator with CHOLMOD
+    installed (or ``factorization="cholmod"``) and 3N <= CHOLMOD_MAX -> "shift-invert";
+    sparse with 3N <= DIRECT_MAX -> "shift-invert" (SuperLU); otherwise "lanczos".
+    """
+    if not _is_operator(hm) and not sp.issparse(hm):
+        return "shift-invert"
+    can_assemble = sp.issparse(hm) or isinstance(hm, PairBlockHessian)
+    cholmod = factorization == "cholmod" or (factorization == "auto" and have_cholmod())
+    if can_assemble and cholmod and n3 <= CHOLMOD_MAX:
+        return "shift-invert"
+    if sp.issparse(hm) and n3 <= DIRECT_MAX and factorization != "cholmod":
+        return "shift-invert"
+    return "lanczos"
+
+
+def _residual_norms(hm: HessianLike, lam: FloatArray, vec: FloatArray) -> FloatArray:
+    """|H^M e_k - lambda_k e_k| for the columns e_k of vec (3N, k)."""
+    if sp.issparse(hm):
+        hv = sp.bsr_matrix(hm, blocksize=(3, 3)) @ vec
+    elif _is_operator(hm) and not isinstance(hm, PairBlockHessian):
+        hv = _matvec(hm, vec)
+    else:
+        hv = hm @ vec
+    return np.linalg.norm(hv - vec * lam[None, :], axis=0)
 
 
 def lowest_modes(
@@ -466,20 +498,26 @@ def lowest_modes(
     zero_tol: float = 1e-10,
     translation_tol: float = 1e-8,
     preconditioner: str = "auto",
+    factorization: Literal["auto", "cholmod", "superlu"] = "auto",
 ) -> Modes:
     """The k lowest non-zero modes of H^M (docs/physics/modes.md), translations projected out.
 
-    ``method="shift-invert"`` (matrices only): ARPACK eigsh on OPinv = P (H^M - sigma I)^-1 P with
-    P = I - T T^T, so the translations (eigenvalue 0 of P..P) are never returned.  The shift is
-    always *below* the spectrum so that H^M - sigma I is positive definite and the k largest
-    1/(lambda - sigma) are the k lowest lambda:
+    ``method="shift-invert"`` (dense or sparse matrices, and the pair-block operator, which is
+    then assembled): ARPACK eigsh on OPinv = P (H^M - sigma I)^-1 P with P = I - T T^T, so the
+    translations (eigenvalue 0 of P..P) are never returned.  The shift is always *below* the
+    spectrum so that H^M - sigma I is positive definite and the k largest 1/(lambda - sigma) are
+    the k lowest lambda:
 
     * minima (all lambda >= 0): sigma = -1e-6 ||H^M||;
     * INM / saddles (negative lambda): sigma below a Lanczos estimate of the lowest eigenvalue,
-      lowered until a Cholesky (dense) or symmetric-mode LU (sparse) factorisation proves
-      H^M - sigma I positive definite; the Gershgorin bound is the last resort.
+      lowered until a Cholesky factorisation proves H^M - sigma I positive definite; the
+      Gershgorin bound is the last resort.
 
-    A user-given ``sigma`` must also lie below the spectrum (checked by the same factorisation).
+    Sparse factorisations (``factorization``, :mod:`pelkit.modes.sparse_factor`): "cholmod"
+    (supernodal sparse Cholesky of CHOLMOD from the optional package cvxopt, ``pelkit[modes]``),
+    "superlu" (SciPy, always there; column-by-column, so its time grows much faster with N), or
+    "auto" (CHOLMOD when installed).  A user-given ``sigma`` must also lie below the spectrum
+    (checked by the same factorisation).
 
     ``method="lanczos"``: ARPACK Lanczos for the smallest algebraic eigenvalues (``which="SA"``) of
     Q^T H^M Q, the Hessian restricted to the complement of the translations
@@ -491,15 +529,20 @@ def lowest_modes(
     "jacobi" or "none".  Converged when every residual |H^M e - lambda e| <= ``tol`` (default
     1e-12 ||H^M||), else :class:`ModeConvergenceError`.
 
-    ``method="auto"``: shift-invert for dense matrices and for sparse ones with 3N <= DIRECT_MAX;
-    Lanczos for larger sparse matrices (sparse LU fill-in on periodic 3-D Hessians makes the
-    factorisation the bottleneck there: a KA glass couples ~60 neighbours per particle, so even a
-    nested-dissection Cholesky has dense separators of thousands of rows at N = 10^4) and for
-    LinearOperators.  LOBPCG is never chosen automatically: on KA inherent structures it needs
-    more Hessian products than Lanczos with either preconditioner (benchmarks/RESULTS.md).
-    Sparse matrices are multiplied in 3x3 block (BSR) form; the matrix-free
+    ``method="auto"`` (:func:`auto_method`): shift-invert for dense matrices; for sparse matrices
+    and the pair-block operator shift-invert with CHOLMOD up to 3N = CHOLMOD_MAX when cvxopt is
+    installed (the factorisation and ~90 triangular solves beat the thousands of Hessian products
+    Lanczos needs on a glass, whose low end of the spectrum is dense), else SuperLU shift-invert
+    up to 3N = DIRECT_MAX (sparse matrices only) and Lanczos above; other LinearOperators always
+    Lanczos.  LOBPCG is never chosen automatically: on KA inherent structures it needs more
+    Hessian products than Lanczos with either preconditioner (benchmarks/RESULTS.md).  Sparse
+    matrices are multiplied in 3x3 block (BSR) form; the matrix-free
     :class:`pelkit.engine.hessian_operator.PairBlockHessian` (``Calculator.hessian_operator``)
     needs about a quarter of the CSR memory and is what large systems should pass.
+
+    Honest convergence: for every path the residuals |H^M e - lambda e| of the returned unit
+    vectors are recomputed (``info["max_residual"]``); above max(tol, RESIDUAL_RTOL) ||H^M||
+    (LOBPCG: its own ``tol``) :class:`ModeConvergenceError` is raised.
 
     Extra zero modes (|lambda| <= zero_tol ||H^M||) raise :class:`ZeroModeError` when they fall
     among the k modes returned (always the case at a minimum).
@@ -518,22 +561,46 @@ def lowest_modes(
         ncv: ARPACK basis size (default: max(2k + 1, 20) shift-invert, max(3k, 60) Lanczos).
         zero_tol, translation_tol: as in :func:`all_modes`.
         preconditioner: LOBPCG only, see above.
+        factorization: sparse shift-invert only: "auto", "cholmod" or "superlu", see above.
 
     Returns:
-        :class:`Modes` with k modes, ascending; ``info`` records method and shift (LOBPCG: the
-        preconditioner, iterations and largest residual).
+        :class:`Modes` with k modes, ascending; ``info`` records method, shift and factorisation
+        (LOBPCG: the preconditioner and iterations) and the largest residual ``max_residual``.
+
+    Raises:
+        InputError: bad k, method or factorization; shift-invert on a general LinearOperator;
+            a user sigma not below the spectrum; "cholmod" without cvxopt.
+        ModeConvergenceError: residuals above the tolerance (see above).
+        ZeroModeError: not exactly 3 zero modes.
     """
     m = check_masses(masses)
     n = 3 * m.size
     if not isinstance(k, int | np.integer) or k < 1 or k > n - 3:
         raise InputError(f"k must be an integer in [1, {n - 3}], got {k!r}")
-    if method not in ("auto", "shift-invert", "lanczos", "lobpcg"):
+    if method not in METHODS:
         raise InputError(
             f"method must be 'auto', 'shift-invert', 'lanczos' or 'lobpcg', got {method!r}"
         )
-    if method == "shift-invert" and _is_operator(hessian):
-        raise InputError("shift-invert needs a matrix (dense or sparse), not a LinearOperator")
+    if factorization not in ("auto", "cholmod", "superlu"):
+        raise InputError(
+            f"factorization must be 'auto', 'cholmod' or 'superlu', got {factorization!r}"
+        )
+    if factorization == "cholmod" and not have_cholmod():
+        raise InputError("factorization 'cholmod' needs cvxopt: pip install 'pelkit[modes]'")
+    assemblable = not _is_operator(hessian) or isinstance(hessian, PairBlockHessian)
+    if method == "shift-invert" and not assemblable:
+        raise InputError(
+            "shift-invert needs a matrix (dense or sparse) or the pair-block Hessian operator, "
+            "not a general LinearOperator"
+        )
     hm = mass_weighted_hessian(hessian, m)
+    if method == "auto":
+        if sigma is not None and assemblable:
+            method = "shift-invert"
+        else:
+            method = auto_method(hm, n, factorization)  # type: ignore[assignment]
+    if method == "shift-invert" and isinstance(hm, PairBlockHessian):
+        hm = hm.to_csr()  # assembled for the factorisation (symmetric by construction)
     scale = _norm_estimate(hm)
     if scale == 0.0:
         raise ZeroModeError(f"the Hessian is zero: all {n} modes are zero modes")
@@ -542,11 +609,6 @@ def lowest_modes(
         full = all_modes(hessian, m, zero_tol=zero_tol, translation_tol=translation_tol)
         info = {"method": "dense-fallback", "translation_residual": residual}
         return Modes(full.eigenvalues[:k], full.eigenvectors[:, :k], m, 3, info)
-    if method == "auto":
-        if _is_operator(hm) or (sp.issparse(hm) and n > DIRECT_MAX and sigma is None):
-            method = "lanczos"
-        else:
-            method = "shift-invert"
     comp = TranslationComplement(m)
     rng = np.random.default_rng(seed)
     info: dict[str, Any] = {"translation_residual": residual, "seed": seed}
@@ -568,15 +630,20 @@ def lowest_modes(
         op = comp.restrict_operator(hm)
         v0 = rng.normal(size=n - 3)
         ncv_l = ncv if ncv is not None else min(n - 3, max(3 * k, 60))
-        lam, y = spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter, ncv=ncv_l)
+        try:
+            lam, y = spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter, ncv=ncv_l)
+        except spla.ArpackNoConvergence as exc:
+            raise ModeConvergenceError(
+                f"Lanczos did not converge: {len(exc.eigenvalues)} of {k} modes converged ({exc})"
+            ) from None
         vec = comp.expand(y)
         info.update(method="lanczos-SA", ncv=ncv_l)
     else:
         if sigma is None:
-            sigma, solve, how = _choose_shift(hm, comp, scale, seed)
+            sigma, solve, how = _choose_shift(hm, comp, scale, seed, factorization)
         else:
             sigma = float(sigma)
-            solve = _factor_if_positive_definite(hm, sigma)
+            solve = _factor_if_positive_definite(hm, sigma, factorization)
             how = "user"
             if solve is None:
                 raise InputError(
@@ -594,15 +661,35 @@ def lowest_modes(
         op_inv = spla.LinearOperator((n, n), matvec=opinv, rmatvec=opinv, dtype=np.float64)
         a_op = spla.aslinearoperator(hm)
         v0 = project_out_translations(rng.normal(size=n), m)
-        lam, vec = spla.eigsh(
-            a_op, k=k, sigma=sigma, OPinv=op_inv, which="LM", v0=v0, tol=tol, maxiter=maxiter,
-            ncv=ncv,
-        )
-        info.update(method="shift-invert", sigma=sigma, shift_choice=how)
+        try:
+            lam, vec = spla.eigsh(
+                a_op, k=k, sigma=sigma, OPinv=op_inv, which="LM", v0=v0, tol=tol,
+                maxiter=maxiter, ncv=ncv,
+            )
+        except spla.ArpackNoConvergence as exc:
+            raise ModeConvergenceError(
+                f"shift-invert Lanczos did not converge: {len(exc.eigenvalues)} of {k} modes "
+                f"converged ({exc})"
+            ) from None
+        if not sp.issparse(hm):
+            backend = "dense-cholesky"
+        elif factorization == "auto":
+            backend = "cholmod" if have_cholmod() else "superlu"
+        else:
+            backend = factorization
+        info.update(method="shift-invert", sigma=sigma, shift_choice=how, factorization=backend)
     order = np.argsort(lam, kind="stable")
     lam, vec = lam[order], vec[:, order]
     vec = project_out_translations(vec, m)
     vec /= np.linalg.norm(vec, axis=0)
+    if method != "lobpcg":  # LOBPCG checked its own (recomputed) residuals above
+        res_tol = max(tol, RESIDUAL_RTOL) * scale
+        info["max_residual"] = float(np.max(_residual_norms(hm, lam, vec)))
+        if info["max_residual"] > res_tol:
+            raise ModeConvergenceError(
+                f"{info['method']}: largest residual |H^M e - lambda e| = "
+                f"{info['max_residual']:.3g} > {res_tol:.3g} after ARPACK reported convergence"
+            )
     if zero_tol > 0:
         n_extra = int(np.count_nonzero(np.abs(lam) <= zero_tol * scale))
         if n_extra:
