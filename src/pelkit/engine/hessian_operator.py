@@ -35,6 +35,9 @@ class PairBlockHessian(spla.LinearOperator):
         scale: (3N,) diagonal S of S H S (1/sqrt(m) per coordinate for H^M), or None for H.
         order: optional (N,) permutation (new index k = old particle order[k]) in which the
             product runs internally; inputs and outputs stay in the caller's numbering.
+        geometry: optional (positions (N, 3), box lengths (3,), largest pair cutoff), all in
+            sigma: lets sparse factorisations use a geometric nested-dissection ordering
+            (:func:`pelkit.modes.sparse_factor.dissection_order`).
 
     ``n_products`` counts the vectors multiplied so far (benchmarks report it).
     """
@@ -47,6 +50,7 @@ class PairBlockHessian(spla.LinearOperator):
         blocks: FloatArray,
         scale: FloatArray | None = None,
         order: NDArray[np.int64] | None = None,
+        geometry: tuple[FloatArray, FloatArray, float] | None = None,
     ) -> None:
         n = int(n_particles)
         n3 = 3 * n
@@ -69,6 +73,7 @@ class PairBlockHessian(spla.LinearOperator):
         self._pi, self._pj = pi, pj
         self._blocks = np.ascontiguousarray(blocks)
         self.n_products = 0
+        self.geometry = geometry
         self._set_scale(scale)
 
     def _set_scale(self, scale: FloatArray | None) -> None:

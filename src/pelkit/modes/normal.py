@@ -32,7 +32,7 @@ from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
 from pelkit.modes.data import LAMBDA_TOL, Modes, check_masses  # noqa: F401 - re-exported
 from pelkit.modes.lobpcg import lobpcg_lowest
-from pelkit.modes.sparse_factor import factor_positive_definite, have_cholmod
+from pelkit.modes.sparse_factor import dissection_order, factor_positive_definite, have_cholmod
 
 FloatArray = NDArray[np.float64]
 HessianLike = Any  # np.ndarray | scipy.sparse matrix/array | scipy.sparse.linalg.LinearOperator
@@ -367,7 +367,9 @@ def _gershgorin_lower(hm: HessianLike) -> float:
     return float(np.min(diag - off))
 
 
-def _factor_if_positive_definite(hm: HessianLike, sigma: float, backend: str = "auto"):
+def _factor_if_positive_definite(
+    hm: HessianLike, sigma: float, backend: str = "auto", perm: NDArray[np.int64] | None = None
+):
     """A solver for (H^M - sigma I) y = b if that matrix is positive definite, else None.
 
     Dense: Cholesky.  Sparse: :func:`pelkit.modes.sparse_factor.factor_positive_definite`
@@ -377,7 +379,8 @@ def _factor_if_positive_definite(hm: HessianLike, sigma: float, backend: str = "
     """
     n = hm.shape[0]
     if sp.issparse(hm):
-        factor = factor_positive_definite(hm - sigma * sp.identity(n, format="csr"), backend)
+        a = hm - sigma * sp.identity(n, format="csr")
+        factor = factor_positive_definite(a, backend, perm)
         return None if factor is None else factor.solve
     try:
         c = sla.cho_factor(hm - sigma * np.eye(n), lower=False, check_finite=False)
@@ -402,7 +405,12 @@ def _lowest_estimate(hm: HessianLike, comp: TranslationComplement, seed: int) ->
 
 
 def _choose_shift(
-    hm: HessianLike, comp: TranslationComplement, scale: float, seed: int, backend: str = "auto"
+    hm: HessianLike,
+    comp: TranslationComplement,
+    scale: float,
+    seed: int,
+    backend: str = "auto",
+    perm: NDArray[np.int64] | None = None,
 ):
     """Automatic shift sigma strictly below the spectrum of H^M and the factorisation there.
 
@@ -414,7 +422,7 @@ def _choose_shift(
     """
     delta = 1e-6 * scale
     sigma = -delta
-    solve = _factor_if_positive_definite(hm, sigma, backend)
+    solve = _factor_if_positive_definite(hm, sigma, backend, perm)
     if solve is not None:
         return sigma, solve, "minimum"
     lower = _gershgorin_lower(hm) - delta
@@ -425,12 +433,12 @@ def _choose_shift(
             sigma = theta - gap
             if sigma <= lower:
                 break
-            solve = _factor_if_positive_definite(hm, sigma, backend)
+            solve = _factor_if_positive_definite(hm, sigma, backend, perm)
             if solve is not None:
                 return sigma, solve, "below-lanczos-estimate"
             gap *= 2.0
     sigma = lower
-    solve = _factor_if_positive_definite(hm, sigma, backend)
+    solve = _factor_if_positive_definite(hm, sigma, backend, perm)
     if solve is None:
         raise RuntimeError("no positive-definite shift found below the Gershgorin bound")
     return sigma, solve, "gershgorin"
@@ -453,6 +461,10 @@ CHOLMOD_MAX = 60000
 #: (or tol ||H^M|| when larger) raise :class:`ModeConvergenceError` (ARPACK paths)
 RESIDUAL_RTOL = 1e-10
 
+#: smallest N for which the geometric nested dissection replaces CHOLMOD's AMD ordering (KA
+#: N = 10^4: factor 18 s instead of 34 s; N = 1000: no gain, the box is only ~4 cutoffs wide)
+DISSECTION_MIN_PARTICLES = 3000
+
 METHODS = ("auto", "shift-invert", "lanczos", "lobpcg")
 
 
@@ -472,6 +484,16 @@ def auto_method(hm: HessianLike, n3: int, factorization: str = "auto") -> str:
     if sp.issparse(hm) and n3 <= DIRECT_MAX and factorization != "cholmod":
         return "shift-invert"
     return "lanczos"
+
+
+def _fill_permutation(hm: PairBlockHessian) -> NDArray[np.int64] | None:
+    """Geometric nested-dissection order of the coordinates (3N,) for CHOLMOD, or None (CHOLMOD's
+    own AMD) for small boxes (under DISSECTION_MIN_PARTICLES) or without positions."""
+    if hm.geometry is None or hm.shape[0] < 3 * DISSECTION_MIN_PARTICLES:
+        return None
+    positions, box, width = hm.geometry
+    order = dissection_order(positions, box, width)
+    return (3 * order[:, None] + np.arange(3)).reshape(-1)
 
 
 def _residual_norms(hm: HessianLike, lam: FloatArray, vec: FloatArray) -> FloatArray:
@@ -599,7 +621,9 @@ def lowest_modes(
             method = "shift-invert"
         else:
             method = auto_method(hm, n, factorization)  # type: ignore[assignment]
+    perm = None
     if method == "shift-invert" and isinstance(hm, PairBlockHessian):
+        perm = _fill_permutation(hm)
         hm = hm.to_csr()  # assembled for the factorisation (symmetric by construction)
     scale = _norm_estimate(hm)
     if scale == 0.0:
@@ -640,10 +664,10 @@ def lowest_modes(
         info.update(method="lanczos-SA", ncv=ncv_l)
     else:
         if sigma is None:
-            sigma, solve, how = _choose_shift(hm, comp, scale, seed, factorization)
+            sigma, solve, how = _choose_shift(hm, comp, scale, seed, factorization, perm)
         else:
             sigma = float(sigma)
-            solve = _factor_if_positive_definite(hm, sigma, factorization)
+            solve = _factor_if_positive_definite(hm, sigma, factorization, perm)
             how = "user"
             if solve is None:
                 raise InputError(
