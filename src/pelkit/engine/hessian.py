@@ -10,7 +10,7 @@ Mass weighting H^M = M^-1/2 H M^-1/2 is applied by the caller (:mod:`pelkit.engi
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from pelkit.engine.geometry import nearest_image
 from pelkit.engine.radial import pair_scale, radial_g0123
@@ -193,3 +193,40 @@ def blocks_matmat(pi, pj, blocks, scale, x, out):
     for r in range(n3):
         for c in range(nb):
             out[r, c] *= scale[r]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def blocks_matmat_threads(pi, pj, blocks, scale, x, out, n_threads):
+    """:func:`blocks_matmat` split over ``n_threads`` threads: thread t takes the t-th contiguous
+    share of the pairs and accumulates into its own (3N, b) buffer; the buffers are then summed
+    (no write conflicts, so the result does not depend on scheduling; the summation order
+    differs from the serial kernel only by rounding)."""
+    nb = x.shape[1]
+    n3 = x.shape[0]
+    npair = pi.shape[0]
+    xs = np.empty((n3, nb))
+    for r in range(n3):
+        for c in range(nb):
+            xs[r, c] = scale[r] * x[r, c]
+    buf = np.zeros((n_threads, n3, nb))
+    for t in prange(n_threads):
+        lo = npair * t // n_threads
+        hi = npair * (t + 1) // n_threads
+        acc = buf[t]
+        for m in range(lo, hi):
+            i = 3 * pi[m]
+            j = 3 * pj[m]
+            for c in range(nb):
+                u0 = xs[i, c] - xs[j, c]
+                u1 = xs[i + 1, c] - xs[j + 1, c]
+                u2 = xs[i + 2, c] - xs[j + 2, c]
+                for a in range(3):
+                    v = blocks[m, a, 0] * u0 + blocks[m, a, 1] * u1 + blocks[m, a, 2] * u2
+                    acc[i + a, c] += v
+                    acc[j + a, c] -= v
+    for r in prange(n3):
+        for c in range(nb):
+            s = 0.0
+            for t in range(n_threads):
+                s += buf[t, r, c]
+            out[r, c] = scale[r] * s

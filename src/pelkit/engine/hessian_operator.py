@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import copy
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
-from pelkit.engine.hessian import blocks_matmat, coo_from_blocks
+from pelkit.engine.hessian import blocks_matmat, blocks_matmat_threads, coo_from_blocks
 
 FloatArray = NDArray[np.float64]
 
@@ -39,7 +40,9 @@ class PairBlockHessian(spla.LinearOperator):
             sigma: lets sparse factorisations use a geometric nested-dissection ordering
             (:func:`pelkit.modes.sparse_factor.dissection_order`).
 
-    ``n_products`` counts the vectors multiplied so far (benchmarks report it).
+    ``n_products`` counts the vectors multiplied so far (benchmarks report it).  Products use
+    ``numba.get_num_threads()`` threads (each on its share of the pairs) when that is > 1 and the
+    system is large enough.
     """
 
     def __init__(
@@ -98,18 +101,25 @@ class PairBlockHessian(spla.LinearOperator):
         new._set_scale(scale)
         return new
 
+    def _product(self, x: FloatArray, out: FloatArray) -> None:
+        threads = numba.get_num_threads()
+        if threads > 1 and self._pi.shape[0] >= 20000 * threads:  # worth the buffers
+            blocks_matmat_threads(self._pi, self._pj, self._blocks, self._scale, x, out, threads)
+        else:
+            blocks_matmat(self._pi, self._pj, self._blocks, self._scale, x, out)
+
     def _matmat(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=np.float64)
         if self._coords is not None:
             xi = np.ascontiguousarray(x[self._coords])
             oi = np.empty_like(xi)
-            blocks_matmat(self._pi, self._pj, self._blocks, self._scale, xi, oi)
+            self._product(xi, oi)
             out = np.empty_like(xi)
             out[self._coords] = oi
         else:
             xi = np.ascontiguousarray(x)
             out = np.empty_like(xi)
-            blocks_matmat(self._pi, self._pj, self._blocks, self._scale, xi, out)
+            self._product(xi, out)
         self.n_products += x.shape[1]
         return out
 

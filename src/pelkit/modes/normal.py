@@ -452,10 +452,12 @@ def _choose_shift(
 DIRECT_MAX = 1500
 
 #: largest problem (3N) that "auto" hands to the CHOLMOD shift-invert path when cvxopt is
-#: installed: the supernodal Cholesky of a KA glass Hessian beats Lanczos up to here
-#: (benchmarks/results_modes.md); above it the factor's fill (dense separators of a periodic 3-D
-#: system with ~80 neighbours a particle) costs more time and memory than Lanczos products
-CHOLMOD_MAX = 60000
+#: installed: the supernodal Cholesky of a KA glass Hessian beats Lanczos up to about here (KA
+#: inherent structures, one thread: N = 1000 0.37 s vs 0.62 s, N = 3000 2.8 s vs 3.2 s, N = 10^4
+#: ~30 s vs ~20 s; benchmarks/results_modes.md); above it the factor's fill (dense separators of a
+#: periodic 3-D system with ~80 neighbours a particle, flops ~ N^2) costs more than the Lanczos
+#: products, and its memory (2.4 GB at N = 10^4) grows as N^(4/3)
+CHOLMOD_MAX = 9000
 
 #: residuals |H^M e - lambda e| of the returned unit eigenvectors above RESIDUAL_RTOL ||H^M||
 #: (or tol ||H^M|| when larger) raise :class:`ModeConvergenceError` (ARPACK paths)
