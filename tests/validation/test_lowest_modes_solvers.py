@@ -173,15 +173,21 @@ def test_dissection_separates_periodic_box():
     assert len(pairs) > 10000 and not np.any(crossing)
 
 
-def test_threaded_product_equals_serial(ka_minimum):
-    """The pair-split product (per-thread buffers) equals the serial kernel to rounding."""
-    from pelkit.engine.hessian import blocks_matmat, blocks_matmat_threads
+def test_symmetric_storage_products_equal_block_kernel(ka_minimum):
+    """The 6-entry (serial, one and several vectors) and the pair-split threaded products equal
+    the (M, 3, 3) block kernel to rounding."""
+    from pelkit.engine.hessian import blocks_matmat, sym_blocks_matmat, sym_blocks_matmat_threads
 
     calc, masses, _, _ = ka_minimum
     op = calc.hessian_operator(mass_weighted=True)
-    x = np.random.default_rng(2).normal(size=(op.shape[0], 4))
-    ref, out = np.empty_like(x), np.empty_like(x)
-    blocks_matmat(op._pi, op._pj, op._blocks, op._scale, x, ref)
-    for threads in (1, 3):
-        blocks_matmat_threads(op._pi, op._pj, op._blocks, op._scale, x, out, threads)
-        assert np.max(np.abs(out - ref)) < 1e-12 * np.max(np.abs(ref))
+    blocks = op._blocks
+    assert np.array_equal(blocks, np.swapaxes(blocks, 1, 2))
+    for cols in (1, 4):
+        x = np.random.default_rng(2).normal(size=(op.shape[0], cols))
+        ref, out = np.empty_like(x), np.empty_like(x)
+        blocks_matmat(op._pi.astype(np.int64), op._pj.astype(np.int64), blocks, op._scale, x, ref)
+        sym_blocks_matmat(op._pi, op._pj, op._sym, op._scale, x, out)
+        assert np.max(np.abs(out - ref)) < 1e-13 * np.max(np.abs(ref))
+        for threads in (1, 3):
+            sym_blocks_matmat_threads(op._pi, op._pj, op._sym, op._scale, x, out, threads)
+            assert np.max(np.abs(out - ref)) < 1e-12 * np.max(np.abs(ref))
