@@ -117,19 +117,21 @@ def test_lanczos_reports_non_convergence(ka_minimum):
         lowest_modes(calc.hessian_operator(), masses, K, method="lanczos", maxiter=2)
 
 
-def test_auto_choice_by_form_and_size(ka_minimum):
+def test_auto_choice_by_form_size_and_k(ka_minimum):
     calc, masses, _, _ = ka_minimum
     n3 = 3 * masses.size
     op = calc.hessian_operator(mass_weighted=True)
     h = calc.hessian(sparse=True, mass_weighted=True)
-    assert auto_method(calc.hessian(mass_weighted=True), n3) == "shift-invert"
-    assert auto_method(op, n3, "superlu") == "lanczos"  # SuperLU never on an operator
-    assert auto_method(op, n3, "cholmod") == "shift-invert"
-    assert auto_method(op, 10**7, "cholmod") == "lanczos"  # too large to factor
-    assert auto_method(h, n3, "superlu") == "shift-invert"
-    assert auto_method(h, 10**5, "superlu") == "lanczos"
-    expected = "shift-invert" if have_cholmod() else "lanczos"
-    assert auto_method(op, n3) == expected
+    assert auto_method(calc.hessian(mass_weighted=True), n3, 5) == "shift-invert"
+    assert auto_method(op, n3, 5, "superlu") == "lanczos"  # SuperLU never on an operator
+    assert auto_method(op, n3, 5, "cholmod") == "lanczos"  # few modes: Lanczos
+    assert auto_method(op, n3, 200, "cholmod") == "shift-invert"  # many modes: factorise
+    assert auto_method(op, 10**7, 10**4, "cholmod") == "lanczos"  # too large to factor
+    assert auto_method(h, n3, 5, "superlu") == "shift-invert"
+    assert auto_method(h, 10**5, 5, "superlu") == "lanczos"
+    modes = lowest_modes(calc.hessian_operator(), masses, 200)
+    expected = "shift-invert" if have_cholmod() else "lanczos-SA"
+    assert modes.info["method"] == expected
 
 
 def test_cholmod_proves_positive_definiteness(ka_minimum):

@@ -116,7 +116,7 @@ class PairBlockHessian(spla.LinearOperator):
         return new
 
     def _product(self, x: FloatArray, out: FloatArray) -> None:
-        threads = numba.get_num_threads()
+        threads = numba.get_num_threads() if self._pi.shape[0] >= 40000 else 1
         if threads > 1 and self._pi.shape[0] >= 20000 * threads:  # worth the buffers
             sym_blocks_matmat_threads(self._pi, self._pj, self._sym, self._scale, x, out, threads)
         else:

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.engine.hessian_operator import PairBlockHessian
@@ -166,6 +167,26 @@ def translation_basis(masses: ArrayLike) -> FloatArray:
     return t.reshape(3 * m.size, 3)
 
 
+@njit(cache=True, nogil=True)
+def _reflect_vector(w: FloatArray, x: FloatArray) -> FloatArray:
+    """((I_N - 2 w w^T) (x) I_3) x for x (3N,) (see :class:`TranslationComplement`)."""
+    n = w.shape[0]
+    c0 = 0.0
+    c1 = 0.0
+    c2 = 0.0
+    for i in range(n):
+        c0 += w[i] * x[3 * i]
+        c1 += w[i] * x[3 * i + 1]
+        c2 += w[i] * x[3 * i + 2]
+    out = np.empty(3 * n)
+    for i in range(n):
+        f = 2.0 * w[i]
+        out[3 * i] = x[3 * i] - f * c0
+        out[3 * i + 1] = x[3 * i + 1] - f * c1
+        out[3 * i + 2] = x[3 * i + 2] - f * c2
+    return out
+
+
 class TranslationComplement:
     """Orthonormal basis Q (3N, 3N-3) of the complement of span{t_a}, applied implicitly.
 
@@ -185,6 +206,8 @@ class TranslationComplement:
 
     def _reflect(self, x: FloatArray) -> FloatArray:
         """W x for x of shape (3N,) or (3N, k)."""
+        if x.ndim == 1:  # the Lanczos inner loop: one compiled pass each way
+            return _reflect_vector(self.w, np.ascontiguousarray(x, dtype=np.float64))
         shape = x.shape
         xr = x.reshape(self.n_particles, 3, -1)
         c = np.einsum("i,iak->ak", self.w, xr)
@@ -451,13 +474,24 @@ def _choose_shift(
 #: shift-invert 1.2 s; N = 10^4: Lanczos 23 s, shift-invert 228 s)
 DIRECT_MAX = 1500
 
-#: largest problem (3N) that "auto" hands to the CHOLMOD shift-invert path when cvxopt is
-#: installed: the supernodal Cholesky of a KA glass Hessian beats Lanczos up to about here (KA
-#: inherent structures, one thread: N = 1000 0.37 s vs 0.62 s, N = 3000 2.8 s vs 3.2 s, N = 10^4
-#: ~30 s vs ~20 s; benchmarks/results_modes.md); above it the factor's fill (dense separators of a
-#: periodic 3-D system with ~80 neighbours a particle, flops ~ N^2) costs more than the Lanczos
-#: products, and its memory (2.4 GB at N = 10^4) grows as N^(4/3)
-CHOLMOD_MAX = 9000
+#: largest problem (3N) that "auto" may hand to the CHOLMOD shift-invert path (cvxopt installed):
+#: the factor's fill (dense separators of a periodic 3-D system with ~80 neighbours a particle)
+#: grows as N^(4/3) in memory (KA N = 10^4: 2.4 GB peak) and N^2 in time
+CHOLMOD_MAX = 30000
+
+
+def cholmod_min_k(n3: int) -> float:
+    """Smallest k for which "auto" prefers CHOLMOD shift-invert to Lanczos at size n3 = 3N.
+
+    Lanczos costs grow faster than linearly in k (the basis is 3k vectors, reorthogonalised at
+    every step), the factorisation is paid once and each further mode costs ~2 triangular
+    solves.  Measured on KA inherent structures, one thread (benchmarks/RESULTS.md): at N = 1000
+    Lanczos 0.37 s vs 0.48 s for k = 20, 0.82 vs 0.75 s for k = 60, 3.1 vs 1.5 s for k = 150;
+    at N = 3000, k = 20: 1.7 vs 2.9 s; at N = 10^4, k = 20: ~10 s vs ~30 s.  Crossover
+    k ~ 50 (N/1000)^0.4.
+    """
+    return 50.0 * (n3 / 3000.0) ** 0.4
+
 
 #: residuals |H^M e - lambda e| of the returned unit eigenvectors above RESIDUAL_RTOL ||H^M||
 #: (or tol ||H^M|| when larger) raise :class:`ModeConvergenceError` (ARPACK paths)
@@ -470,19 +504,23 @@ DISSECTION_MIN_PARTICLES = 3000
 METHODS = ("auto", "shift-invert", "lanczos", "lobpcg")
 
 
-def auto_method(hm: HessianLike, n3: int, factorization: str = "auto") -> str:
-    """What ``lowest_modes(method="auto")`` runs for a mass-weighted Hessian of size n3 = 3N.
+def auto_method(hm: HessianLike, n3: int, k: int, factorization: str = "auto") -> str:
+    """What ``lowest_modes(method="auto")`` runs for k modes of a mass-weighted Hessian of size
+    n3 = 3N.
 
     dense -> "shift-invert" (dense Cholesky); sparse or pair-block operator with CHOLMOD
-    installed (or ``factorization="cholmod"``) and 3N <= CHOLMOD_MAX -> "shift-invert";
-    sparse with 3N <= DIRECT_MAX -> "shift-invert" (SuperLU); otherwise "lanczos".
+    installed (or ``factorization="cholmod"``), 3N <= CHOLMOD_MAX and k >= cholmod_min_k(3N)
+    -> "shift-invert"; sparse with 3N <= DIRECT_MAX (SuperLU; only without CHOLMOD) ->
+    "shift-invert"; otherwise "lanczos".
     """
     if not _is_operator(hm) and not sp.issparse(hm):
         return "shift-invert"
     can_assemble = sp.issparse(hm) or isinstance(hm, PairBlockHessian)
     cholmod = factorization == "cholmod" or (factorization == "auto" and have_cholmod())
-    if can_assemble and cholmod and n3 <= CHOLMOD_MAX:
-        return "shift-invert"
+    if can_assemble and cholmod:
+        if n3 <= CHOLMOD_MAX and k >= cholmod_min_k(n3):
+            return "shift-invert"
+        return "lanczos"
     if sp.issparse(hm) and n3 <= DIRECT_MAX and factorization != "cholmod":
         return "shift-invert"
     return "lanczos"
@@ -554,15 +592,17 @@ def lowest_modes(
     1e-12 ||H^M||), else :class:`ModeConvergenceError`.
 
     ``method="auto"`` (:func:`auto_method`): shift-invert for dense matrices; for sparse matrices
-    and the pair-block operator shift-invert with CHOLMOD up to 3N = CHOLMOD_MAX when cvxopt is
-    installed (the factorisation and ~90 triangular solves beat the thousands of Hessian products
-    Lanczos needs on a glass, whose low end of the spectrum is dense), else SuperLU shift-invert
-    up to 3N = DIRECT_MAX (sparse matrices only) and Lanczos above; other LinearOperators always
-    Lanczos.  LOBPCG is never chosen automatically: on KA inherent structures it needs more
-    Hessian products than Lanczos with either preconditioner (benchmarks/RESULTS.md).  Sparse
-    matrices are multiplied in 3x3 block (BSR) form; the matrix-free
-    :class:`pelkit.engine.hessian_operator.PairBlockHessian` (``Calculator.hessian_operator``)
-    needs about a quarter of the CSR memory and is what large systems should pass.
+    and the pair-block operator, when cvxopt is installed, CHOLMOD shift-invert if
+    3N <= CHOLMOD_MAX and k >= :func:`cholmod_min_k` (many modes of a moderate system: the
+    factorisation is paid once, each mode costs a few solves), else Lanczos (on KA inherent
+    structures the k = 20 lowest modes come faster from Lanczos on the pair-block operator at
+    every N measured, 10^3 to 10^4); without cvxopt, SuperLU shift-invert for sparse matrices up
+    to 3N = DIRECT_MAX, else Lanczos; other LinearOperators always Lanczos.  LOBPCG is never
+    chosen automatically: on KA inherent structures it needs more Hessian products than Lanczos
+    with either preconditioner (benchmarks/RESULTS.md).  Sparse matrices are multiplied in 3x3
+    block (BSR) form; the matrix-free :class:`pelkit.engine.hessian_operator.PairBlockHessian`
+    (``Calculator.hessian_operator``) needs about a sixth of the CSR memory, has the fastest
+    products, and is what large systems should pass.
 
     Honest convergence: for every path the residuals |H^M e - lambda e| of the returned unit
     vectors are recomputed (``info["max_residual"]``); above max(tol, RESIDUAL_RTOL) ||H^M||
@@ -622,7 +662,7 @@ def lowest_modes(
         if sigma is not None and assemblable:
             method = "shift-invert"
         else:
-            method = auto_method(hm, n, factorization)  # type: ignore[assignment]
+            method = auto_method(hm, n, int(k), factorization)  # type: ignore[assignment]
     perm = None
     if method == "shift-invert" and isinstance(hm, PairBlockHessian):
         perm = _fill_permutation(hm)
