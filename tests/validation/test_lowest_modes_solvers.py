@@ -127,8 +127,11 @@ def test_auto_choice_by_form_size_and_k(ka_minimum):
     assert auto_method(op, n3, 5, "cholmod") == "lanczos"  # few modes: Lanczos
     assert auto_method(op, n3, 200, "cholmod") == "shift-invert"  # many modes: factorise
     assert auto_method(op, 10**7, 10**4, "cholmod") == "lanczos"  # too large to factor
-    assert auto_method(h, n3, 5, "superlu") == "shift-invert"
+    assert auto_method(h, n3, 5, "superlu") == "shift-invert"  # 3N <= DIRECT_MAX
+    assert auto_method(h, n3, 5, "cholmod") == "shift-invert"
     assert auto_method(h, 10**5, 5, "superlu") == "lanczos"
+    assert auto_method(h, 10**4, 5, "cholmod") == "lanczos"
+    assert auto_method(h, 10**4, 500, "cholmod") == "shift-invert"
     modes = lowest_modes(calc.hessian_operator(), masses, 200)
     expected = "shift-invert" if have_cholmod() else "lanczos-SA"
     assert modes.info["method"] == expected

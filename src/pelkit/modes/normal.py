@@ -508,20 +508,18 @@ def auto_method(hm: HessianLike, n3: int, k: int, factorization: str = "auto") -
     """What ``lowest_modes(method="auto")`` runs for k modes of a mass-weighted Hessian of size
     n3 = 3N.
 
-    dense -> "shift-invert" (dense Cholesky); sparse or pair-block operator with CHOLMOD
-    installed (or ``factorization="cholmod"``), 3N <= CHOLMOD_MAX and k >= cholmod_min_k(3N)
-    -> "shift-invert"; sparse with 3N <= DIRECT_MAX (SuperLU; only without CHOLMOD) ->
+    dense -> "shift-invert" (dense Cholesky); sparse with 3N <= DIRECT_MAX -> "shift-invert"
+    (CHOLMOD or SuperLU); sparse or pair-block operator with CHOLMOD installed (or
+    ``factorization="cholmod"``), 3N <= CHOLMOD_MAX and k >= cholmod_min_k(3N) ->
     "shift-invert"; otherwise "lanczos".
     """
     if not _is_operator(hm) and not sp.issparse(hm):
         return "shift-invert"
     can_assemble = sp.issparse(hm) or isinstance(hm, PairBlockHessian)
     cholmod = factorization == "cholmod" or (factorization == "auto" and have_cholmod())
-    if can_assemble and cholmod:
-        if n3 <= CHOLMOD_MAX and k >= cholmod_min_k(n3):
-            return "shift-invert"
-        return "lanczos"
-    if sp.issparse(hm) and n3 <= DIRECT_MAX and factorization != "cholmod":
+    if sp.issparse(hm) and n3 <= DIRECT_MAX:
+        return "shift-invert"  # small: either factorisation is cheap
+    if can_assemble and cholmod and n3 <= CHOLMOD_MAX and k >= cholmod_min_k(n3):
         return "shift-invert"
     return "lanczos"
 
@@ -591,16 +589,16 @@ def lowest_modes(
     "jacobi" or "none".  Converged when every residual |H^M e - lambda e| <= ``tol`` (default
     1e-12 ||H^M||), else :class:`ModeConvergenceError`.
 
-    ``method="auto"`` (:func:`auto_method`): shift-invert for dense matrices; for sparse matrices
-    and the pair-block operator, when cvxopt is installed, CHOLMOD shift-invert if
-    3N <= CHOLMOD_MAX and k >= :func:`cholmod_min_k` (many modes of a moderate system: the
-    factorisation is paid once, each mode costs a few solves), else Lanczos (on KA inherent
-    structures the k = 20 lowest modes come faster from Lanczos on the pair-block operator at
-    every N measured, 10^3 to 10^4); without cvxopt, SuperLU shift-invert for sparse matrices up
-    to 3N = DIRECT_MAX, else Lanczos; other LinearOperators always Lanczos.  LOBPCG is never
-    chosen automatically: on KA inherent structures it needs more Hessian products than Lanczos
-    with either preconditioner (benchmarks/RESULTS.md).  Sparse matrices are multiplied in 3x3
-    block (BSR) form; the matrix-free :class:`pelkit.engine.hessian_operator.PairBlockHessian`
+    ``method="auto"`` (:func:`auto_method`): shift-invert for dense matrices and for sparse ones
+    with 3N <= DIRECT_MAX; for larger sparse matrices and the pair-block operator, when cvxopt is
+    installed, CHOLMOD shift-invert if 3N <= CHOLMOD_MAX and k >= :func:`cholmod_min_k` (many
+    modes of a moderate system: the factorisation is paid once, each mode costs a few solves),
+    else Lanczos (on KA inherent structures the k = 20 lowest modes come faster from Lanczos on
+    the pair-block operator at every N measured, 10^3 to 10^4); without cvxopt Lanczos; other
+    LinearOperators always Lanczos.  LOBPCG is never chosen automatically: on KA inherent
+    structures it needs more Hessian products than Lanczos with either preconditioner
+    (benchmarks/RESULTS.md).  Sparse matrices are multiplied in 3x3 block (BSR) form; the
+    matrix-free :class:`pelkit.engine.hessian_operator.PairBlockHessian`
     (``Calculator.hessian_operator``) needs about a sixth of the CSR memory, has the fastest
     products, and is what large systems should pass.
 
