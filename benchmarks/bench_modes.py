@@ -19,9 +19,12 @@ method:
   * with ``--full``: ``all_modes`` (dense ``eigh``) for N <= 2000.
 Each path runs in a forked child process; peak memory = the child's peak resident size
 (``ru_maxrss``) minus its resident size when it started: the Hessian build plus the solve
-(the script re-executes itself with MALLOC_MMAP_THRESHOLD_=131072 so that freed arrays leave the
-resident set and cannot hide a later allocation).
-The k eigenvalues of every path are compared with the first one (max relative difference).
+(the script re-executes itself with MALLOC_MMAP_THRESHOLD_=16777216 so that freed large arrays
+(Hessians, factors) leave the resident set and cannot hide a later allocation; a lower threshold,
+131072 as before, made every Lanczos vector at N = 10^4 a fresh mmap and inflated the Lanczos CPU
+time about 2x: results_modes_t1_mmap128k.md).
+The k eigenvalues of every path are compared with the first one (max relative difference), and
+the k-dimensional eigenspaces by their largest principal angle.
 
 Output: a markdown table on stdout and in ``benchmarks/results_modes.md`` (``--out``).
 """
@@ -38,6 +41,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.linalg import subspace_angles
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -173,11 +177,13 @@ def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
         (t, cpu), peak, full = timed(lambda: all_modes(calc.hessian(), masses), 1)
         results.append(("dense:all_modes (eigh)", t, cpu, peak, full.select(np.arange(args.k))))
     ref = results[0][4].eigenvalues[: args.k]
+    ref_vec = results[0][4].eigenvectors[:, : args.k]
     target = TARGETS.get(n)
     rows = []
     for name, t, cpu, peak, modes in results:
         lam = modes.eigenvalues[: args.k]
         diff = float(np.max(np.abs(lam - ref) / np.abs(ref)))
+        angle = float(np.max(subspace_angles(modes.eigenvectors[:, : args.k], ref_vec)))
         info = modes.info.get("method", "")
         if "factorization" in modes.info:
             info += f" ({modes.info['factorization']})"
@@ -188,7 +194,7 @@ def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
         ratio = f"{cpu / target:.2f}" if target else "n/a"
         row = (f"| {n} | {name} | {t:.3g} | {cpu:.3g} | {peak / 2**20:.0f} "
                f"| {target if target else 'n/a'} | {ratio} | {lam[0]:.6g} | {lam[-1]:.6g} "
-               f"| {diff:.1e} | {info} |")
+               f"| {diff:.1e} | {angle:.1e} | {info} |")
         rows.append(row)
         print(row, flush=True)
     return rows
@@ -196,9 +202,10 @@ def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     if os.environ.get("MALLOC_MMAP_THRESHOLD_") is None:
-        # large arrays in their own mappings, returned to the system when freed: the resident
-        # size of a forked child then rises with what the child itself allocates
-        os.environ["MALLOC_MMAP_THRESHOLD_"] = "131072"
+        # large arrays (>= 16 MiB) in their own mappings, returned to the system when freed: the
+        # resident size of a forked child then rises with what the child itself allocates;
+        # vectors stay on the heap (fresh mappings for them would cost page faults every step)
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = "16777216"
         os.execv(sys.executable, [sys.executable, *sys.argv])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -233,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         "see the docstring of benchmarks/bench_modes.py",
         "",
         "| N | form:method | build + solve wall (s) | CPU (s) | peak RSS increase (MiB) "
-        "| target (s) | CPU / target | lambda_1 | lambda_k | max rel. diff vs first path | info |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| target (s) | CPU / target | lambda_1 | lambda_k | max rel. diff vs first path "
+        "| largest subspace angle vs first path (rad) | info |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"- `uptime` at end: {load_line()}",

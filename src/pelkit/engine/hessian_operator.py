@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -48,9 +47,11 @@ class PairBlockHessian(spla.LinearOperator):
             sigma: lets sparse factorisations use a geometric nested-dissection ordering
             (:func:`pelkit.modes.sparse_factor.dissection_order`).
 
-    ``n_products`` counts the vectors multiplied so far (benchmarks report it).  Products use
-    ``numba.get_num_threads()`` threads (each on its share of the pairs) when that is > 1 and the
-    system is large enough.
+    ``n_products`` counts the vectors multiplied so far (benchmarks report it).  Setting the
+    attribute ``threads`` > 1 (default 1) splits products over that many Numba threads, each on
+    its share of the pairs; opt-in because on a loaded 2-core machine two threads made a
+    Lanczos run 15x slower in CPU time (spinning workers), and the gain on an idle machine was not
+    measured.
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class PairBlockHessian(spla.LinearOperator):
         self._pi, self._pj = pi.astype(index), pj.astype(index)
         self._sym = symmetric_entries(blocks)  # (M, 6): K is symmetric
         self.n_products = 0
+        self.threads = 1
         self.geometry = geometry
         self._set_scale(scale)
 
@@ -116,7 +118,7 @@ class PairBlockHessian(spla.LinearOperator):
         return new
 
     def _product(self, x: FloatArray, out: FloatArray) -> None:
-        threads = numba.get_num_threads() if self._pi.shape[0] >= 40000 else 1
+        threads = self.threads
         if threads > 1 and self._pi.shape[0] >= 20000 * threads:  # worth the buffers
             sym_blocks_matmat_threads(self._pi, self._pj, self._sym, self._scale, x, out, threads)
         else:
