@@ -33,7 +33,8 @@ from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
 from pelkit.modes.data import LAMBDA_TOL, Modes, check_masses  # noqa: F401 - re-exported
 from pelkit.modes.lobpcg import lobpcg_lowest
-from pelkit.modes.sparse_factor import dissection_order, factor_positive_definite, have_cholmod
+from pelkit.modes.shift_invert import choose_shift, factor_if_positive_definite, fill_permutation
+from pelkit.modes.sparse_factor import have_cholmod
 
 FloatArray = NDArray[np.float64]
 HessianLike = Any  # np.ndarray | scipy.sparse matrix/array | scipy.sparse.linalg.LinearOperator
@@ -375,101 +376,13 @@ def all_modes(
 
 
 # --------------------------------------------------------------------------------------------
-# lowest k modes (sparse shift-invert)
+# lowest k modes (method choice; shift-invert helpers in pelkit.modes.shift_invert)
 # --------------------------------------------------------------------------------------------
 
 
-def _gershgorin_lower(hm: HessianLike) -> float:
-    """min_i (A_ii - sum_{j != i} |A_ij|): a lower bound of the spectrum of a symmetric A."""
-    if sp.issparse(hm):
-        diag = hm.diagonal()
-        off = np.asarray(abs(hm).sum(axis=1)).ravel() - np.abs(diag)
-    else:
-        diag = np.diag(hm)
-        off = np.sum(np.abs(hm), axis=1) - np.abs(diag)
-    return float(np.min(diag - off))
-
-
-def _factor_if_positive_definite(
-    hm: HessianLike, sigma: float, backend: str = "auto", perm: NDArray[np.int64] | None = None
-):
-    """A solver for (H^M - sigma I) y = b if that matrix is positive definite, else None.
-
-    Dense: Cholesky.  Sparse: :func:`pelkit.modes.sparse_factor.factor_positive_definite`
-    (CHOLMOD supernodal Cholesky when cvxopt is installed, else SuperLU in symmetric mode;
-    ``backend`` "auto", "cholmod" or "superlu"); a failed factorisation proves the matrix is not
-    positive definite (Sylvester's law of inertia).
-    """
-    n = hm.shape[0]
-    if sp.issparse(hm):
-        a = hm - sigma * sp.identity(n, format="csr")
-        factor = factor_positive_definite(a, backend, perm)
-        return None if factor is None else factor.solve
-    try:
-        c = sla.cho_factor(hm - sigma * np.eye(n), lower=False, check_finite=False)
-    except sla.LinAlgError:
-        return None
-    return lambda b: sla.cho_solve(c, b, check_finite=False)
-
-
-def _lowest_estimate(hm: HessianLike, comp: TranslationComplement, seed: int) -> float | None:
-    """A rough Lanczos estimate of the lowest non-translational eigenvalue of H^M."""
-    op = comp.restrict_operator(hm)
-    v0 = np.random.default_rng(seed).normal(size=op.shape[0])
-    try:
-        val = spla.eigsh(
-            op, k=1, which="SA", tol=1e-3, v0=v0, maxiter=500, return_eigenvectors=False
-        )
-        return float(val[0])
-    except spla.ArpackNoConvergence as exc:
-        if len(exc.eigenvalues):
-            return float(np.min(exc.eigenvalues))
-        return None
-
-
-def _choose_shift(
-    hm: HessianLike,
-    comp: TranslationComplement,
-    scale: float,
-    seed: int,
-    backend: str = "auto",
-    perm: NDArray[np.int64] | None = None,
-):
-    """Automatic shift sigma strictly below the spectrum of H^M and the factorisation there.
-
-    1. sigma = -1e-6 ||H^M||: below the spectrum of any minimum (lambda >= 0; the translations at
-       0 are projected out later).  Accept if H^M - sigma I is positive definite.
-    2. Otherwise (INM, saddles): estimate the lowest eigenvalue theta by a loose Lanczos run and try
-       sigma = theta - g with g = max(0.05 |theta|, 1e-6 ||H^M||), doubling g until H^M - sigma I
-       is positive definite, never going below the Gershgorin bound (which is always valid).
-    """
-    delta = 1e-6 * scale
-    sigma = -delta
-    solve = _factor_if_positive_definite(hm, sigma, backend, perm)
-    if solve is not None:
-        return sigma, solve, "minimum"
-    lower = _gershgorin_lower(hm) - delta
-    theta = _lowest_estimate(hm, comp, seed)
-    if theta is not None:
-        gap = max(0.05 * abs(theta), delta)
-        for _ in range(60):
-            sigma = theta - gap
-            if sigma <= lower:
-                break
-            solve = _factor_if_positive_definite(hm, sigma, backend, perm)
-            if solve is not None:
-                return sigma, solve, "below-lanczos-estimate"
-            gap *= 2.0
-    sigma = lower
-    solve = _factor_if_positive_definite(hm, sigma, backend, perm)
-    if solve is None:
-        raise RuntimeError("no positive-definite shift found below the Gershgorin bound")
-    return sigma, solve, "gershgorin"
-
-
-#: largest sparse problem (3N) that "auto" hands to the SuperLU shift-invert path (used when
-#: CHOLMOD is not installed); above it the fill-in of SuperLU on a periodic 3-D Hessian grows too
-#: fast (3N = 6591: ~5 s and 1.4e7 factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos
+#: largest sparse problem (3N) that "auto" always hands to shift-invert (CHOLMOD or SuperLU);
+#: above it, without CHOLMOD, the fill-in of SuperLU on a periodic 3-D Hessian grows too fast
+#: (3N = 6591: ~5 s and 1.4e7 factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos
 #: without inversion is faster (benchmarks/results_modes.md, KA N = 1000: Lanczos 0.6 s,
 #: shift-invert 1.2 s; N = 10^4: Lanczos 23 s, shift-invert 228 s)
 DIRECT_MAX = 1500
@@ -497,10 +410,6 @@ def cholmod_min_k(n3: int) -> float:
 #: (or tol ||H^M|| when larger) raise :class:`ModeConvergenceError` (ARPACK paths)
 RESIDUAL_RTOL = 1e-10
 
-#: smallest N for which the geometric nested dissection replaces CHOLMOD's AMD ordering (KA
-#: N = 10^4: factor 18 s instead of 34 s; N = 1000: no gain, the box is only ~4 cutoffs wide)
-DISSECTION_MIN_PARTICLES = 3000
-
 METHODS = ("auto", "shift-invert", "lanczos", "lobpcg")
 
 
@@ -522,16 +431,6 @@ def auto_method(hm: HessianLike, n3: int, k: int, factorization: str = "auto") -
     if can_assemble and cholmod and n3 <= CHOLMOD_MAX and k >= cholmod_min_k(n3):
         return "shift-invert"
     return "lanczos"
-
-
-def _fill_permutation(hm: PairBlockHessian) -> NDArray[np.int64] | None:
-    """Geometric nested-dissection order of the coordinates (3N,) for CHOLMOD, or None (CHOLMOD's
-    own AMD) for small boxes (under DISSECTION_MIN_PARTICLES) or without positions."""
-    if hm.geometry is None or hm.shape[0] < 3 * DISSECTION_MIN_PARTICLES:
-        return None
-    positions, box, width = hm.geometry
-    order = dissection_order(positions, box, width)
-    return (3 * order[:, None] + np.arange(3)).reshape(-1)
 
 
 def _residual_norms(hm: HessianLike, lam: FloatArray, vec: FloatArray) -> FloatArray:
@@ -663,7 +562,7 @@ def lowest_modes(
             method = auto_method(hm, n, int(k), factorization)  # type: ignore[assignment]
     perm = None
     if method == "shift-invert" and isinstance(hm, PairBlockHessian):
-        perm = _fill_permutation(hm)
+        perm = fill_permutation(hm)
         hm = hm.to_csr()  # assembled for the factorisation (symmetric by construction)
     scale = _norm_estimate(hm)
     if scale == 0.0:
@@ -704,10 +603,10 @@ def lowest_modes(
         info.update(method="lanczos-SA", ncv=ncv_l)
     else:
         if sigma is None:
-            sigma, solve, how = _choose_shift(hm, comp, scale, seed, factorization, perm)
+            sigma, solve, how = choose_shift(hm, comp, scale, seed, factorization, perm)
         else:
             sigma = float(sigma)
-            solve = _factor_if_positive_definite(hm, sigma, factorization, perm)
+            solve = factor_if_positive_definite(hm, sigma, factorization, perm)
             how = "user"
             if solve is None:
                 raise InputError(
