@@ -103,6 +103,16 @@ def test_pair_block_operator_equals_assembled_hessian(ka_minimum):
     hm = calc.hessian(mass_weighted=True)
     i = 7
     assert np.allclose(d[i], hm[3 * i:3 * i + 3, 3 * i:3 * i + 3], rtol=1e-13, atol=1e-12)
+    # assembled CSR, with and without the internal cell order
+    from pelkit.engine.hessian import pair_blocks
+    from pelkit.engine.hessian_operator import PairBlockHessian
+
+    h = calc.hessian(sparse=True, mass_weighted=True)
+    plain = PairBlockHessian(masses.size, *pair_blocks(*calc._args(calc.system.positions)),
+                             scale=calc.hessian_operator(mass_weighted=True).scale)
+    for op in (calc.hessian_operator(mass_weighted=True), plain):
+        assert abs(op.to_csr() - h).max() < 1e-13 * abs(h).max()
+        assert np.max(np.abs(op @ x - h @ x)) < 1e-12 * abs(h).max()
 
 
 def test_lobpcg_reports_non_convergence(ka_minimum):
