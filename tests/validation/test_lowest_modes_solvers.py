@@ -206,3 +206,20 @@ def test_symmetric_storage_products_equal_block_kernel(ka_minimum):
         for threads in (1, 3):
             sym_blocks_matmat_threads(op._pi, op._pj, op._sym, op._scale, x, out, threads)
             assert np.max(np.abs(out - ref)) < 1e-12 * np.max(np.abs(ref))
+
+
+def test_without_cvxopt_auto_falls_back_and_cholmod_is_refused(ka_minimum, monkeypatch):
+    """With CHOLMOD reported missing: auto picks Lanczos for the operator (SuperLU shift-invert
+    for a small sparse matrix) and an explicit "cholmod" is a clear InputError."""
+    import pelkit.modes.normal as normal
+    from pelkit.errors import InputError
+
+    calc, masses, lam_ref, _ = ka_minimum
+    monkeypatch.setattr(normal, "have_cholmod", lambda: False)
+    n3 = 3 * masses.size
+    assert normal.auto_method(calc.hessian_operator(mass_weighted=True), n3, 200) == "lanczos"
+    with pytest.raises(InputError, match="needs cvxopt"):
+        lowest_modes(calc.hessian(sparse=True), masses, K, factorization="cholmod")
+    modes = lowest_modes(calc.hessian(sparse=True), masses, K, factorization="superlu")
+    assert modes.info["factorization"] == "superlu"
+    assert np.max(np.abs(modes.eigenvalues - lam_ref) / lam_ref) < 1e-10
