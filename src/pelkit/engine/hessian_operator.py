@@ -2,13 +2,13 @@
 
 For pair potentials H = sum_{pairs ij} (e_i - e_j)(e_i - e_j)^T (x) K_ij with the 3x3 blocks
 K = phi'' n n^T + (phi'/r)(I - n n^T) (:mod:`pelkit.engine.hessian`).  Storing the M interacting
-pairs once (indices and K, 56 bytes a pair) takes about a sixth of the memory of the CSR matrix
-(each pair gives four 3x3 blocks there, 12 bytes an entry), and a product reads each block once
-for any number of vectors.  Each symmetric K is kept as its 6 upper-triangle entries with 4-byte
-pair indices, which halves the memory traffic of a product (KA N = 10^4: 1.3 ms instead of
-2.5 ms a vector).  Given the positions, the particles are numbered internally in cell
-order (:func:`pelkit.engine.neighbors.cell_order`) so that the gathers x_j hit nearby memory (at
-N = 10^5 a product on randomly numbered particles took 2.3x as long).  Used by
+pairs once (indices and K, 56 bytes a pair) takes about a quarter of the memory of the CSR matrix
+(each pair gives two off-diagonal 3x3 blocks there, 12 bytes an entry), and a product reads
+each block once for any number of vectors.  Each symmetric K is kept as its 6 upper-triangle
+entries with 4-byte pair indices, which halves the memory traffic of a product (KA N = 10^4:
+1.3 ms instead of 2.5 ms a vector).  Given the positions, the particles are numbered internally
+in cell order (:func:`pelkit.engine.neighbors.cell_order`) so that the gathers x_j hit nearby
+memory (at N = 10^5 a product on randomly numbered particles took 2.3x as long).  Used by
 :func:`pelkit.modes.normal.lowest_modes` for large systems, where the CSR assembly (COO triplets,
 then CSR) would dominate the peak memory.
 """

@@ -498,7 +498,7 @@ def lowest_modes(
     structures it needs more Hessian products than Lanczos with either preconditioner
     (benchmarks/RESULTS.md).  Sparse matrices are multiplied in 3x3 block (BSR) form; the
     matrix-free :class:`pelkit.engine.hessian_operator.PairBlockHessian`
-    (``Calculator.hessian_operator``) needs about a sixth of the CSR memory, has the fastest
+    (``Calculator.hessian_operator``) needs about a quarter of the CSR memory, has the fastest
     products, and is what large systems should pass.
 
     Honest convergence: for every path the residuals |H^M e - lambda e| of the returned unit
