@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/pelkit study run ka-landscape --preset laptop --out runs/ka-laptop --resume
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e ".[dev,validation]"
+	$(BIN)/pip install --quiet -e ".[dev,validation,modes]"
 	touch $(TEST_STAMP)
 
 $(DOCS_STAMP): $(STAMP)

@@ -11,15 +11,20 @@ KA packing (rho = 1.2) quenched with pelkit L-BFGS to max force ``--fmax`` (not 
 method:
   * forms: ``dense`` (``Calculator.hessian()``, N <= 2000), ``sparse`` (CSR,
     ``hessian(sparse=True)``), ``operator`` (matrix-free pair blocks, ``hessian_operator()``);
-  * methods of ``lowest_modes``: shift-invert (Cholesky / SuperLU + ARPACK), lanczos (ARPACK on
-    the translation-free restriction), lobpcg with the block-Jacobi ("jacobi") or AMG ("amg",
-    needs pyamg) preconditioner, auto (what ``pelkit modes --lowest`` runs);
+  * methods of ``lowest_modes``: shift-invert (dense Cholesky, or the sparse factorisation
+    "shift-invert-cholmod" (CHOLMOD from cvxopt; nested-dissection ordering for the operator
+    form from N = 3000) / "shift-invert-superlu", + ARPACK), lanczos (ARPACK on the
+    translation-free restriction), lobpcg with the block-Jacobi ("jacobi") or AMG ("amg", needs
+    pyamg) preconditioner, auto (what ``pelkit modes --lowest`` runs);
   * with ``--full``: ``all_modes`` (dense ``eigh``) for N <= 2000.
 Each path runs in a forked child process; peak memory = the child's peak resident size
 (``ru_maxrss``) minus its resident size when it started: the Hessian build plus the solve
-(the script re-executes itself with MALLOC_MMAP_THRESHOLD_=131072 so that freed arrays leave the
-resident set and cannot hide a later allocation).
-The k eigenvalues of every path are compared with the first one (max relative difference).
+(the script re-executes itself with MALLOC_MMAP_THRESHOLD_=16777216 so that freed large arrays
+(Hessians, factors) leave the resident set and cannot hide a later allocation; a lower threshold,
+131072 as before, made every Lanczos vector at N = 10^4 a fresh mmap and inflated the Lanczos CPU
+time about 2x: results_modes_t1_mmap128k.md).
+The k eigenvalues of every path are compared with the first one (max relative difference), and
+the k-dimensional eigenspaces by their largest principal angle.
 
 Output: a markdown table on stdout and in ``benchmarks/results_modes.md`` (``--out``).
 """
@@ -36,6 +41,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.linalg import subspace_angles
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -49,6 +55,7 @@ from pelkit.landscape.quench import quench  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
 from pelkit.modes.lobpcg import have_pyamg  # noqa: E402
 from pelkit.modes.normal import DIRECT_MAX, all_modes, lowest_modes  # noqa: E402
+from pelkit.modes.sparse_factor import have_cholmod  # noqa: E402
 from pelkit.system import System  # noqa: E402
 
 TARGETS = {1000: 0.3, 10000: 5.0, 100000: 60.0}
@@ -67,10 +74,12 @@ def rss_bytes() -> int:
 def _child(fn, conn) -> None:
     base = rss_bytes()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     out = fn()
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
-    conn.send((elapsed, peak, out))
+    conn.send(((elapsed, cpu), peak, out))
     conn.close()
 
 
@@ -90,20 +99,23 @@ def in_child(fn):
 
 
 def timed(fn, repeats: int):
-    """(median wall time, peak RSS increase in bytes, last result), each call in a child."""
+    """((median wall time, median CPU time of the process, all threads), peak RSS increase in
+    bytes, last result), each call in a child."""
     times = []
+    cpus = []
     out = None
     peak = 0
     for _ in range(repeats):
-        elapsed, child_peak, out = in_child(fn)
+        (elapsed, cpu), child_peak, out = in_child(fn)
         times.append(elapsed)
+        cpus.append(cpu)
         peak = max(peak, child_peak)
-    return statistics.median(times), peak, out
+    return (statistics.median(times), statistics.median(cpus)), peak, out
 
 
-SMALL_PATHS = ["dense:shift-invert", "sparse:shift-invert", "sparse:lanczos", "operator:lanczos",
-               "operator:lobpcg-jacobi", "sparse:lobpcg-amg", "cli:auto"]
-LARGE_PATHS = ["sparse:lanczos", "operator:lanczos"]
+SMALL_PATHS = ["dense:shift-invert", "sparse:shift-invert-superlu", "sparse:shift-invert-cholmod",
+               "operator:shift-invert-cholmod", "operator:lanczos", "cli:auto"]
+LARGE_PATHS = ["operator:lanczos", "operator:shift-invert-cholmod", "cli:auto"]
 
 
 def run_path(calc, masses, k: int, path: str):
@@ -120,6 +132,9 @@ def run_path(calc, masses, k: int, path: str):
         h = calc.hessian_operator()
     if method.startswith("lobpcg"):
         return lowest_modes(h, masses, k, method="lobpcg", preconditioner=method.split("-")[1])
+    if method.startswith("shift-invert-"):
+        return lowest_modes(h, masses, k, method="shift-invert",
+                            factorization=method.removeprefix("shift-invert-"))
     return lowest_modes(h, masses, k, method=method)
 
 
@@ -147,29 +162,39 @@ def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
     masses = minimum.masses
     calc.energy_forces()
     reps = args.repeats if n <= DENSE_MAX else 1
-    paths = list(SMALL_PATHS if n <= DENSE_MAX else args.large_paths)
+    paths = list(args.small_paths if n <= DENSE_MAX else args.large_paths)
     if not have_pyamg():
         paths = [p for p in paths if not p.endswith("amg")]
+    if not have_cholmod():
+        paths = [p for p in paths if not p.endswith("cholmod")]
     results = []
     for path in paths:
-        t, peak, modes = timed(lambda p=path: run_path(calc, masses, args.k, p), reps)
-        results.append((path, t, peak, modes))
-        print(f"N={n} {path}: {t:.3g} s, peak +{peak / 2**20:.0f} MiB", flush=True)
+        (t, cpu), peak, modes = timed(lambda p=path: run_path(calc, masses, args.k, p), reps)
+        results.append((path, t, cpu, peak, modes))
+        print(f"N={n} {path}: {t:.3g} s wall, {cpu:.3g} s CPU, peak +{peak / 2**20:.0f} MiB "
+              f"(load {load_line()})", flush=True)
     if args.full and n <= DENSE_MAX:
-        t, peak, full = timed(lambda: all_modes(calc.hessian(), masses), 1)
-        results.append(("dense:all_modes (eigh)", t, peak, full.select(np.arange(args.k))))
-    ref = results[0][3].eigenvalues[: args.k]
+        (t, cpu), peak, full = timed(lambda: all_modes(calc.hessian(), masses), 1)
+        results.append(("dense:all_modes (eigh)", t, cpu, peak, full.select(np.arange(args.k))))
+    ref = results[0][4].eigenvalues[: args.k]
+    ref_vec = results[0][4].eigenvectors[:, : args.k]
     target = TARGETS.get(n)
     rows = []
-    for name, t, peak, modes in results:
+    for name, t, cpu, peak, modes in results:
         lam = modes.eigenvalues[: args.k]
         diff = float(np.max(np.abs(lam - ref) / np.abs(ref)))
+        angle = float(np.max(subspace_angles(modes.eigenvectors[:, : args.k], ref_vec)))
         info = modes.info.get("method", "")
+        if "factorization" in modes.info:
+            info += f" ({modes.info['factorization']})"
         if "iterations" in modes.info:
             info += f", {modes.info['iterations']} it"
-        ratio = f"{t / target:.2f}" if target else "n/a"
-        row = (f"| {n} | {name} | {t:.3g} | {peak / 2**20:.0f} | {target if target else 'n/a'} "
-               f"| {ratio} | {lam[0]:.6g} | {lam[-1]:.6g} | {diff:.1e} | {info} |")
+        if "max_residual" in modes.info:
+            info += f", max res {modes.info['max_residual']:.1e}"
+        ratio = f"{cpu / target:.2f}" if target else "n/a"
+        row = (f"| {n} | {name} | {t:.3g} | {cpu:.3g} | {peak / 2**20:.0f} "
+               f"| {target if target else 'n/a'} | {ratio} | {lam[0]:.6g} | {lam[-1]:.6g} "
+               f"| {diff:.1e} | {angle:.1e} | {info} |")
         rows.append(row)
         print(row, flush=True)
     return rows
@@ -177,9 +202,10 @@ def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     if os.environ.get("MALLOC_MMAP_THRESHOLD_") is None:
-        # large arrays in their own mappings, returned to the system when freed: the resident
-        # size of a forked child then rises with what the child itself allocates
-        os.environ["MALLOC_MMAP_THRESHOLD_"] = "131072"
+        # large arrays (>= 16 MiB) in their own mappings, returned to the system when freed: the
+        # resident size of a forked child then rises with what the child itself allocates;
+        # vectors stay on the heap (fresh mappings for them would cost page faults every step)
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = "16777216"
         os.execv(sys.executable, [sys.executable, *sys.argv])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -189,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="also time the full dense eigh")
     parser.add_argument("--large-paths", nargs="+", default=LARGE_PATHS,
                         help="form:method paths for N > 2000")
+    parser.add_argument("--small-paths", nargs="+", default=SMALL_PATHS,
+                        help="form:method paths for N <= 2000")
     parser.add_argument("--cache", type=Path, default=None,
                         help="directory to keep the quenched minima between runs")
     parser.add_argument("--out", type=Path, default=HERE / "results_modes.md")
@@ -203,15 +231,18 @@ def main(argv: list[str] | None = None) -> int:
         "# Lowest non-zero normal modes of KA inherent structures (ka-smooth)",
         "",
         f"- machine: {machine_line()}; `uptime` at start: {load_start}",
-        f"- BLAS threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
-        " (multi-threaded OpenBLAS level-1/2 calls on a loaded machine can be 100x slower)",
+        f"- threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
+        f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'unset')}"
+        " (multi-threaded OpenBLAS level-1/2 calls on a loaded machine can be 100x slower); "
+        "CPU time = the child process's, all threads",
         f"- k = {args.k} lowest non-zero modes of H^M at an L-BFGS minimum (max force <= "
         f"{args.fmax:g}); median of {args.repeats} repeats (1 for N > {DENSE_MAX}); "
         "see the docstring of benchmarks/bench_modes.py",
         "",
-        "| N | form:method | build + solve (s) | peak RSS increase (MiB) | target (s) "
-        "| time / target | lambda_1 | lambda_k | max rel. diff vs first path | info |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| N | form:method | build + solve wall (s) | CPU (s) | peak RSS increase (MiB) "
+        "| target (s) | CPU / target | lambda_1 | lambda_k | max rel. diff vs first path "
+        "| largest subspace angle vs first path (rad) | info |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"- `uptime` at end: {load_line()}",

@@ -209,7 +209,8 @@ class Calculator:
         pi, pj, blocks = pair_blocks(*self._args(pos))
         scale = self._mass_scale() if mass_weighted else None
         order = cell_order(pos, self.box, self.verlet.r_cut_max)
-        return PairBlockHessian(self.n, pi, pj, blocks, scale, order)
+        geometry = (pos, np.asarray(self.box, dtype=np.float64), float(self.r_cut_max))
+        return PairBlockHessian(self.n, pi, pj, blocks, scale, order, geometry)
 
     def hessian_vector(
         self, v: ArrayLike, positions: ArrayLike | None = None, mass_weighted: bool = False

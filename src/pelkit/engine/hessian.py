@@ -10,7 +10,7 @@ Mass weighting H^M = M^-1/2 H M^-1/2 is applied by the caller (:mod:`pelkit.engi
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from pelkit.engine.geometry import nearest_image
 from pelkit.engine.radial import pair_scale, radial_g0123
@@ -193,3 +193,117 @@ def blocks_matmat(pi, pj, blocks, scale, x, out):
     for r in range(n3):
         for c in range(nb):
             out[r, c] *= scale[r]
+
+
+def symmetric_entries(blocks):
+    """(M, 6) upper-triangle entries K_xx, K_xy, K_xz, K_yy, K_yz, K_zz of symmetric (M, 3, 3)
+    blocks (the storage of :func:`sym_blocks_matmat`: 48 instead of 72 bytes a pair)."""
+    return np.ascontiguousarray(
+        np.stack([blocks[:, 0, 0], blocks[:, 0, 1], blocks[:, 0, 2],
+                  blocks[:, 1, 1], blocks[:, 1, 2], blocks[:, 2, 2]], axis=1)
+    )
+
+
+def blocks_from_symmetric(sym):
+    """(M, 3, 3) blocks from their (M, 6) upper-triangle entries (inverse of
+    :func:`symmetric_entries`)."""
+    idx = np.array([[0, 1, 2], [1, 3, 4], [2, 4, 5]])
+    return sym[:, idx]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sym_pair(sym, m, u0, u1, u2):
+    a = sym[m, 0]
+    b = sym[m, 1]
+    c = sym[m, 2]
+    d = sym[m, 3]
+    e = sym[m, 4]
+    f = sym[m, 5]
+    return a * u0 + b * u1 + c * u2, b * u0 + d * u1 + e * u2, c * u0 + e * u1 + f * u2
+
+
+@njit(cache=True, nogil=True)
+def _sym_range(pi, pj, sym, xs, acc, lo, hi):
+    """acc += H x over the pairs lo..hi-1 (xs already scaled), (3N, b) arrays."""
+    nb = xs.shape[1]
+    for m in range(lo, hi):
+        i = 3 * pi[m]
+        j = 3 * pj[m]
+        for c in range(nb):
+            t0, t1, t2 = _sym_pair(sym, m, xs[i, c] - xs[j, c], xs[i + 1, c] - xs[j + 1, c],
+                                   xs[i + 2, c] - xs[j + 2, c])
+            acc[i, c] += t0
+            acc[i + 1, c] += t1
+            acc[i + 2, c] += t2
+            acc[j, c] -= t0
+            acc[j + 1, c] -= t1
+            acc[j + 2, c] -= t2
+
+
+@njit(cache=True, nogil=True)
+def _sym_range_one(pi, pj, sym, xs, acc, lo, hi):
+    """One-vector version of :func:`_sym_range`, (3N,) arrays (no column loop)."""
+    for m in range(lo, hi):
+        i = 3 * pi[m]
+        j = 3 * pj[m]
+        t0, t1, t2 = _sym_pair(sym, m, xs[i] - xs[j], xs[i + 1] - xs[j + 1], xs[i + 2] - xs[j + 2])
+        acc[i] += t0
+        acc[i + 1] += t1
+        acc[i + 2] += t2
+        acc[j] -= t0
+        acc[j + 1] -= t1
+        acc[j + 2] -= t2
+
+
+@njit(cache=True, nogil=True)
+def sym_blocks_matmat(pi, pj, sym, scale, x, out):
+    """out = S H S x as :func:`blocks_matmat`, from the (M, 6) symmetric block entries
+    (:func:`symmetric_entries`); pi, pj may be int32.  Same arithmetic per entry, about half the
+    memory traffic of the (M, 3, 3) kernel (KA N = 10^4: 1.3 ms instead of 2.5 ms a vector).
+
+    Args:
+        pi, pj: (M,) pair indices; sym: (M, 6) in eps/sigma^2; scale: (3N,) diagonal S;
+        x: (3N, b) input; out: (3N, b) output, overwritten.
+    """
+    n3 = x.shape[0]
+    nb = x.shape[1]
+    xs = np.empty((n3, nb))
+    for r in range(n3):
+        for c in range(nb):
+            xs[r, c] = scale[r] * x[r, c]
+            out[r, c] = 0.0
+    if nb == 1:
+        xs1 = xs[:, 0].copy()
+        acc = np.zeros(n3)
+        _sym_range_one(pi, pj, sym, xs1, acc, 0, pi.shape[0])
+        for r in range(n3):
+            out[r, 0] = scale[r] * acc[r]
+        return
+    _sym_range(pi, pj, sym, xs, out, 0, pi.shape[0])
+    for r in range(n3):
+        for c in range(nb):
+            out[r, c] *= scale[r]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def sym_blocks_matmat_threads(pi, pj, sym, scale, x, out, n_threads):
+    """:func:`sym_blocks_matmat` split over ``n_threads`` threads: thread t takes the t-th
+    contiguous share of the pairs and accumulates into its own (3N, b) buffer; the buffers are
+    then summed (no write conflicts; the summation order differs from the serial kernel only by
+    rounding)."""
+    nb = x.shape[1]
+    n3 = x.shape[0]
+    npair = pi.shape[0]
+    xs = np.empty((n3, nb))
+    for r in range(n3):
+        for c in range(nb):
+            xs[r, c] = scale[r] * x[r, c]
+    buf = np.zeros((n_threads, n3, nb))
+    for t in prange(n_threads):
+        _sym_range(pi, pj, sym, xs, buf[t], npair * t // n_threads, npair * (t + 1) // n_threads)
+    for r in prange(n3):
+        for c in range(nb):
+            s = 0.0
+            for t in range(n_threads):
+                s += buf[t, r, c]
+            out[r, c] = scale[r] * s

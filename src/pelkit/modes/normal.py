@@ -26,12 +26,15 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
 from pelkit.modes.data import LAMBDA_TOL, Modes, check_masses  # noqa: F401 - re-exported
 from pelkit.modes.lobpcg import lobpcg_lowest
+from pelkit.modes.shift_invert import choose_shift, factor_if_positive_definite, fill_permutation
+from pelkit.modes.sparse_factor import have_cholmod
 
 FloatArray = NDArray[np.float64]
 HessianLike = Any  # np.ndarray | scipy.sparse matrix/array | scipy.sparse.linalg.LinearOperator
@@ -165,6 +168,26 @@ def translation_basis(masses: ArrayLike) -> FloatArray:
     return t.reshape(3 * m.size, 3)
 
 
+@njit(cache=True, nogil=True)
+def _reflect_vector(w: FloatArray, x: FloatArray) -> FloatArray:
+    """((I_N - 2 w w^T) (x) I_3) x for x (3N,) (see :class:`TranslationComplement`)."""
+    n = w.shape[0]
+    c0 = 0.0
+    c1 = 0.0
+    c2 = 0.0
+    for i in range(n):
+        c0 += w[i] * x[3 * i]
+        c1 += w[i] * x[3 * i + 1]
+        c2 += w[i] * x[3 * i + 2]
+    out = np.empty(3 * n)
+    for i in range(n):
+        f = 2.0 * w[i]
+        out[3 * i] = x[3 * i] - f * c0
+        out[3 * i + 1] = x[3 * i + 1] - f * c1
+        out[3 * i + 2] = x[3 * i + 2] - f * c2
+    return out
+
+
 class TranslationComplement:
     """Orthonormal basis Q (3N, 3N-3) of the complement of span{t_a}, applied implicitly.
 
@@ -184,6 +207,8 @@ class TranslationComplement:
 
     def _reflect(self, x: FloatArray) -> FloatArray:
         """W x for x of shape (3N,) or (3N, k)."""
+        if x.ndim == 1:  # the Lanczos inner loop: one compiled pass each way
+            return _reflect_vector(self.w, np.ascontiguousarray(x, dtype=np.float64))
         shape = x.shape
         xr = x.reshape(self.n_particles, 3, -1)
         c = np.einsum("i,iak->ak", self.w, xr)
@@ -351,106 +376,72 @@ def all_modes(
 
 
 # --------------------------------------------------------------------------------------------
-# lowest k modes (sparse shift-invert)
+# lowest k modes (method choice; shift-invert helpers in pelkit.modes.shift_invert)
 # --------------------------------------------------------------------------------------------
 
 
-def _gershgorin_lower(hm: HessianLike) -> float:
-    """min_i (A_ii - sum_{j != i} |A_ij|): a lower bound of the spectrum of a symmetric A."""
-    if sp.issparse(hm):
-        diag = hm.diagonal()
-        off = np.asarray(abs(hm).sum(axis=1)).ravel() - np.abs(diag)
-    else:
-        diag = np.diag(hm)
-        off = np.sum(np.abs(hm), axis=1) - np.abs(diag)
-    return float(np.min(diag - off))
-
-
-def _factor_if_positive_definite(hm: HessianLike, sigma: float):
-    """A solver for (H^M - sigma I) y = b if that matrix is positive definite, else None.
-
-    Dense: Cholesky.  Sparse: SuperLU in symmetric mode without off-diagonal pivoting
-    (``diag_pivot_thresh=0``); with a symmetric permutation the U diagonal is the D of an LDL^T
-    factorisation, so all pivots > 0 <=> positive definite (Sylvester's law of inertia).
-    """
-    n = hm.shape[0]
-    if sp.issparse(hm):
-        a = sp.csc_matrix(hm - sigma * sp.identity(n, format="csr"))
-        try:
-            lu = spla.splu(
-                a,
-                permc_spec="MMD_AT_PLUS_A",
-                diag_pivot_thresh=0.0,
-                options={"SymmetricMode": True},
-            )
-        except RuntimeError:
-            return None
-        if not np.array_equal(lu.perm_r, lu.perm_c):
-            return None
-        if not np.all(lu.U.diagonal() > 0.0):
-            return None
-        return lu.solve
-    try:
-        c = sla.cho_factor(hm - sigma * np.eye(n), lower=False, check_finite=False)
-    except sla.LinAlgError:
-        return None
-    return lambda b: sla.cho_solve(c, b, check_finite=False)
-
-
-def _lowest_estimate(hm: HessianLike, comp: TranslationComplement, seed: int) -> float | None:
-    """A rough Lanczos estimate of the lowest non-translational eigenvalue of H^M."""
-    op = comp.restrict_operator(hm)
-    v0 = np.random.default_rng(seed).normal(size=op.shape[0])
-    try:
-        val = spla.eigsh(
-            op, k=1, which="SA", tol=1e-3, v0=v0, maxiter=500, return_eigenvectors=False
-        )
-        return float(val[0])
-    except spla.ArpackNoConvergence as exc:
-        if len(exc.eigenvalues):
-            return float(np.min(exc.eigenvalues))
-        return None
-
-
-def _choose_shift(hm: HessianLike, comp: TranslationComplement, scale: float, seed: int):
-    """Automatic shift sigma strictly below the spectrum of H^M and the factorisation there.
-
-    1. sigma = -1e-6 ||H^M||: below the spectrum of any minimum (lambda >= 0; the translations at
-       0 are projected out later).  Accept if H^M - sigma I is positive definite.
-    2. Otherwise (INM, saddles): estimate the lowest eigenvalue theta by a loose Lanczos run and try
-       sigma = theta - g with g = max(0.05 |theta|, 1e-6 ||H^M||), doubling g until H^M - sigma I
-       is positive definite, never going below the Gershgorin bound (which is always valid).
-    """
-    delta = 1e-6 * scale
-    sigma = -delta
-    solve = _factor_if_positive_definite(hm, sigma)
-    if solve is not None:
-        return sigma, solve, "minimum"
-    lower = _gershgorin_lower(hm) - delta
-    theta = _lowest_estimate(hm, comp, seed)
-    if theta is not None:
-        gap = max(0.05 * abs(theta), delta)
-        for _ in range(60):
-            sigma = theta - gap
-            if sigma <= lower:
-                break
-            solve = _factor_if_positive_definite(hm, sigma)
-            if solve is not None:
-                return sigma, solve, "below-lanczos-estimate"
-            gap *= 2.0
-    sigma = lower
-    solve = _factor_if_positive_definite(hm, sigma)
-    if solve is None:
-        raise RuntimeError("no positive-definite shift found below the Gershgorin bound")
-    return sigma, solve, "gershgorin"
-
-
-#: largest sparse problem (3N) that "auto" hands to the sparse LU shift-invert path; above it the
-#: fill-in of SuperLU on a periodic 3-D Hessian grows too fast (3N = 6591: ~5 s and 1.4e7
-#: factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos without inversion is faster
-#: (benchmarks/results_modes.md, KA N = 1000: Lanczos 0.6 s, shift-invert 1.2 s; N = 10^4:
-#: Lanczos 23 s, shift-invert 228 s)
+#: largest sparse problem (3N) that "auto" always hands to shift-invert (CHOLMOD or SuperLU);
+#: above it, without CHOLMOD, the fill-in of SuperLU on a periodic 3-D Hessian grows too fast
+#: (3N = 6591: ~5 s and 1.4e7 factor entries; 3N = 31944: ~300 s and 1.9e8), and Lanczos
+#: without inversion is faster (benchmarks/results_modes.md, KA N = 1000: Lanczos 0.6 s,
+#: shift-invert 1.2 s; N = 10^4: Lanczos 23 s, shift-invert 228 s)
 DIRECT_MAX = 1500
+
+#: largest problem (3N) that "auto" may hand to the CHOLMOD shift-invert path (cvxopt installed):
+#: the factor's fill (dense separators of a periodic 3-D system with ~80 neighbours a particle)
+#: grows as N^(4/3) in memory (KA N = 10^4: 2.4 GB peak) and N^2 in time
+CHOLMOD_MAX = 30000
+
+
+def cholmod_min_k(n3: int) -> float:
+    """Smallest k for which "auto" prefers CHOLMOD shift-invert to Lanczos at size n3 = 3N.
+
+    Lanczos costs grow faster than linearly in k (the basis is 3k vectors, reorthogonalised at
+    every step), the factorisation is paid once and each further mode costs ~2 triangular
+    solves.  Measured on KA inherent structures, one thread (benchmarks/RESULTS.md): at N = 1000
+    Lanczos 0.37 s vs 0.48 s for k = 20, 0.82 vs 0.75 s for k = 60, 3.1 vs 1.5 s for k = 150;
+    at N = 3000, k = 20: 1.7 vs 2.9 s; at N = 10^4, k = 20: ~10 s vs ~30 s.  Crossover
+    k ~ 50 (N/1000)^0.4.
+    """
+    return 50.0 * (n3 / 3000.0) ** 0.4
+
+
+#: residuals |H^M e - lambda e| of the returned unit eigenvectors above RESIDUAL_RTOL ||H^M||
+#: (or tol ||H^M|| when larger) raise :class:`ModeConvergenceError` (ARPACK paths)
+RESIDUAL_RTOL = 1e-10
+
+METHODS = ("auto", "shift-invert", "lanczos", "lobpcg")
+
+
+def auto_method(hm: HessianLike, n3: int, k: int, factorization: str = "auto") -> str:
+    """What ``lowest_modes(method="auto")`` runs for k modes of a mass-weighted Hessian of size
+    n3 = 3N.
+
+    dense -> "shift-invert" (dense Cholesky); sparse with 3N <= DIRECT_MAX -> "shift-invert"
+    (CHOLMOD or SuperLU); sparse or pair-block operator with CHOLMOD installed (or
+    ``factorization="cholmod"``), 3N <= CHOLMOD_MAX and k >= cholmod_min_k(3N) ->
+    "shift-invert"; otherwise "lanczos".
+    """
+    if not _is_operator(hm) and not sp.issparse(hm):
+        return "shift-invert"
+    can_assemble = sp.issparse(hm) or isinstance(hm, PairBlockHessian)
+    cholmod = factorization == "cholmod" or (factorization == "auto" and have_cholmod())
+    if sp.issparse(hm) and n3 <= DIRECT_MAX:
+        return "shift-invert"  # small: either factorisation is cheap
+    if can_assemble and cholmod and n3 <= CHOLMOD_MAX and k >= cholmod_min_k(n3):
+        return "shift-invert"
+    return "lanczos"
+
+
+def _residual_norms(hm: HessianLike, lam: FloatArray, vec: FloatArray) -> FloatArray:
+    """|H^M e_k - lambda_k e_k| for the columns e_k of vec (3N, k)."""
+    if sp.issparse(hm):
+        hv = sp.bsr_matrix(hm, blocksize=(3, 3)) @ vec
+    elif _is_operator(hm) and not isinstance(hm, PairBlockHessian):
+        hv = _matvec(hm, vec)
+    else:
+        hv = hm @ vec
+    return np.linalg.norm(hv - vec * lam[None, :], axis=0)
 
 
 def lowest_modes(
@@ -466,20 +457,26 @@ def lowest_modes(
     zero_tol: float = 1e-10,
     translation_tol: float = 1e-8,
     preconditioner: str = "auto",
+    factorization: Literal["auto", "cholmod", "superlu"] = "auto",
 ) -> Modes:
     """The k lowest non-zero modes of H^M (docs/physics/modes.md), translations projected out.
 
-    ``method="shift-invert"`` (matrices only): ARPACK eigsh on OPinv = P (H^M - sigma I)^-1 P with
-    P = I - T T^T, so the translations (eigenvalue 0 of P..P) are never returned.  The shift is
-    always *below* the spectrum so that H^M - sigma I is positive definite and the k largest
-    1/(lambda - sigma) are the k lowest lambda:
+    ``method="shift-invert"`` (dense or sparse matrices, and the pair-block operator, which is
+    then assembled): ARPACK eigsh on OPinv = P (H^M - sigma I)^-1 P with P = I - T T^T, so the
+    translations (eigenvalue 0 of P..P) are never returned.  The shift is always *below* the
+    spectrum so that H^M - sigma I is positive definite and the k largest 1/(lambda - sigma) are
+    the k lowest lambda:
 
     * minima (all lambda >= 0): sigma = -1e-6 ||H^M||;
     * INM / saddles (negative lambda): sigma below a Lanczos estimate of the lowest eigenvalue,
-      lowered until a Cholesky (dense) or symmetric-mode LU (sparse) factorisation proves
-      H^M - sigma I positive definite; the Gershgorin bound is the last resort.
+      lowered until a Cholesky factorisation proves H^M - sigma I positive definite; the
+      Gershgorin bound is the last resort.
 
-    A user-given ``sigma`` must also lie below the spectrum (checked by the same factorisation).
+    Sparse factorisations (``factorization``, :mod:`pelkit.modes.sparse_factor`): "cholmod"
+    (supernodal sparse Cholesky of CHOLMOD from the optional package cvxopt, ``pelkit[modes]``),
+    "superlu" (SciPy, always there; column-by-column, so its time grows much faster with N), or
+    "auto" (CHOLMOD when installed).  A user-given ``sigma`` must also lie below the spectrum
+    (checked by the same factorisation).
 
     ``method="lanczos"``: ARPACK Lanczos for the smallest algebraic eigenvalues (``which="SA"``) of
     Q^T H^M Q, the Hessian restricted to the complement of the translations
@@ -491,15 +488,22 @@ def lowest_modes(
     "jacobi" or "none".  Converged when every residual |H^M e - lambda e| <= ``tol`` (default
     1e-12 ||H^M||), else :class:`ModeConvergenceError`.
 
-    ``method="auto"``: shift-invert for dense matrices and for sparse ones with 3N <= DIRECT_MAX;
-    Lanczos for larger sparse matrices (sparse LU fill-in on periodic 3-D Hessians makes the
-    factorisation the bottleneck there: a KA glass couples ~60 neighbours per particle, so even a
-    nested-dissection Cholesky has dense separators of thousands of rows at N = 10^4) and for
-    LinearOperators.  LOBPCG is never chosen automatically: on KA inherent structures it needs
-    more Hessian products than Lanczos with either preconditioner (benchmarks/RESULTS.md).
-    Sparse matrices are multiplied in 3x3 block (BSR) form; the matrix-free
-    :class:`pelkit.engine.hessian_operator.PairBlockHessian` (``Calculator.hessian_operator``)
-    needs about a quarter of the CSR memory and is what large systems should pass.
+    ``method="auto"`` (:func:`auto_method`): shift-invert for dense matrices and for sparse ones
+    with 3N <= DIRECT_MAX; for larger sparse matrices and the pair-block operator, when cvxopt is
+    installed, CHOLMOD shift-invert if 3N <= CHOLMOD_MAX and k >= :func:`cholmod_min_k` (many
+    modes of a moderate system: the factorisation is paid once, each mode costs a few solves),
+    else Lanczos (on KA inherent structures the k = 20 lowest modes come faster from Lanczos on
+    the pair-block operator at every N measured, 10^3 to 10^4); without cvxopt Lanczos; other
+    LinearOperators always Lanczos.  LOBPCG is never chosen automatically: on KA inherent
+    structures it needs more Hessian products than Lanczos with either preconditioner
+    (benchmarks/RESULTS.md).  Sparse matrices are multiplied in 3x3 block (BSR) form; the
+    matrix-free :class:`pelkit.engine.hessian_operator.PairBlockHessian`
+    (``Calculator.hessian_operator``) needs about a quarter of the CSR memory, has the fastest
+    products, and is what large systems should pass.
+
+    Honest convergence: for every path the residuals |H^M e - lambda e| of the returned unit
+    vectors are recomputed (``info["max_residual"]``); above max(tol, RESIDUAL_RTOL) ||H^M||
+    (LOBPCG: its own ``tol``) :class:`ModeConvergenceError` is raised.
 
     Extra zero modes (|lambda| <= zero_tol ||H^M||) raise :class:`ZeroModeError` when they fall
     among the k modes returned (always the case at a minimum).
@@ -518,22 +522,48 @@ def lowest_modes(
         ncv: ARPACK basis size (default: max(2k + 1, 20) shift-invert, max(3k, 60) Lanczos).
         zero_tol, translation_tol: as in :func:`all_modes`.
         preconditioner: LOBPCG only, see above.
+        factorization: sparse shift-invert only: "auto", "cholmod" or "superlu", see above.
 
     Returns:
-        :class:`Modes` with k modes, ascending; ``info`` records method and shift (LOBPCG: the
-        preconditioner, iterations and largest residual).
+        :class:`Modes` with k modes, ascending; ``info`` records method, shift and factorisation
+        (LOBPCG: the preconditioner and iterations) and the largest residual ``max_residual``.
+
+    Raises:
+        InputError: bad k, method or factorization; shift-invert on a general LinearOperator;
+            a user sigma not below the spectrum; "cholmod" without cvxopt.
+        ModeConvergenceError: residuals above the tolerance (see above).
+        ZeroModeError: not exactly 3 zero modes.
     """
     m = check_masses(masses)
     n = 3 * m.size
     if not isinstance(k, int | np.integer) or k < 1 or k > n - 3:
         raise InputError(f"k must be an integer in [1, {n - 3}], got {k!r}")
-    if method not in ("auto", "shift-invert", "lanczos", "lobpcg"):
+    if method not in METHODS:
         raise InputError(
             f"method must be 'auto', 'shift-invert', 'lanczos' or 'lobpcg', got {method!r}"
         )
-    if method == "shift-invert" and _is_operator(hessian):
-        raise InputError("shift-invert needs a matrix (dense or sparse), not a LinearOperator")
+    if factorization not in ("auto", "cholmod", "superlu"):
+        raise InputError(
+            f"factorization must be 'auto', 'cholmod' or 'superlu', got {factorization!r}"
+        )
+    if factorization == "cholmod" and not have_cholmod():
+        raise InputError("factorization 'cholmod' needs cvxopt: pip install 'pelkit[modes]'")
+    assemblable = not _is_operator(hessian) or isinstance(hessian, PairBlockHessian)
+    if method == "shift-invert" and not assemblable:
+        raise InputError(
+            "shift-invert needs a matrix (dense or sparse) or the pair-block Hessian operator, "
+            "not a general LinearOperator"
+        )
     hm = mass_weighted_hessian(hessian, m)
+    if method == "auto":
+        if sigma is not None and assemblable:
+            method = "shift-invert"
+        else:
+            method = auto_method(hm, n, int(k), factorization)  # type: ignore[assignment]
+    perm = None
+    if method == "shift-invert" and isinstance(hm, PairBlockHessian):
+        perm = fill_permutation(hm)
+        hm = hm.to_csr()  # assembled for the factorisation (symmetric by construction)
     scale = _norm_estimate(hm)
     if scale == 0.0:
         raise ZeroModeError(f"the Hessian is zero: all {n} modes are zero modes")
@@ -542,11 +572,6 @@ def lowest_modes(
         full = all_modes(hessian, m, zero_tol=zero_tol, translation_tol=translation_tol)
         info = {"method": "dense-fallback", "translation_residual": residual}
         return Modes(full.eigenvalues[:k], full.eigenvectors[:, :k], m, 3, info)
-    if method == "auto":
-        if _is_operator(hm) or (sp.issparse(hm) and n > DIRECT_MAX and sigma is None):
-            method = "lanczos"
-        else:
-            method = "shift-invert"
     comp = TranslationComplement(m)
     rng = np.random.default_rng(seed)
     info: dict[str, Any] = {"translation_residual": residual, "seed": seed}
@@ -568,15 +593,20 @@ def lowest_modes(
         op = comp.restrict_operator(hm)
         v0 = rng.normal(size=n - 3)
         ncv_l = ncv if ncv is not None else min(n - 3, max(3 * k, 60))
-        lam, y = spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter, ncv=ncv_l)
+        try:
+            lam, y = spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter, ncv=ncv_l)
+        except spla.ArpackNoConvergence as exc:
+            raise ModeConvergenceError(
+                f"Lanczos did not converge: {len(exc.eigenvalues)} of {k} modes converged ({exc})"
+            ) from None
         vec = comp.expand(y)
         info.update(method="lanczos-SA", ncv=ncv_l)
     else:
         if sigma is None:
-            sigma, solve, how = _choose_shift(hm, comp, scale, seed)
+            sigma, solve, how = choose_shift(hm, comp, scale, seed, factorization, perm)
         else:
             sigma = float(sigma)
-            solve = _factor_if_positive_definite(hm, sigma)
+            solve = factor_if_positive_definite(hm, sigma, factorization, perm)
             how = "user"
             if solve is None:
                 raise InputError(
@@ -594,15 +624,35 @@ def lowest_modes(
         op_inv = spla.LinearOperator((n, n), matvec=opinv, rmatvec=opinv, dtype=np.float64)
         a_op = spla.aslinearoperator(hm)
         v0 = project_out_translations(rng.normal(size=n), m)
-        lam, vec = spla.eigsh(
-            a_op, k=k, sigma=sigma, OPinv=op_inv, which="LM", v0=v0, tol=tol, maxiter=maxiter,
-            ncv=ncv,
-        )
-        info.update(method="shift-invert", sigma=sigma, shift_choice=how)
+        try:
+            lam, vec = spla.eigsh(
+                a_op, k=k, sigma=sigma, OPinv=op_inv, which="LM", v0=v0, tol=tol,
+                maxiter=maxiter, ncv=ncv,
+            )
+        except spla.ArpackNoConvergence as exc:
+            raise ModeConvergenceError(
+                f"shift-invert Lanczos did not converge: {len(exc.eigenvalues)} of {k} modes "
+                f"converged ({exc})"
+            ) from None
+        if not sp.issparse(hm):
+            backend = "dense-cholesky"
+        elif factorization == "auto":
+            backend = "cholmod" if have_cholmod() else "superlu"
+        else:
+            backend = factorization
+        info.update(method="shift-invert", sigma=sigma, shift_choice=how, factorization=backend)
     order = np.argsort(lam, kind="stable")
     lam, vec = lam[order], vec[:, order]
     vec = project_out_translations(vec, m)
     vec /= np.linalg.norm(vec, axis=0)
+    if method != "lobpcg":  # LOBPCG checked its own (recomputed) residuals above
+        res_tol = max(tol, RESIDUAL_RTOL) * scale
+        info["max_residual"] = float(np.max(_residual_norms(hm, lam, vec)))
+        if info["max_residual"] > res_tol:
+            raise ModeConvergenceError(
+                f"{info['method']}: largest residual |H^M e - lambda e| = "
+                f"{info['max_residual']:.3g} > {res_tol:.3g} after ARPACK reported convergence"
+            )
     if zero_tol > 0:
         n_extra = int(np.count_nonzero(np.abs(lam) <= zero_tol * scale))
         if n_extra:
