@@ -55,6 +55,7 @@ from pelkit.landscape.quench import quench  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
 from pelkit.modes.lobpcg import have_pyamg  # noqa: E402
 from pelkit.modes.normal import DIRECT_MAX, all_modes, lowest_modes  # noqa: E402
+from pelkit.modes.solver_options import ModeSolverOptions  # noqa: E402
 from pelkit.modes.sparse_factor import have_cholmod  # noqa: E402
 from pelkit.system import System  # noqa: E402
 
@@ -131,10 +132,11 @@ def run_path(calc, masses, k: int, path: str):
     else:
         h = calc.hessian_operator()
     if method.startswith("lobpcg"):
-        return lowest_modes(h, masses, k, method="lobpcg", preconditioner=method.split("-")[1])
+        return lowest_modes(h, masses, k, method="lobpcg",
+                            options=ModeSolverOptions(preconditioner=method.split("-")[1]))
     if method.startswith("shift-invert-"):
-        return lowest_modes(h, masses, k, method="shift-invert",
-                            factorization=method.removeprefix("shift-invert-"))
+        return lowest_modes(h, masses, k, method="shift-invert", options=ModeSolverOptions(
+            factorization=method.removeprefix("shift-invert-")))
     return lowest_modes(h, masses, k, method=method)
 
 

@@ -23,6 +23,7 @@ from pelkit.landscape.paths import NEBSettings, SplitOptions
 from pelkit.landscape.saddle import SaddleOptions, hef
 from pelkit.landscape.sd_flow import SDFlowOptions, sd_flow
 from pelkit.landscape.surface import Surface
+from pelkit.modes.solver_options import ModeSolverOptions
 
 BAD = [
     (NEBOptions, {"spring_constant": 0.0}, "spring constant"),
@@ -48,6 +49,10 @@ BAD = [
     (SDFlowOptions, {"ode_method": "RK45"}, "ode_method"),
     (SDFlowOptions, {"atol": 0.0}, "atol"),
     (EndCurvatures, {"hvp_a": 3.0}, "hvp_a"),
+    (ModeSolverOptions, {"factorization": "lu"}, "factorization"),
+    (ModeSolverOptions, {"preconditioner": "ilu"}, "preconditioner"),
+    (ModeSolverOptions, {"ncv": 0}, "ncv"),
+    (ModeSolverOptions, {"tol": -1.0}, "tol"),
 ]
 
 
@@ -139,3 +144,19 @@ def test_old_keywords_of_saddle_search_and_swap_mc() -> None:
         b, _ = run_swap_mc(model, system, 0.3, 4, seed=1, p_swap=0.5, delta_max=0.05)
     np.testing.assert_array_equal(a.energy_per_particle, b.energy_per_particle)
     assert a.p_swap == 0.5 and a.delta_max == 0.05
+
+
+def test_old_keywords_of_lowest_modes() -> None:
+    from pelkit.build import kob_andersen_system
+    from pelkit.engine.calculator import Calculator
+    from pelkit.models import get_model
+    from pelkit.modes.normal import lowest_modes
+
+    system = kob_andersen_system(155, seed=3)
+    h = Calculator(get_model("ka"), system).hessian(system.positions)  # INM: Lanczos handles it
+    new = lowest_modes(h, system.masses, 4, method="lanczos",
+                       options=ModeSolverOptions(ncv=40))
+    with pytest.warns(DeprecationWarning, match="ModeSolverOptions"):
+        old = lowest_modes(h, system.masses, 4, method="lanczos", ncv=40)
+    np.testing.assert_array_equal(new.eigenvalues, old.eigenvalues)
+    assert new.info["ncv"] == 40

@@ -27,6 +27,7 @@ from pelkit.modes.normal import (
     mass_weighted_hessian,
     translation_basis,
 )
+from pelkit.modes.solver_options import ModeSolverOptions
 from pelkit.modes.sparse_factor import dissection_order, factor_positive_definite, have_cholmod
 
 K = 12
@@ -82,7 +83,7 @@ def test_solver_matches_dense_eigh(ka_minimum, form, method, kw):
         "sparse": lambda: calc.hessian(sparse=True),
         "operator": calc.hessian_operator,
     }[form]()
-    modes = lowest_modes(h, masses, K, method=method, **kw)
+    modes = lowest_modes(h, masses, K, method=method, options=ModeSolverOptions(**kw))
     assert modes.info["max_residual"] < 1e-10 * np.max(np.abs(lam_ref))
     assert np.max(np.abs(modes.eigenvalues - lam_ref) / lam_ref) < 1e-10
     assert np.max(sla.subspace_angles(modes.eigenvectors, vec_ref)) < 1e-8
@@ -118,13 +119,15 @@ def test_pair_block_operator_equals_assembled_hessian(ka_minimum):
 def test_lobpcg_reports_non_convergence(ka_minimum):
     calc, masses, _, _ = ka_minimum
     with pytest.raises(ModeConvergenceError, match="did not converge"):
-        lowest_modes(calc.hessian_operator(), masses, K, method="lobpcg", maxiter=5)
+        lowest_modes(calc.hessian_operator(), masses, K, method="lobpcg",
+                     options=ModeSolverOptions(maxiter=5))
 
 
 def test_lanczos_reports_non_convergence(ka_minimum):
     calc, masses, _, _ = ka_minimum
     with pytest.raises(ModeConvergenceError, match="did not converge"):
-        lowest_modes(calc.hessian_operator(), masses, K, method="lanczos", maxiter=2)
+        lowest_modes(calc.hessian_operator(), masses, K, method="lanczos",
+                     options=ModeSolverOptions(maxiter=2))
 
 
 def test_auto_choice_by_form_size_and_k(ka_minimum):
@@ -219,7 +222,9 @@ def test_without_cvxopt_auto_falls_back_and_cholmod_is_refused(ka_minimum, monke
     n3 = 3 * masses.size
     assert normal.auto_method(calc.hessian_operator(mass_weighted=True), n3, 200) == "lanczos"
     with pytest.raises(InputError, match="needs cvxopt"):
-        lowest_modes(calc.hessian(sparse=True), masses, K, factorization="cholmod")
-    modes = lowest_modes(calc.hessian(sparse=True), masses, K, factorization="superlu")
+        lowest_modes(calc.hessian(sparse=True), masses, K,
+                     options=ModeSolverOptions(factorization="cholmod"))
+    modes = lowest_modes(calc.hessian(sparse=True), masses, K,
+                          options=ModeSolverOptions(factorization="superlu"))
     assert modes.info["factorization"] == "superlu"
     assert np.max(np.abs(modes.eigenvalues - lam_ref) / lam_ref) < 1e-10

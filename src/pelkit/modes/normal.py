@@ -29,11 +29,13 @@ import scipy.sparse.linalg as spla
 from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.deprecation import options_with_legacy
 from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
 from pelkit.modes.data import LAMBDA_TOL, Modes, check_masses  # noqa: F401 - re-exported
 from pelkit.modes.lobpcg import lobpcg_lowest
 from pelkit.modes.shift_invert import choose_shift, factor_if_positive_definite, fill_permutation
+from pelkit.modes.solver_options import ModeSolverOptions
 from pelkit.modes.sparse_factor import have_cholmod
 
 FloatArray = NDArray[np.float64]
@@ -450,14 +452,12 @@ def lowest_modes(
     k: int,
     sigma: float | None = None,
     method: Literal["auto", "shift-invert", "lanczos", "lobpcg"] = "auto",
-    tol: float = 0.0,
+    *,
     seed: int = 0,
-    maxiter: int | None = None,
-    ncv: int | None = None,
     zero_tol: float = 1e-10,
     translation_tol: float = 1e-8,
-    preconditioner: str = "auto",
-    factorization: Literal["auto", "cholmod", "superlu"] = "auto",
+    options: ModeSolverOptions | None = None,
+    **legacy: Any,
 ) -> Modes:
     """The k lowest non-zero modes of H^M (docs/physics/modes.md), translations projected out.
 
@@ -515,14 +515,11 @@ def lowest_modes(
         k: number of modes, 1 <= k <= 3N - 3 (near 3N - 3 the dense path is used).
         sigma: optional shift in epsilon/(sigma^2 m), below the lowest eigenvalue (shift-invert).
         method: "auto", "shift-invert", "lanczos" or "lobpcg", see above.
-        tol: ARPACK relative tolerance (0 = machine precision); for LOBPCG the absolute residual
-            tolerance (0 = 1e-12 ||H^M||).
         seed: seed of the Lanczos start vector (reproducible results).
-        maxiter: ARPACK iteration limit (default scipy's).
-        ncv: ARPACK basis size (default: max(2k + 1, 20) shift-invert, max(3k, 60) Lanczos).
         zero_tol, translation_tol: as in :func:`all_modes`.
-        preconditioner: LOBPCG only, see above.
-        factorization: sparse shift-invert only: "auto", "cholmod" or "superlu", see above.
+        options: :class:`~pelkit.modes.solver_options.ModeSolverOptions` (tol, maxiter, ncv,
+            preconditioner, factorization; see above). The same names as keywords still work
+            for one release, with a DeprecationWarning.
 
     Returns:
         :class:`Modes` with k modes, ascending; ``info`` records method, shift and factorisation
@@ -534,6 +531,9 @@ def lowest_modes(
         ModeConvergenceError: residuals above the tolerance (see above).
         ZeroModeError: not exactly 3 zero modes.
     """
+    opts = options_with_legacy(ModeSolverOptions, options, legacy, "lowest_modes")
+    tol, maxiter, ncv = opts.tol, opts.maxiter, opts.ncv
+    preconditioner, factorization = opts.preconditioner, opts.factorization
     m = check_masses(masses)
     n = 3 * m.size
     if not isinstance(k, int | np.integer) or k < 1 or k > n - 3:
@@ -541,10 +541,6 @@ def lowest_modes(
     if method not in METHODS:
         raise InputError(
             f"method must be 'auto', 'shift-invert', 'lanczos' or 'lobpcg', got {method!r}"
-        )
-    if factorization not in ("auto", "cholmod", "superlu"):
-        raise InputError(
-            f"factorization must be 'auto', 'cholmod' or 'superlu', got {factorization!r}"
         )
     if factorization == "cholmod" and not have_cholmod():
         raise InputError("factorization 'cholmod' needs cvxopt: pip install 'pelkit[modes]'")
