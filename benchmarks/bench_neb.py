@@ -146,7 +146,8 @@ def connect_study_pairs(cfg, tasks, method: str):  # noqa: ANN001, ANN201
 
 
 def study_main(args: argparse.Namespace) -> None:
-    cfg, tasks = study_pairs(args.from_run, args.max_pairs)
+    cfg, tasks = study_pairs(args.from_run, None)
+    tasks = tasks[::args.pair_stride][:args.max_pairs]
     methods = ["fire2", *[m for m in args.methods if m != "fire2"]]
     load0 = os.getloadavg()[0]
     results = {}
@@ -163,7 +164,8 @@ def study_main(args: argparse.Namespace) -> None:
     lines = [
         f"# NEB phase of the tls-qlm study ({cfg.preset} preset pairs)",
         "",
-        f"Run folder `{args.from_run}`: N = {cfg.n_particles}, {len(tasks)} pairs, band of "
+        f"Run folder `{args.from_run}`: N = {cfg.n_particles}, {len(tasks)} pairs (every "
+        f"{args.pair_stride}-th of the folder's), band of "
         f"{cfg.neb.n_images} images (end points included), fmax {cfg.neb.fmax:g}, climbing "
         f"image from {cfg.neb.climb_fmax:g}, splitting depth {cfg.neb.max_depth}. One BLAS "
         f"thread, one process; load average {load0:.1f} at the start, "
@@ -206,6 +208,8 @@ def main() -> None:
     parser.add_argument("--from-run", type=Path, default=None,
                         help="tls-qlm run folder: benchmark the study's NEB phase on its pairs")
     parser.add_argument("--max-pairs", type=int, default=None)
+    parser.add_argument("--pair-stride", type=int, default=1,
+                        help="every k-th pair of the run folder (a sample across glasses)")
     parser.add_argument("--methods", nargs="+", default=["fire2", "lbfgs"])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1500])
     parser.add_argument("--images", type=int, default=40)

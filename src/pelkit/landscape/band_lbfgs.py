@@ -30,7 +30,6 @@ best point is kept and the run stops as "stuck" when the best force has not impr
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,19 +38,6 @@ from pelkit.errors import InputError
 from pelkit.landscape.objective import MinimizeResult, Objective, max_block_norm
 
 FloatArray = NDArray[np.float64]
-
-
-@dataclass
-class LBFGSMemory:
-    """The quasi-Newton model of :func:`band_lbfgs`, carried from one call to the next.
-
-    Attributes:
-        pairs: stored (s, y, 1 / (y.s)) in the mass-weighted metric, oldest first.
-        gamma: H_0 = gamma I scale (sigma^2 m / epsilon), the newest pair's s.y / y.y.
-    """
-
-    pairs: deque[tuple[FloatArray, FloatArray, float]] = field(default_factory=deque)
-    gamma: float | None = None
 
 
 def two_loop(g: FloatArray, pairs: deque[tuple[FloatArray, FloatArray, float]],
@@ -90,7 +76,6 @@ def band_lbfgs(
     stall_iterations: int = 300,
     min_step: float = 1e-6,
     reject_uphill: bool = False,
-    state: LBFGSMemory | None = None,
 ) -> MinimizeResult:
     """Relax a band (or any force field given as minus a "gradient") by global L-BFGS.
 
@@ -112,9 +97,6 @@ def band_lbfgs(
         reject_uphill: reject steps with W < 0 (off by default: on Khomenko, Reichman and Zamponi
         (2021) glass bands the
             climbing image makes W a poor guide and rejections doubled the iterations).
-        state: a model to start from and to leave the final model in (the caller's
-            :class:`LBFGSMemory`, e.g. kept across the climbing-image switch of a band, where
-            only the climbing image's force changes); None = start empty.
 
     Returns:
         :class:`MinimizeResult` at the best point seen (method "band-lbfgs"); ``history``
@@ -130,8 +112,6 @@ def band_lbfgs(
     if sqrt_m.shape != (n,):
         raise InputError(f"masses must have {n} entries, got {sqrt_m.size}")
     pairs: deque[tuple[FloatArray, FloatArray, float]] = deque(maxlen=int(memory))
-    if state is not None:
-        pairs.extend(pr for pr in state.pairs if pr[0].shape == (n,))
     energy, minus_f = objective(x)
     minus_f = np.asarray(minus_f, dtype=np.float64)
     evaluations = 1
@@ -142,7 +122,7 @@ def band_lbfgs(
     iterations = 0
     stop = "converged" if fnorm < fmax else "max_iterations"
     g = minus_f / sqrt_m  # mass-weighted gradient
-    gamma = initial_step if state is None or state.gamma is None else state.gamma
+    gamma = initial_step
     trust = float(max_step)
     rejected = 0
     while fnorm >= fmax and iterations < max_iterations:
@@ -200,9 +180,6 @@ def band_lbfgs(
         if since_best >= stall_iterations:
             stop = "stuck"
             break
-    if state is not None:
-        state.pairs = deque(pairs)
-        state.gamma = gamma
     fbest, xbest, ebest, _ = best
     return MinimizeResult(
         positions=xbest,

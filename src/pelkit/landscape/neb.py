@@ -51,7 +51,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from pelkit.deprecation import warn_deprecated
 from pelkit.errors import InputError
-from pelkit.landscape.band_lbfgs import LBFGSMemory, band_lbfgs
+from pelkit.landscape.band_lbfgs import band_lbfgs
 from pelkit.landscape.minimize import fire2
 from pelkit.landscape.objective import max_block_norm
 from pelkit.landscape.path_geometry import (  # noqa: F401 - interpolate_band re-exported
@@ -72,7 +72,6 @@ DEFAULT_N_IMAGES = 40
 """Images including the end points (the band size of the double-well survey)."""
 
 NEB_METHODS = ("lbfgs", "fire2")
-TUNING = {"keep_memory": False}
 INITIAL_PATHS = ("linear", "idpp")
 
 
@@ -391,7 +390,6 @@ def neb(
     else:
         stages = [(bool(climb), float(fmax))]
     stop_reason = "max_iterations"
-    model = LBFGSMemory()
     for climbing, tol in stages:
         budget = max_iterations - iterations
         if budget <= 0:
@@ -403,8 +401,7 @@ def neb(
         if method == "lbfgs":
             res = band_lbfgs(band, x, fmax=tol, block=block, masses=fire_masses,
                              max_iterations=budget, memory=lbfgs_memory,
-                             max_step=lbfgs_max_step,
-                             state=model if TUNING["keep_memory"] else None)
+                             max_step=lbfgs_max_step)
             x = res.positions.copy()
             iterations += res.iterations
             history["stages"].append(_stage(climbing, tol, res))
