@@ -21,6 +21,16 @@ For each N:
    evaluations), wall and CPU time, and the barriers (which must agree).
 
 Output: a markdown table on stdout and in ``benchmarks/results_neb.md`` (``--out``).
+
+Study mode (``--from-run DIR``): the pairs of a tls-qlm run folder (its config.toml and its
+glass task files, e.g. from ``pelkit study run tls-qlm --preset laptop --out DIR``), exactly as
+the study's pair phase makes them (:func:`pelkit.studies.tls_qlm.runner.pair_tasks`: the same
+minima, orientation coin flips, band size, splitting at interior minima), connected once with
+FIRE 2.0 and once with each other ``--methods`` entry (the study's NEB step,
+:func:`pelkit.studies.tls_qlm.tasks.pair_paths`). Per method: force calls (image evaluations)
+summed over all NEB runs of all pairs, CPU and wall time, NEB runs, unconverged runs, double
+wells, and the largest barrier difference against FIRE 2.0 over the double wells both found.
+Output: ``benchmarks/results_neb_study.md`` (``--out``).
 """
 
 from __future__ import annotations
@@ -99,14 +109,120 @@ def converge(model, a, b, images: int, method: str):  # noqa: ANN001
     return wall, cpu, res, an
 
 
+def study_pairs(run_dir: Path, max_pairs: int | None):  # noqa: ANN201
+    """(config, pair task kwargs) of a tls-qlm run folder's glass tasks, as the study makes
+    them (first ``max_pairs`` pairs in task order, all when None)."""
+    from pelkit.io.results import RunFolder
+    from pelkit.parallel import load_result
+    from pelkit.studies.tls_qlm.config import build_config
+    from pelkit.studies.tls_qlm.runner import glass_pair_tasks, glass_tasks
+
+    cfg = build_config(RunFolder(run_dir).read_config())
+    tasks = []
+    for t in glass_tasks(cfg):  # the glasses present (a campaign may still be running)
+        path = run_dir / "tasks" / "glasses" / f"{t.key}.npz"
+        if path.is_file():
+            tasks += glass_pair_tasks(cfg, t.kwargs["t_f"], t.kwargs["index"],
+                                      load_result(path))
+    if not tasks:
+        raise SystemExit(f"bench_neb: no pairs in the glass task files of {run_dir}")
+    return cfg, tasks[:max_pairs] if max_pairs else tasks
+
+
+def connect_study_pairs(cfg, tasks, method: str):  # noqa: ANN001, ANN201
+    """Run the study's NEB step on every pair with ``neb.method = method``."""
+    from pelkit.studies.tls_qlm.tasks import pair_paths
+
+    neb_cfg = cfg.neb.model_copy(update={"method": method})
+    run_cfg = cfg.model_copy(update={"neb": neb_cfg})
+    model = get_model(cfg.model)
+    out = []
+    for t in tasks:
+        kw = t.kwargs
+        t0, c0 = time.perf_counter(), time.process_time()
+        _, paths, _ = pair_paths(run_cfg, model, kw["x_a"], kw["e_a"], kw["x_b"], kw["e_b"],
+                                 kw["diameters"], kw["box"], kw["seed"])
+        out.append((t.key, time.perf_counter() - t0, time.process_time() - c0, paths))
+    return out
+
+
+def study_main(args: argparse.Namespace) -> None:
+    cfg, tasks = study_pairs(args.from_run, None)
+    tasks = tasks[::args.pair_stride][:args.max_pairs]
+    methods = ["fire2", *[m for m in args.methods if m != "fire2"]]
+    load0 = os.getloadavg()[0]
+    results = {}
+    with limit_blas_threads(1):
+        for m in methods:
+            results[m] = connect_study_pairs(cfg, tasks, m)
+            print(f"{m}: done", flush=True)
+    ref = {key: paths for key, _, _, paths in results["fire2"]}
+
+    def dw_barriers(paths) -> dict:  # noqa: ANN001
+        return {(s.a, s.b): s.analysis.barrier for s in paths.segments
+                if s.status == "double_well"}
+
+    lines = [
+        f"# NEB phase of the tls-qlm study ({cfg.preset} preset pairs)",
+        "",
+        f"Run folder `{args.from_run}`: N = {cfg.n_particles}, {len(tasks)} pairs (every "
+        f"{args.pair_stride}-th of the folder's), band of "
+        f"{cfg.neb.n_images} images (end points included), fmax {cfg.neb.fmax:g}, climbing "
+        f"image from {cfg.neb.climb_fmax:g}, splitting depth {cfg.neb.max_depth}. One BLAS "
+        f"thread, one process; load average {load0:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end.",
+        "",
+        "| method | force calls | NEB runs | unconverged | double wells | wall (s) | CPU (s) "
+        "| force calls FIRE 2.0 / method | max barrier difference vs FIRE 2.0 (eps) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    base_calls = sum(s.result.evaluations for *_, p in results["fire2"] for s in p.segments)
+    for m in methods:
+        calls = sum(s.result.evaluations for *_, p in results[m] for s in p.segments)
+        runs = sum(len(p.segments) for *_, p in results[m])
+        bad = sum(not s.result.converged for *_, p in results[m] for s in p.segments)
+        n_dw = sum(len(dw_barriers(p)) for *_, p in results[m])
+        wall = sum(w for _, w, _, _ in results[m])
+        cpu = sum(c for _, _, c, _ in results[m])
+        diffs = []
+        for key, _, _, paths in results[m]:
+            mine, theirs = dw_barriers(paths), dw_barriers(ref[key])
+            diffs += [abs(mine[k] - theirs[k]) for k in mine.keys() & theirs.keys()]
+        lines.append(f"| {m} | {calls} | {runs} | {bad} | {n_dw} | {wall:.1f} | {cpu:.1f} | "
+                     f"{base_calls / calls:.1f} | {max(diffs) if diffs else float('nan'):.2g} |")
+    lines += ["", "Per pair (force calls; segment statuses):", "",
+              "| pair | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for i, t in enumerate(tasks):
+        cells = []
+        for m in methods:
+            paths = results[m][i][3]
+            calls = sum(s.result.evaluations for s in paths.segments)
+            cells.append(f"{calls} ({', '.join(s.status for s in paths.segments)})")
+        lines.append(f"| {t.key} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.write_text(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from-run", type=Path, default=None,
+                        help="tls-qlm run folder: benchmark the study's NEB phase on its pairs")
+    parser.add_argument("--max-pairs", type=int, default=None)
+    parser.add_argument("--pair-stride", type=int, default=1,
+                        help="every k-th pair of the run folder (a sample across glasses)")
+    parser.add_argument("--methods", nargs="+", default=["fire2", "lbfgs"])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1500])
     parser.add_argument("--images", type=int, default=40)
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "results_neb.md")
     args = parser.parse_args()
+    if args.from_run is not None:
+        if args.out == HERE / "results_neb.md":
+            args.out = HERE / "results_neb_study.md"
+        study_main(args)
+        return
 
     rows = []
     with limit_blas_threads(1):

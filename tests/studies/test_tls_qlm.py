@@ -62,6 +62,15 @@ def test_outputs_exist(smoke):
     assert calls[-1] == ("scan", 1, 1)
     report = (out / "report.md").read_text()
     assert "14202" in report and "Fig 5" in report
+    # per-phase CPU and NEB timings (issue 14): the NEB part of a task is part of its time
+    t = summary["timings"]
+    for key in ("glasses_cpu_s", "pairs_cpu_s", "pairs_neb_cpu_s", "pairs_neb_wall_s",
+                "scan_cpu_s", "scan_neb_cpu_s", "glasses_prep_wall_s"):
+        assert t[key] > 0.0, key
+    assert t["pairs_neb_wall_s"] <= t["pair_tasks_s"]
+    assert t["pairs_neb_cpu_s"] <= t["pairs_cpu_s"]
+    assert t["glasses_prep_wall_s"] + t["glasses_explore_wall_s"] <= t["glass_tasks_s"]
+    assert "pair NEB CPU" in report
 
 
 def test_library_invariants(smoke):
@@ -141,7 +150,7 @@ def test_resume_is_bit_identical(smoke, tmp_path):
         again = load_result(path)
         assert original.keys() == again.keys()
         for key in original:
-            if key == "wall_time":
+            if key.endswith("_time"):  # wall_time, cpu_time, neb_cpu_time, ...
                 continue
             np.testing.assert_array_equal(np.asarray(again[key]), np.asarray(original[key]),
                                           err_msg=key)

@@ -19,7 +19,9 @@
   - ``method="lbfgs"`` (default): global L-BFGS on the NEB force with a per-particle trust
     radius (:func:`pelkit.landscape.band_lbfgs.band_lbfgs`; Sheppard, Terrell & Henkelman,
     J. Chem. Phys. 128, 134106 (2008)); if it stalls or runs out of its share of the budget,
-    FIRE 2.0 continues from its best band (recorded in ``history["fallback"]``);
+    FIRE 2.0 continues from its best band (recorded in ``history["fallback"]``; if FIRE 2.0
+    does not converge either and ends with a larger force, the stalled L-BFGS band is
+    returned);
   - ``method="fire2"``: FIRE 2.0 (``pelkit.landscape.minimize.fire2``; Guenole et al., Comput.
     Mater. Sci. 175, 109584 (2020)) with per-coordinate masses m, which is FIRE on q with unit
     masses;
@@ -171,8 +173,10 @@ class NEBResult:
         initial_path: "linear", "idpp" or "given".
         image_forces: (M - 2,) largest per-particle NEB force of each interior image on the
             returned band (the climbing image's entry is its climbing force), epsilon / sigma.
-        history: per-stage optimiser information ("stages"), the IDPP relaxation ("idpp") and
-            whether FIRE 2.0 took over from L-BFGS ("fallback").
+        history: per-stage optimiser information ("stages"), the IDPP relaxation ("idpp"),
+            whether FIRE 2.0 took over from L-BFGS ("fallback") and, when FIRE 2.0 did not
+            converge either and ended with a larger force, "fallback_kept" = "lbfgs" (the band
+            returned is then the one where L-BFGS stalled).
     """
 
     images: FloatArray
@@ -438,6 +442,7 @@ def neb(
         if climbing and climb_iteration is None:
             climb_iteration = iterations
         res = None
+        stalled = None  # (max force, band) where L-BFGS stalled
         if method == "lbfgs":
             res = band_lbfgs(band, x, fmax=tol, block=block, masses=fire_masses,
                              max_iterations=budget, memory=opts.lbfgs_memory,
@@ -448,6 +453,7 @@ def neb(
             budget = max_iterations - iterations
             if not res.converged and res.stop_reason == "stuck" and budget > 0:
                 history["fallback"] = True
+                stalled = (res.max_force, x.copy())
                 res = None
         if res is None:
             res = fire2(
@@ -463,6 +469,11 @@ def neb(
             x = res.positions.copy()
             iterations += res.iterations
             history["stages"].append(_stage(climbing, tol, res))
+            if stalled is not None and not res.converged and res.max_force > stalled[0]:
+                # FIRE 2.0 did not finish either and ended further from convergence: return
+                # the band where L-BFGS stalled (its force is re-checked below)
+                x = stalled[1]
+                history["fallback_kept"] = "lbfgs"
         stop_reason = res.stop_reason
         if res.stop_reason not in ("converged", "max_iterations", "stuck"):
             break

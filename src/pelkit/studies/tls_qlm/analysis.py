@@ -57,6 +57,9 @@ GLASS_COLUMNS = (
     "prep_delta_max", "prep_tau_alpha", "prep_fs_at_test_lag", "n_quenches", "n_failed",
     "n_distinct", "prep_method", "prep_time_unit", "prep_reasons",
 )
+TIMING_PARTS = ("cpu_time", "neb_wall_time", "neb_cpu_time", "prep_wall_time",
+                "explore_wall_time")
+"""Per-task timings besides ``wall_time`` (seconds; older task files may lack them)."""
 PAIR_COLUMNS = ("pair_a", "pair_b", "pair_count", "pair_asymmetry", "pair_pr_dw",
                 "pair_distance", "pair_max_displacement", "pair_rank")
 SEGMENT_COLUMNS = ("seg_a", "seg_b", "seg_depth", "seg_status", "seg_converged",
@@ -142,9 +145,14 @@ def build_library(out_dir: str | Path, cfg: TLSQLMConfig) -> Library:
     glasses = _load_all(tasks / "glasses")
     pairs = _load_all(tasks / "pairs")
     scans = _load_all(tasks / "scan")
-    timings = {f"glasses/{k}": float(v["wall_time"]) for k, v in glasses.items()}
-    timings.update({f"pairs/{k}": float(v["wall_time"]) for k, v in pairs.items()})
-    timings.update({f"scan/{k}": float(v["wall_time"]) for k, v in scans.items()})
+    timings: dict[str, float] = {}
+    for phase, results in (("glasses", glasses), ("pairs", pairs), ("scan", scans)):
+        for k, v in results.items():
+            # "pairs/<key>" the task's wall time; "pairs_cpu_time/<key>" etc. its parts
+            timings[f"{phase}/{k}"] = float(v["wall_time"])
+            for name in TIMING_PARTS:
+                if name in v:
+                    timings[f"{phase}_{name}/{k}"] = float(v[name])
 
     g_cols: dict[str, list] = {c: [] for c in ("key", *GLASS_COLUMNS)}
     series = {}
@@ -265,7 +273,7 @@ def write_results(path: str | Path, library: Library, cfg: TLSQLMConfig) -> None
         if library.scan is not None:
             scan = f.create_group("scan")
             for name, value in library.scan.items():
-                if name != "wall_time":  # timings live in /timings
+                if name != "wall_time" and name not in TIMING_PARTS:  # in /timings
                     _dataset(scan, name, value)
         tim = f.create_group("timings")
         for name, value in sorted(library.timings.items()):
@@ -399,6 +407,11 @@ def summarize(library: Library, cfg: TLSQLMConfig) -> dict[str, Any]:
         "scan_task_s": float(sum(v for k, v in library.timings.items()
                                  if k.startswith("scan/"))),
     }
+    for phase in ("glasses", "pairs", "scan"):
+        for name in TIMING_PARTS:
+            parts = [v for k, v in library.timings.items() if k.startswith(f"{phase}_{name}/")]
+            if parts:
+                summary["timings"][f"{phase}_{name[:-5]}_s"] = float(sum(parts))
     return summary
 
 

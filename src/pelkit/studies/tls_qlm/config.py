@@ -407,8 +407,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "preparation": {"burn_in_sweeps": 4000, "sweeps": 24000, "tune_sweeps": 200},
         "exploration": {"warmup_steps": 2000, "n_quenches": 400, "quench_every": 100,
                         "max_pairs": 6},
+        # scan_max_iterations: the L-BFGS bands of 12 and 24 images converge in ~250-530
+        # iterations; a band that resolves a rough, nearly flat stretch near an end can stall
+        # and then burn the whole limit (48 images: 20000 iterations, ~9e5 force calls, for
+        # an unconverged band), so the limit is 5000 here
         "neb": {"n_images": 24, "max_iterations": 12000, "scan_images": [12, 24, 48, 96],
-                "scan_max_iterations": 20000},
+                "scan_max_iterations": 5000},
     },
     # Khomenko, Reichman and Zamponi (2021): N = 1500, T_f = 0.062, 0.07, 0.092, N_b = 40 (600 for
     # the convergence study)

@@ -331,5 +331,16 @@ def write_report(folder: RunFolder, library: Library, summary: dict[str, Any],
         f"Glass tasks {summary['timings']['glass_tasks_s']:.1f} s, pair tasks "
         f"{summary['timings']['pair_tasks_s']:.1f} s, scan {summary['timings']['scan_task_s']:.1f}"
         " s (summed task wall times; see provenance.json for the campaign wall time).",
+        *_timing_parts(summary["timings"]),
     ]
     folder.write_report("\n".join(lines))
+
+
+def _timing_parts(timings: dict[str, float]) -> list[str]:
+    """One line of summed CPU times and sub-phase wall times, when the task files have them."""
+    labels = (("glasses_cpu_s", "glass tasks CPU"), ("glasses_prep_wall_s", "preparation wall"),
+              ("glasses_explore_wall_s", "exploration wall"), ("pairs_cpu_s", "pair tasks CPU"),
+              ("pairs_neb_wall_s", "pair NEB wall"), ("pairs_neb_cpu_s", "pair NEB CPU"),
+              ("scan_cpu_s", "scan CPU"), ("scan_neb_cpu_s", "scan NEB CPU"))
+    parts = [f"{text} {timings[key]:.1f} s" for key, text in labels if key in timings]
+    return ["", "Summed over tasks: " + ", ".join(parts) + "."] if parts else []

@@ -83,24 +83,27 @@ def glass_tasks(cfg: TLSQLMConfig) -> list[Task]:
 
 def pair_tasks(cfg: TLSQLMConfig, glasses: dict[str, dict[str, Any]]) -> list[Task]:
     """Phase 2: one task per selected pair of every glass (best ranked first)."""
+    return [task for t_f in cfg.t_f for g in range(cfg.glasses_per_tf)
+            for task in glass_pair_tasks(cfg, t_f, g, glasses[glass_key(t_f, g)])]
+
+
+def glass_pair_tasks(cfg: TLSQLMConfig, t_f: float, g: int, res: dict[str, Any]) -> list[Task]:
+    """The pair tasks of glass ``g`` at ``t_f`` from its glass task result ``res``."""
     config = config_to_dict(cfg)
+    ids = [int(k) for k in np.atleast_1d(res["sel_ids"])]
+    energies = np.atleast_1d(res["minima_energies"])
     tasks = []
-    for t_f in cfg.t_f:
-        for g in range(cfg.glasses_per_tf):
-            res = glasses[glass_key(t_f, g)]
-            ids = [int(k) for k in np.atleast_1d(res["sel_ids"])]
-            energies = np.atleast_1d(res["minima_energies"])
-            for row in np.atleast_1d(res["selected"]):
-                a, b = int(res["pair_a"][row]), int(res["pair_b"][row])
-                rank = int(res["pair_rank"][row])
-                tasks.append(Task(pair_key(t_f, g, rank), dict(
-                    config=config, t_f=t_f, glass=g, rank=rank,
-                    count=int(res["pair_count"][row]),
-                    x_a=res["sel_positions"][ids.index(a)], e_a=float(energies[a]),
-                    x_b=res["sel_positions"][ids.index(b)], e_b=float(energies[b]),
-                    diameters=res["diameters"], box=res["box"],
-                    seed=task_seed(cfg.seed, "pair", t_f, g, rank),
-                )))
+    for row in np.atleast_1d(res["selected"]):
+        a, b = int(res["pair_a"][row]), int(res["pair_b"][row])
+        rank = int(res["pair_rank"][row])
+        tasks.append(Task(pair_key(t_f, g, rank), dict(
+            config=config, t_f=t_f, glass=g, rank=rank,
+            count=int(res["pair_count"][row]),
+            x_a=res["sel_positions"][ids.index(a)], e_a=float(energies[a]),
+            x_b=res["sel_positions"][ids.index(b)], e_b=float(energies[b]),
+            diameters=res["diameters"], box=res["box"],
+            seed=task_seed(cfg.seed, "pair", t_f, g, rank),
+        )))
     return tasks
 
 

@@ -31,12 +31,13 @@ import numpy as np
 
 from pelkit.build import random_system
 from pelkit.engine.calculator import Calculator
-from pelkit.landscape.paths import BandEnergy, analyse_band, double_well_quantities
+from pelkit.landscape.paths import BandEnergy, PairPaths, analyse_band, double_well_quantities
 from pelkit.landscape.quench import quench
 from pelkit.models import get_model
+from pelkit.models.base import PairPotential
 from pelkit.models.swap import SWAP_DENSITY, swap_diameters
 from pelkit.parallel import task_seed
-from pelkit.studies.tls_qlm.config import build_config
+from pelkit.studies.tls_qlm.config import TLSQLMConfig, build_config
 from pelkit.studies.tls_qlm.explore import explore_basin, rank_pairs
 from pelkit.studies.tls_qlm.mode_analysis import (
     FIRST_MODE_NUMBER,
@@ -73,7 +74,7 @@ def glass_task(config: dict, t_f: float, index: int, seed: int) -> dict[str, Any
     ``sel_positions``) and timings.
     """
     cfg = build_config(config)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with limit_blas_threads(1):
         model = get_model(cfg.model)
         n = cfg.n_particles
@@ -124,7 +125,7 @@ def glass_task(config: dict, t_f: float, index: int, seed: int) -> dict[str, Any
         "pair_rank": table.rank,
         "selected": selected.astype(np.int64),
         "sel_ids": sel_ids, "sel_positions": sel_positions,
-        "wall_time": time.perf_counter() - t0,
+        "wall_time": time.perf_counter() - t0, "cpu_time": time.process_time() - c0,
     }
 
 
@@ -137,6 +138,35 @@ def _columns(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, np.ndarra
         values = [r[key] for r in rows]
         out[f"dw_{key}"] = np.asarray(values) if values else np.zeros(0)
     return out
+
+
+def pair_paths(
+    cfg: TLSQLMConfig,
+    model: PairPotential,
+    x_a: np.ndarray,
+    e_a: float,
+    x_b: np.ndarray,
+    e_b: float,
+    diameters: np.ndarray,
+    box: np.ndarray,
+    seed: int,
+) -> tuple[System, PairPaths, bool]:
+    """The NEB step of :func:`pair_task`: orient the pair, connect its minima (split at
+    interior minima). Returns (the system of A, the paths, whether A and B were swapped)."""
+    # orientation (the paper treats A as arbitrary): a coin flip from this task's seed
+    flipped = False
+    if cfg.neb.orientation == "random":
+        flipped = bool(np.random.default_rng([int(seed), 3]).random() < 0.5)
+    if flipped:
+        x_a, e_a, x_b, e_b = x_b, e_b, x_a, e_a
+    system = _system(x_a, box, diameters)
+    paths = connect_pair(
+        model, system, np.asarray(x_a), e_a, np.asarray(x_b), e_b, cfg.neb,
+        quench_method=cfg.exploration.minimizer, quench_fmax=cfg.exploration.fmax,
+        de=cfg.exploration.de, dr=cfg.exploration.dr,
+        orientation="lower" if cfg.neb.orientation == "lower" else "given",
+    )
+    return system, paths, flipped
 
 
 def pair_task(
@@ -160,23 +190,13 @@ def pair_task(
     then those found by quenching interior minima) and ``dw_xi`` / ``dw_profile`` (n_dw, M).
     """
     cfg = build_config(config)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     units = [(u.label, u.resolve()) for u in cfg.tunnel.units]
     with limit_blas_threads(1):
         model = get_model(cfg.model)
-        # orientation (the paper treats A as arbitrary): a coin flip from this task's seed
-        flipped = False
-        if cfg.neb.orientation == "random":
-            flipped = bool(np.random.default_rng([int(seed), 3]).random() < 0.5)
-        if flipped:
-            x_a, e_a, x_b, e_b = x_b, e_b, x_a, e_a
-        system = _system(x_a, box, diameters)
-        paths = connect_pair(
-            model, system, np.asarray(x_a), e_a, np.asarray(x_b), e_b, cfg.neb,
-            quench_method=cfg.exploration.minimizer, quench_fmax=cfg.exploration.fmax,
-            de=cfg.exploration.de, dr=cfg.exploration.dr,
-            orientation="lower" if cfg.neb.orientation == "lower" else "given",
-        )
+        system, paths, flipped = pair_paths(cfg, model, x_a, e_a, x_b, e_b, diameters, box,
+                                            seed)
+        neb_wall, neb_cpu = time.perf_counter() - t0, time.process_time() - c0
         calc = Calculator(model, system, check_overlap=False)
         mode_cache: dict[int, Any] = {}
         rows: list[dict[str, Any]] = []
@@ -240,7 +260,8 @@ def pair_task(
         "dw_keys": np.array(keys),
         "dw_xi": np.array(profiles_xi) if rows else np.zeros((0, cfg.neb.n_images)),
         "dw_profile": np.array(profiles_e) if rows else np.zeros((0, cfg.neb.n_images)),
-        "wall_time": time.perf_counter() - t0,
+        "neb_wall_time": neb_wall, "neb_cpu_time": neb_cpu,
+        "wall_time": time.perf_counter() - t0, "cpu_time": time.process_time() - c0,
     }
     out.update(_columns(rows, keys))
     return out
@@ -271,7 +292,8 @@ def scan_task(
     r_AB), ``nonlinear_mode`` (from r_AB) with their overlaps.
     """
     cfg = build_config(config)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
+    neb_wall = neb_cpu = 0.0
     with limit_blas_threads(1):
         model = get_model(cfg.model)
         system = _system(x_a, box, diameters)
@@ -281,9 +303,12 @@ def scan_task(
         c_all, conv, fmax, its = [], [], [], []
         fields_main = None
         for m in sizes:
+            w0, n0 = time.perf_counter(), time.process_time()
             energy = BandEnergy(model, system, m + 2)
             res = run_neb(energy, np.asarray(x_a), np.asarray(x_b), system, cfg.neb,
                            n_images=m, max_iterations=cfg.neb.scan_max_iterations)
+            neb_wall += time.perf_counter() - w0
+            neb_cpu += time.process_time() - n0
             an = analyse_band(res, wiggle_tol=cfg.neb.wiggle_tol)
             ov = field_overlaps(mm, an.fields)
             c_all.append(ov["c_tan"])
@@ -319,5 +344,6 @@ def scan_task(
         "nonlinear_converged": nl["nl_ab_converged"],
         "nl_ab_profile_s": nl.get("nl_ab_profile_s", np.zeros(0)),
         "nl_ab_profile_energy": nl.get("nl_ab_profile_energy", np.zeros(0)),
-        "wall_time": time.perf_counter() - t0,
+        "neb_wall_time": neb_wall, "neb_cpu_time": neb_cpu,
+        "wall_time": time.perf_counter() - t0, "cpu_time": time.process_time() - c0,
     }
