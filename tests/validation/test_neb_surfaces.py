@@ -262,7 +262,8 @@ def test_fallback_never_returns_a_worse_band_than_the_stalled_lbfgs():
     """Neither optimiser can converge on the kinked valley: L-BFGS stalls, FIRE 2.0 takes over
     and runs out of iterations; the band returned is the better of the two, re-checked."""
     a, b = np.array([-1.0, 0.31]), np.array([1.0, -0.29])
-    res = neb(kinked_valley, a, b, n_images=9, block=2, max_iterations=1500, method="lbfgs")
+    res = neb(kinked_valley, a, b, n_images=9, block=2,
+              options=NEBOptions(max_iterations=1500, method="lbfgs"))
     assert not res.converged and res.history["fallback"]
     lbfgs_stage, fire_stage = res.history["stages"][-2:]
     assert lbfgs_stage["method"] == "band-lbfgs" and lbfgs_stage["stop_reason"] == "stuck"
