@@ -15,6 +15,12 @@ in one Numba call, no BLAS and no Python per iteration; the same steps as
 :func:`pelkit.landscape.lbfgs.lbfgs`). If its line search stalls, the Python L-BFGS continues from
 there with its FIRE 2.0 fallback (method "lbfgs+single-lbfgs..."). ``compiled=False``, a
 ``callback`` or a FIRE ``dt`` select the Python L-BFGS.
+
+``preconditioner="exp"`` (method "lbfgs" only) runs the L-BFGS of
+:mod:`pelkit.landscape.precon_lbfgs` with the exponential preconditioner of Packwood et al.,
+J. Chem. Phys. 144, 164109 (2016) (:mod:`pelkit.landscape.precon`) as its initial inverse
+Hessian. It takes fewer iterations but each costs a sparse solve; it is off by default because it
+was measured slower at N = 10^3 - 10^4 on KA glasses (benchmarks/results_quench_issue14.md).
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ def quench(
     calculator: Calculator | None = None,
     max_iterations: int = 200_000,
     compiled: bool = True,
+    preconditioner: str | None = None,
     **kwargs,
 ) -> QuenchResult:
     """Minimize the energy of ``system`` under ``model``.
@@ -86,9 +93,13 @@ def quench(
         calculator: reuse an existing :class:`Calculator` for this system (saves set-up).
         max_iterations: iteration limit.
         compiled: for "lbfgs", run the compiled L-BFGS (module docstring).
+        preconditioner: None, or "exp" for the preconditioned L-BFGS (module docstring).
         **kwargs: passed to :func:`pelkit.landscape.minimize.minimize` (max_step, dt, ...).
     """
     system = as_system(system)
+    if preconditioner is not None:
+        return _precon_lbfgs(model, system, method, preconditioner, fmax, calculator,
+                             max_iterations, kwargs)
     if method == "lbfgs" and compiled and set(kwargs) <= {"max_step"}:
         return _compiled_lbfgs(model, system, fmax, max_iterations, kwargs.get("max_step", 0.1))
     calc = calculator if calculator is not None else Calculator(model, system)
@@ -139,6 +150,43 @@ def _compiled_lbfgs(
         history={"compiled": True},
     )
     minimum = system.with_positions(positions)
+    minimum.velocities = None
+    minimum.info = dict(
+        system.info, quench_method=result.method, quench_fmax=fmax, energy=result.energy
+    )
+    return QuenchResult(minimize=result, system=minimum)
+
+
+def _precon_lbfgs(
+    model: PairPotential,
+    system: System,
+    method: str,
+    preconditioner: str,
+    fmax: float,
+    calculator: Calculator | None,
+    max_iterations: int,
+    kwargs: dict,
+) -> QuenchResult:
+    """``quench`` with ``preconditioner="exp"``: :func:`precon_lbfgs` on the Calculator."""
+    from pelkit.errors import InputError
+    from pelkit.landscape.precon import ExpPreconditioner
+    from pelkit.landscape.precon_lbfgs import precon_lbfgs
+
+    if preconditioner != "exp":
+        raise InputError(f"unknown preconditioner {preconditioner!r}; choose 'exp' or None")
+    if method != "lbfgs":
+        raise InputError(f"a preconditioner needs method 'lbfgs', got {method!r}")
+    allowed = {"max_step", "memory", "callback", "energy_noise", "max_line_search"}
+    if not set(kwargs) <= allowed:
+        raise InputError(f"options {sorted(set(kwargs) - allowed)} do not apply to the "
+                         "preconditioned L-BFGS")
+    calc = calculator if calculator is not None else Calculator(model, system)
+    precon = ExpPreconditioner.for_calculator(calc, system.positions)
+    result = precon_lbfgs(calc.objective, system.positions.reshape(-1).copy(), precon,
+                          fmax=fmax, max_iterations=max_iterations, **kwargs)
+    result.history["precon_mu"] = precon.mu
+    result.history["precon_r_nn"] = precon.r_nn
+    minimum = system.with_positions(result.positions.reshape(-1, 3))
     minimum.velocities = None
     minimum.info = dict(
         system.info, quench_method=result.method, quench_fmax=fmax, energy=result.energy
