@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         evals = [r["evaluations"] for r in rs if r["evaluations"] is not None]
         same = d_energy = "n/a"
         if base is not None:
-            d_energy = f"{max(abs(r['energy'] - b['energy']) for b, r in zip(base, rs)):.1e}"
+            gaps = [abs(r["energy"] - b["energy"]) for b, r in zip(base, rs, strict=True)]
+            d_energy = f"{max(gaps):.1e}"
             count = sum(
                 same_minimum(b["system"], b["energy"], r["system"], r["energy"])
                 for b, r in zip(base, rs, strict=True)
