@@ -28,6 +28,7 @@ The objective must not keep a reference to the x it is given; its gradient is co
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,27 +280,12 @@ def lbfgs(
             resets += 1
             slope0 = lbfgs_direction(g, S, Y, rho, 0, 0, gamma, wm, block, max_step, coef, d)
         # ---- backtracking line search on x + alpha d
-        noise = energy_noise * abs(energy)
-        alpha = 1.0
-        accepted = False
-        for _ in range(max_line_search):
-            np.multiply(d, alpha, out=xt)
-            xt += x
-            e1, g1 = objective(xt)
-            e1 = float(e1)
-            evaluations += 1
-            ls_evals += 1
-            slope = float(g1 @ d)
-            if math.isfinite(e1) and math.isfinite(slope):
-                if sufficient_decrease(e1 - energy, alpha, slope0, slope, noise):
-                    accepted = True
-                    break
-                if slope > slope0:
-                    alpha = min(max(alpha * slope0 / (slope0 - slope), 0.1 * alpha), 0.5 * alpha)
-                else:
-                    alpha *= 0.5
-            else:
-                alpha *= 0.1
+        accepted, e1, g1, trials = backtracking_search(
+            objective, x, d, energy, slope0, energy_noise * abs(energy), max_line_search, xt,
+            np.dot,
+        )
+        evaluations += trials
+        ls_evals += trials
         if not accepted:
             failures_in_row += 1
             if count == 0 and failures_in_row >= 2:
@@ -326,6 +312,53 @@ def lbfgs(
         fmax=fmax, block=block, masses=masses, max_iterations=max_iterations, dt=dt,
         max_step=max_step, callback=callback,
     )
+
+
+def backtracking_search(
+    objective: Objective,
+    x: NDArray[np.float64],
+    d: NDArray[np.float64],
+    energy: float,
+    slope0: float,
+    noise: float,
+    max_line_search: int,
+    xt: NDArray[np.float64],
+    dot: Callable[[NDArray[np.float64], NDArray[np.float64]], float],
+) -> tuple[bool, float, Any, int]:
+    """Backtracking line search on xt = x + alpha d from alpha = 1 (the L-BFGS step).
+
+    A trial is accepted by :func:`sufficient_decrease` (Armijo, or the approximate Wolfe test
+    within ``noise`` of the energy). A rejected one shrinks alpha to the minimum of the cubic
+    through the slopes, clamped to [0.1, 0.5] alpha, when the slope rose; to alpha / 2 when it
+    did not; to alpha / 10 after a non-finite energy or slope.
+
+    Args:
+        objective: x (n,) -> (U, dU/dx (n,)); x, d (n,); energy U(x); slope0 = g(x).d < 0;
+        noise: energy resolution (eps); max_line_search: trials at most;
+        xt: (n,) buffer that receives the last trial point;
+        dot: the dot product to use for g.d (the caller's, so slopes round as its own).
+
+    Returns:
+        (accepted, U(xt), dU/dx(xt), number of trials = objective evaluations).
+    """
+    alpha = 1.0
+    e1, g1 = energy, None
+    for trial in range(1, max_line_search + 1):
+        np.multiply(d, alpha, out=xt)
+        xt += x
+        e1, g1 = objective(xt)
+        e1 = float(e1)
+        slope = float(dot(g1, d))
+        if math.isfinite(e1) and math.isfinite(slope):
+            if sufficient_decrease(e1 - energy, alpha, slope0, slope, noise):
+                return True, e1, g1, trial
+            if slope > slope0:
+                alpha = min(max(alpha * slope0 / (slope0 - slope), 0.1 * alpha), 0.5 * alpha)
+            else:
+                alpha *= 0.5
+        else:
+            alpha *= 0.1
+    return False, e1, g1, max_line_search
 
 
 def finish_or_fall_back(

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from pelkit.landscape.lbfgs import ENERGY_NOISE, finish_or_fall_back, sufficient_decrease
+from pelkit.landscape.lbfgs import ENERGY_NOISE, backtracking_search, finish_or_fall_back
 from pelkit.landscape.objective import (
     Callback,
     MinimizeResult,
@@ -158,26 +158,13 @@ def precon_lbfgs(
             resets += 1
             d = np.ascontiguousarray(preconditioner.solve(g), dtype=np.float64)
             slope0 = second_loop(d, S, Y, rho, head, 0, coef, block, max_step, g)
-        noise = energy_noise * abs(energy)
-        alpha = 1.0
-        accepted = False
-        for _ in range(max_line_search):
-            xt = x + alpha * d
-            e1, g1 = objective(xt)
-            e1 = float(e1)
-            evaluations += 1
-            ls_evals += 1
-            slope = float(_dot(g1, d))
-            if math.isfinite(e1) and math.isfinite(slope):
-                if sufficient_decrease(e1 - energy, alpha, slope0, slope, noise):
-                    accepted = True
-                    break
-                if slope > slope0:
-                    alpha = min(max(alpha * slope0 / (slope0 - slope), 0.1 * alpha), 0.5 * alpha)
-                else:
-                    alpha *= 0.5
-            else:
-                alpha *= 0.1
+        xt = np.empty(n)
+        accepted, e1, g1, trials = backtracking_search(
+            objective, x, d, energy, slope0, energy_noise * abs(energy), max_line_search, xt,
+            _dot,
+        )
+        evaluations += trials
+        ls_evals += trials
         if not accepted:
             failures_in_row += 1
             if count == 0 and failures_in_row >= 2:
