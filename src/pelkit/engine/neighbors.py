@@ -156,6 +156,8 @@ def _test_run(lo, hi, first, i, xi, yi, zi, di, row_thr, box, xs, ys, zs, ds, or
         by = ys[b0 : b0 + nv]
         bz = zs[b0 : b0 + nv]
         bo = order[b0 : b0 + nv]
+        # two copies of the distance loop on purpose (kernel specialisation): the pair-table
+        # threshold or the diameter-mixing radius, chosen once per block, not per pair
         if mixing == 0:
             bt = row_thr[b0 : b0 + nv]
             for m in range(nv):
