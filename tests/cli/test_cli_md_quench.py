@@ -135,6 +135,11 @@ def test_quench_unreachable_tolerance_says_what_was_reached(cli, ka_file, tmp_pa
     assert "max force" in line and "is.xyz.partial" in line
     assert not out.exists() and (tmp_path / "is.xyz.partial").exists()
     assert "converged: False" in res.stdout
+    # the partial result is readable as what it is (x.xyz.partial reads as x.xyz): continue it
+    partial = read_system(tmp_path / "is.xyz.partial")
+    assert partial.n_particles == read_system(ka_file).n_particles
+    again = cli("quench", tmp_path / "is.xyz.partial", "-m", "ka", "--fmax", "1e-6", "--json")
+    assert again.json()["converged"]
     assert "--max-iterations must be a positive" in cli(
         "quench", ka_file, "-m", "ka", "--max-iterations", "0").one_error_line()
 

@@ -62,15 +62,19 @@ def _have_ase() -> bool:
 
 def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     """The canonical format name for ``path``: ``fmt`` if given (names or aliases such as
-    ``xyz``, ``lammps``), else from the file extension. Raises :class:`InputError` naming the
-    supported formats when neither identifies one."""
+    ``xyz``, ``lammps``), else from the file extension (``x.xyz.partial``, the name pelkit gives
+    the output of a run that did not finish, counts as ``x.xyz``). Raises :class:`InputError`
+    naming the supported formats when neither identifies one."""
     if fmt is not None:
         key = fmt.strip().lower()
         key = _ALIASES.get(key, key)
         if key not in FORMATS:
             raise InputError(f"unknown format {fmt!r}; supported: {_supported()}")
         return key
-    suffix = Path(path).suffix.lower()
+    name = Path(path)
+    if name.suffix.lower() == ".partial":  # x.ext.partial: a failed run's output, read as x.ext
+        name = Path(name.stem)
+    suffix = name.suffix.lower()
     if suffix not in EXTENSIONS:
         if _have_ase():
             return "ase"
