@@ -61,19 +61,17 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from numba import njit  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "validation"))
 
+from bench_md_kernel import repeat_build, repeat_forces  # noqa: E402
 from lammps_helpers import load_lammps  # noqa: E402
 from lammps_md import start_lammps  # noqa: E402
 
 from pelkit.build import kob_andersen_system  # noqa: E402
 from pelkit.dynamics.md import MDSimulation  # noqa: E402
 from pelkit.engine.calculator import Calculator  # noqa: E402
-from pelkit.engine.neighbors import fill_half_list  # noqa: E402
-from pelkit.engine.pair import energy_forces_virial  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
 from pelkit.system import Box, System  # noqa: E402
 
@@ -159,28 +157,6 @@ def timed(fn) -> tuple[float, float]:
     return time.perf_counter() - t0, time.thread_time() - c0
 
 
-@njit(nogil=True)
-def _repeat_forces(k, pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd,
-                   terms, x_cut, forces):
-    """k force evaluations in compiled code (no Python per evaluation)."""
-    e = 0.0
-    for _ in range(k):
-        e += energy_forces_virial(pos, box, nbr, counts, mixing, species, diameters, eps_t,
-                                  sig_t, nonadd, terms, x_cut, forces)[0]
-    return e
-
-
-@njit(nogil=True)
-def _repeat_build(k, pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t, sig_t,
-                  nonadd, nbr, counts):
-    """k list builds into scratch arrays in compiled code (as MD rebuilds)."""
-    ok = True
-    for _ in range(k):
-        ok &= fill_half_list(pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t,
-                             sig_t, nonadd, nbr, counts)
-    return ok
-
-
 def pelkit_split(sim: MDSimulation, step_time: float, builds_per_step: float) -> dict:
     """Force-kernel and list-build times on the current state of ``sim`` (seconds each) and
     their shares of ``step_time``."""
@@ -194,15 +170,15 @@ def pelkit_split(sim: MDSimulation, step_time: float, builds_per_step: float) ->
     nbr, counts = vl.neighbors.copy(), vl.counts.copy()
     bargs = (pos, vl.box, vl.skin, vl.list_radius, p.x_cut, p.mixing, p.species, p.diameters,
              p.eps_table, p.sigma_table, p.nonadditivity, nbr, counts)
-    _repeat_forces(1, *args, forces)
-    _repeat_build(1, *bargs)
+    repeat_forces(1, *args, forces)
+    repeat_build(1, *bargs)
     k = max(3, int(2e5 / n))
     t0 = time.thread_time()
-    _repeat_forces(k, *args, forces)
+    repeat_forces(k, *args, forces)
     t_force = (time.thread_time() - t0) / k
     kb = max(2, k // 5)
     t0 = time.thread_time()
-    _repeat_build(kb, *bargs)
+    repeat_build(kb, *bargs)
     t_build = (time.thread_time() - t0) / kb
     return {"t_force": t_force, "t_build": t_build, "force_share": t_force / step_time,
             "list_share": t_build * builds_per_step / step_time}

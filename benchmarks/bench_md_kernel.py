@@ -109,7 +109,7 @@ class LammpsNVE:
 
 
 @njit(nogil=True)
-def _repeat_forces(k, pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd,
+def repeat_forces(k, pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t, nonadd,
                    terms, x_cut, forces):
     """k force evaluations inside compiled code (no Python call overhead per evaluation)."""
     e = 0.0
@@ -120,7 +120,7 @@ def _repeat_forces(k, pos, box, nbr, counts, mixing, species, diameters, eps_t, 
 
 
 @njit(nogil=True)
-def _repeat_build(k, pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t, sig_t,
+def repeat_build(k, pos, box, skin, r_list, x_cut, mixing, species, diameters, eps_t, sig_t,
                   nonadd, nbr, counts):
     """k list builds into scratch arrays inside compiled code (as MD rebuilds)."""
     ok = True
@@ -161,13 +161,13 @@ def bench_size(n: int, repeats: int, atom_steps: float, seed: int) -> dict:
         scratch = (vl.neighbors.copy(), vl.counts.copy())
         bargs = (args[0], vl.box, vl.skin, vl.r_cut_max + vl.skin, p.x_cut, p.mixing, p.species,
                  p.diameters, p.eps_table, p.sigma_table, p.nonadditivity, *scratch)
-        _repeat_forces(1, *args, forces)
-        _repeat_build(1, *bargs)
+        repeat_forces(1, *args, forces)
+        repeat_build(1, *bargs)
         t0 = time.perf_counter()
-        _repeat_forces(k_force, *args, forces)
+        repeat_forces(k_force, *args, forces)
         t_force.append((time.perf_counter() - t0) / k_force)
         t0 = time.perf_counter()
-        _repeat_build(k_build, *bargs)
+        repeat_build(k_build, *bargs)
         t_build.append((time.perf_counter() - t0) / k_build)
         for name, r in runs.items():
             t0 = time.perf_counter()
