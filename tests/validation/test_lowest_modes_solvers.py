@@ -136,17 +136,18 @@ def test_auto_choice_by_form_size_and_k(ka_minimum):
     op = calc.hessian_operator(mass_weighted=True)
     h = calc.hessian(sparse=True, mass_weighted=True)
     assert auto_method(calc.hessian(mass_weighted=True), n3, 5) == "shift-invert"
-    assert auto_method(op, n3, 5, "superlu") == "lanczos"  # SuperLU never on an operator
-    assert auto_method(op, n3, 5, "cholmod") == "lanczos"  # few modes: Lanczos
-    assert auto_method(op, n3, 200, "cholmod") == "shift-invert"  # many modes: factorise
-    assert auto_method(op, 10**7, 10**4, "cholmod") == "lanczos"  # too large to factor
+    assert auto_method(op, n3, 5, "superlu") == "filtered-lanczos"  # SuperLU never on an op.
+    assert auto_method(op, n3, 5, "cholmod") == "filtered-lanczos"  # few modes: filtered
+    assert auto_method(op, n3, 200, "cholmod") == "filtered-lanczos"  # <= FILTER_MAX_K
+    assert auto_method(op, n3, 300, "cholmod") == "shift-invert"  # many modes: factorise
+    assert auto_method(op, 10**7, 10**4, "cholmod") == "filtered-lanczos"  # too large
     assert auto_method(h, n3, 5, "superlu") == "shift-invert"  # 3N <= DIRECT_MAX
     assert auto_method(h, n3, 5, "cholmod") == "shift-invert"
     assert auto_method(h, 10**5, 5, "superlu") == "lanczos"
     assert auto_method(h, 10**4, 5, "cholmod") == "lanczos"
     assert auto_method(h, 10**4, 500, "cholmod") == "shift-invert"
-    modes = lowest_modes(calc.hessian_operator(), masses, 200)
-    expected = "shift-invert" if have_cholmod() else "lanczos-SA"
+    modes = lowest_modes(calc.hessian_operator(), masses, 300)
+    expected = "shift-invert" if have_cholmod() else "filtered-lanczos"
     assert modes.info["method"] == expected
 
 

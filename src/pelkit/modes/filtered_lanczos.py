@@ -403,7 +403,10 @@ def filtered_lowest(
     gersh = gershgorin_upper(hm)
     upper = min((theta[-1] + res[-1]) * UPPER_MARGIN, gersh)
     lower = float(theta[0] - res[0])
-    cut = estimate_cut(theta, weights, n - 3, nev) if cut is None else float(cut)
+    if cut is None:
+        # (a probe that broke down early, as on a lattice with few distinct eigenvalues, may
+        # place it above b: keep it inside the spectrum; a high cut costs only efficiency)
+        cut = min(estimate_cut(theta, weights, n - 3, nev), lower + 0.9 * (upper - lower))
     d = DEFAULT_DEGREE if degree is None else int(degree)
     ncv_f = min(n - 3, 2 * nev + 1 if ncv is None else int(ncv))
     info: dict[str, Any] = {"probe_steps": steps, "guard": g, "gershgorin": gersh,

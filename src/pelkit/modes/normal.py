@@ -33,6 +33,7 @@ from pelkit.deprecation import options_with_legacy
 from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
 from pelkit.modes.data import LAMBDA_TOL, Modes, check_masses  # noqa: F401 - re-exported
+from pelkit.modes.filtered_lanczos import FilterAssumptionError, filtered_lowest
 from pelkit.modes.lobpcg import lobpcg_lowest
 from pelkit.modes.shift_invert import choose_shift, factor_if_positive_definite, fill_permutation
 from pelkit.modes.solver_options import ModeSolverOptions
@@ -412,7 +413,15 @@ def cholmod_min_k(n3: int) -> float:
 #: (or tol ||H^M|| when larger) raise :class:`ModeConvergenceError` (ARPACK paths)
 RESIDUAL_RTOL = 1e-10
 
-METHODS = ("auto", "shift-invert", "lanczos", "lobpcg")
+METHODS = ("auto", "shift-invert", "lanczos", "lobpcg", "filtered-lanczos")
+
+
+#: largest k for which "auto" gives the pair-block operator to the filtered Lanczos even when
+#: CHOLMOD could factorise it: KA inherent structures, one thread, the filtered Lanczos was the
+#: fastest at every k measured (N = 1000, k = 5-250: 1.3-2.3x faster than CHOLMOD shift-invert
+#: and 1.6x than Lanczos; N = 3000, k = 20 and 60; N = 10^4, k = 20; benchmarks/RESULTS.md);
+#: beyond it the old rule (CHOLMOD from cholmod_min_k) stands, unmeasured against the filter
+FILTER_MAX_K = 250
 
 
 def auto_method(hm: HessianLike, n3: int, k: int, factorization: str = "auto") -> str:
@@ -420,19 +429,23 @@ def auto_method(hm: HessianLike, n3: int, k: int, factorization: str = "auto") -
     n3 = 3N.
 
     dense -> "shift-invert" (dense Cholesky); sparse with 3N <= DIRECT_MAX -> "shift-invert"
-    (CHOLMOD or SuperLU); sparse or pair-block operator with CHOLMOD installed (or
-    ``factorization="cholmod"``), 3N <= CHOLMOD_MAX and k >= cholmod_min_k(3N) ->
-    "shift-invert"; otherwise "lanczos".
+    (CHOLMOD or SuperLU); pair-block operator with k <= FILTER_MAX_K -> "filtered-lanczos";
+    sparse or pair-block operator with CHOLMOD installed (or ``factorization="cholmod"``),
+    3N <= CHOLMOD_MAX and k >= cholmod_min_k(3N) -> "shift-invert"; otherwise "lanczos"
+    ("filtered-lanczos" for the pair-block operator).
     """
     if not _is_operator(hm) and not sp.issparse(hm):
         return "shift-invert"
-    can_assemble = sp.issparse(hm) or isinstance(hm, PairBlockHessian)
+    pairs = isinstance(hm, PairBlockHessian)
+    can_assemble = sp.issparse(hm) or pairs
     cholmod = factorization == "cholmod" or (factorization == "auto" and have_cholmod())
     if sp.issparse(hm) and n3 <= DIRECT_MAX:
         return "shift-invert"  # small: either factorisation is cheap
+    if pairs and k <= FILTER_MAX_K:
+        return "filtered-lanczos"
     if can_assemble and cholmod and n3 <= CHOLMOD_MAX and k >= cholmod_min_k(n3):
         return "shift-invert"
-    return "lanczos"
+    return "filtered-lanczos" if pairs else "lanczos"
 
 
 def _residual_norms(hm: HessianLike, lam: FloatArray, vec: FloatArray) -> FloatArray:
@@ -451,7 +464,7 @@ def lowest_modes(
     masses: ArrayLike,
     k: int,
     sigma: float | None = None,
-    method: Literal["auto", "shift-invert", "lanczos", "lobpcg"] = "auto",
+    method: Literal["auto", "shift-invert", "lanczos", "lobpcg", "filtered-lanczos"] = "auto",
     *,
     seed: int = 0,
     zero_tol: float = 1e-10,
@@ -483,17 +496,24 @@ def lowest_modes(
     (:class:`TranslationComplement`).  Needs only products H v; works unchanged for INM (the most
     negative modes come first).
 
+    ``method="filtered-lanczos"``: ARPACK Lanczos on p(H^M), a Chebyshev polynomial filter that
+    amplifies the low end, then Rayleigh-Ritz with H^M (:mod:`pelkit.modes.filtered_lanczos`;
+    Fang and Saad, SIAM J. Sci. Comput. 34, A2220 (2012)): d times fewer reorthogonalisations
+    than plain Lanczos, with the filter compiled over the pair blocks; degree
+    ``options.filter_degree``.  If the filter's bounds fail (checked) it falls back to
+    "lanczos" (``info["filter_fallback"]``).
+
     ``method="lobpcg"``: preconditioned block iteration (:mod:`pelkit.modes.lobpcg`) with the
     translations as exact constraints; ``preconditioner`` "auto", "amg" (optional pyamg),
     "jacobi" or "none".  Converged when every residual |H^M e - lambda e| <= ``tol`` (default
     1e-12 ||H^M||), else :class:`ModeConvergenceError`.
 
     ``method="auto"`` (:func:`auto_method`): shift-invert for dense matrices and for sparse ones
-    with 3N <= DIRECT_MAX; for larger sparse matrices and the pair-block operator, when cvxopt is
-    installed, CHOLMOD shift-invert if 3N <= CHOLMOD_MAX and k >= :func:`cholmod_min_k` (many
-    modes of a moderate system: the factorisation is paid once, each mode costs a few solves),
-    else Lanczos (on KA inherent structures the k = 20 lowest modes come faster from Lanczos on
-    the pair-block operator at every N measured, 10^3 to 10^4); without cvxopt Lanczos; other
+    with 3N <= DIRECT_MAX; the filtered Lanczos for the pair-block operator with k <=
+    FILTER_MAX_K (the fastest at every N and k measured, 10^3 to 10^4); for larger sparse
+    matrices and k, when cvxopt is installed, CHOLMOD shift-invert if 3N <= CHOLMOD_MAX and
+    k >= :func:`cholmod_min_k` (the factorisation is paid once, each mode costs a few solves),
+    else Lanczos (filtered for the operator); without cvxopt Lanczos; other
     LinearOperators always Lanczos.  LOBPCG is never chosen automatically: on KA inherent
     structures it needs more Hessian products than Lanczos with either preconditioner
     (benchmarks/RESULTS.md).  Sparse matrices are multiplied in 3x3 block (BSR) form; the
@@ -539,9 +559,7 @@ def lowest_modes(
     if not isinstance(k, int | np.integer) or k < 1 or k > n - 3:
         raise InputError(f"k must be an integer in [1, {n - 3}], got {k!r}")
     if method not in METHODS:
-        raise InputError(
-            f"method must be 'auto', 'shift-invert', 'lanczos' or 'lobpcg', got {method!r}"
-        )
+        raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if factorization == "cholmod" and not have_cholmod():
         raise InputError("factorization 'cholmod' needs cvxopt: pip install 'pelkit[modes]'")
     assemblable = not _is_operator(hessian) or isinstance(hessian, PairBlockHessian)
@@ -571,6 +589,16 @@ def lowest_modes(
     comp = TranslationComplement(m)
     rng = np.random.default_rng(seed)
     info: dict[str, Any] = {"translation_residual": residual, "seed": seed}
+    if method == "filtered-lanczos":
+        try:
+            lam, vec, f_info = filtered_lowest(
+                hm, m, int(k), degree=opts.filter_degree, seed=seed, tol=tol, maxiter=maxiter,
+                ncv=ncv,
+            )
+            info.update(f_info, method="filtered-lanczos")
+        except FilterAssumptionError as exc:
+            info["filter_fallback"] = str(exc)
+            method = "lanczos"
     if method == "lobpcg":
         lam, vec, lob_info = lobpcg_lowest(
             hm, translation_basis(m), int(k), scale, preconditioner=preconditioner, tol=tol,
@@ -597,7 +625,7 @@ def lowest_modes(
             ) from None
         vec = comp.expand(y)
         info.update(method="lanczos-SA", ncv=ncv_l)
-    else:
+    elif method == "shift-invert":
         if sigma is None:
             sigma, solve, how = choose_shift(hm, comp, scale, seed, factorization, perm)
         else:

@@ -19,11 +19,13 @@ class ModeSolverOptions:
             tolerance in epsilon/(sigma^2 m) (0 = 1e-12 ||H^M||).
         maxiter: iteration limit of ARPACK or LOBPCG (None: the solver's default).
         ncv: ARPACK basis size (None: max(2k + 1, 20) for shift-invert, max(3k, 60) for
-            Lanczos).
+            Lanczos, 2 (k + g) + 1 for the filtered Lanczos).
         preconditioner: LOBPCG only: "auto", "amg" (optional pyamg), "jacobi" (3x3 block
             Jacobi) or "none".
         factorization: sparse shift-invert only: "auto" (CHOLMOD when cvxopt is installed),
             "cholmod" or "superlu".
+        filter_degree: filtered Lanczos only: degree d of the Chebyshev filter (None: the
+            measured default, :data:`pelkit.modes.filtered_lanczos.DEFAULT_DEGREE`).
     """
 
     tol: float = 0.0
@@ -31,11 +33,12 @@ class ModeSolverOptions:
     ncv: int | None = None
     preconditioner: str = "auto"
     factorization: str = "auto"
+    filter_degree: int | None = None
 
     def __post_init__(self) -> None:
         if not self.tol >= 0.0:
             raise InputError(f"tol must be >= 0, got {self.tol!r}")
-        for name in ("maxiter", "ncv"):
+        for name in ("maxiter", "ncv", "filter_degree"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise InputError(f"{name} must be a positive integer or None, got {value!r}")
