@@ -213,15 +213,17 @@ def test_symmetric_storage_products_equal_block_kernel(ka_minimum):
 
 
 def test_without_cvxopt_auto_falls_back_and_cholmod_is_refused(ka_minimum, monkeypatch):
-    """With CHOLMOD reported missing: auto picks Lanczos for the operator (SuperLU shift-invert
-    for a small sparse matrix) and an explicit "cholmod" is a clear InputError."""
+    """With CHOLMOD reported missing: auto picks the filtered Lanczos for the operator even for
+    many modes (SuperLU shift-invert for a small sparse matrix) and an explicit "cholmod" is a
+    clear InputError."""
     import pelkit.modes.normal as normal
     from pelkit.errors import InputError
 
     calc, masses, lam_ref, _ = ka_minimum
     monkeypatch.setattr(normal, "have_cholmod", lambda: False)
     n3 = 3 * masses.size
-    assert normal.auto_method(calc.hessian_operator(mass_weighted=True), n3, 200) == "lanczos"
+    op = calc.hessian_operator(mass_weighted=True)
+    assert normal.auto_method(op, n3, 300) == "filtered-lanczos"
     with pytest.raises(InputError, match="needs cvxopt"):
         lowest_modes(calc.hessian(sparse=True), masses, K,
                      options=ModeSolverOptions(factorization="cholmod"))
