@@ -14,8 +14,9 @@ method:
   * methods of ``lowest_modes``: shift-invert (dense Cholesky, or the sparse factorisation
     "shift-invert-cholmod" (CHOLMOD from cvxopt; nested-dissection ordering for the operator
     form from N = 3000) / "shift-invert-superlu", + ARPACK), lanczos (ARPACK on the
-    translation-free restriction), lobpcg with the block-Jacobi ("jacobi") or AMG ("amg", needs
-    pyamg) preconditioner, auto (what ``pelkit modes --lowest`` runs);
+    translation-free restriction), filtered-lanczos (ARPACK on a Chebyshev filter of H^M,
+    :mod:`pelkit.modes.filtered_lanczos`), lobpcg with the block-Jacobi ("jacobi") or AMG
+    ("amg", needs pyamg) preconditioner, auto (what ``pelkit modes --lowest`` runs);
   * with ``--full``: ``all_modes`` (dense ``eigh``) for N <= 2000.
 Each path runs in a forked child process; peak memory = the child's peak resident size
 (``ru_maxrss``) minus its resident size when it started: the Hessian build plus the solve
@@ -115,8 +116,10 @@ def timed(fn, repeats: int):
 
 
 SMALL_PATHS = ["dense:shift-invert", "sparse:shift-invert-superlu", "sparse:shift-invert-cholmod",
-               "operator:shift-invert-cholmod", "operator:lanczos", "cli:auto"]
-LARGE_PATHS = ["operator:lanczos", "operator:shift-invert-cholmod", "cli:auto"]
+               "operator:shift-invert-cholmod", "operator:lanczos", "operator:filtered-lanczos",
+               "cli:auto"]
+LARGE_PATHS = ["operator:lanczos", "operator:filtered-lanczos", "operator:shift-invert-cholmod",
+               "cli:auto"]
 
 
 def run_path(calc, masses, k: int, path: str):
@@ -158,11 +161,19 @@ def quenched_minimum(n: int, model, fmax: float, cache: Path | None) -> System:
 
 
 def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
-    """Quench one KA configuration of N = n and time every path; returns table rows."""
-    minimum = quenched_minimum(n, model, args.fmax, args.cache)
+    """Quench one KA configuration of N = n (or read ``--system``) and time every path; returns
+    table rows."""
+    if args.system is not None:
+        minimum = read_system(args.system)
+        n = minimum.n_particles
+    else:
+        minimum = quenched_minimum(n, model, args.fmax, args.cache)
     calc = Calculator(model, minimum)
     masses = minimum.masses
-    calc.energy_forces()
+    _, forces = calc.energy_forces()
+    if args.system is not None:
+        print(f"N={n}: {args.system}, max force {np.max(np.linalg.norm(forces, axis=1)):.2g} "
+              "(not necessarily a minimum)", flush=True)
     reps = args.repeats if n <= DENSE_MAX else 1
     paths = list(args.small_paths if n <= DENSE_MAX else args.large_paths)
     if not have_pyamg():
@@ -191,6 +202,10 @@ def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
             info += f" ({modes.info['factorization']})"
         if "iterations" in modes.info:
             info += f", {modes.info['iterations']} it"
+        if "n_products" in modes.info:
+            info += f", d = {modes.info['degree']}, {modes.info['n_products']} products"
+        if "filter_fallback" in modes.info:
+            info += f" (filter fell back: {modes.info['filter_fallback']})"
         if "max_residual" in modes.info:
             info += f", max res {modes.info['max_residual']:.1e}"
         ratio = f"{cpu / target:.2f}" if target else "n/a"
@@ -221,13 +236,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="form:method paths for N <= 2000")
     parser.add_argument("--cache", type=Path, default=None,
                         help="directory to keep the quenched minima between runs")
+    parser.add_argument("--system", type=Path, default=None,
+                        help="time this configuration (any pelkit-readable file) instead of "
+                        "quenched KA minima; --sizes is then ignored")
     parser.add_argument("--out", type=Path, default=HERE / "results_modes.md")
     args = parser.parse_args(argv)
     load_start = load_line()
     print(f"# load at start: {load_start}", flush=True)
     model = get_model("ka-smooth")
     rows = []
-    for n in args.sizes:
+    for n in args.sizes if args.system is None else [0]:
         rows += bench_size(n, model, args)
     lines = [
         "# Lowest non-zero normal modes of KA inherent structures (ka-smooth)",

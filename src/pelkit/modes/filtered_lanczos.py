@@ -193,7 +193,9 @@ def _generic_filter(product, t: FloatArray, x: FloatArray, plan: FilterPlan) -> 
 class FilterOperator:
     """x -> P p(H^M) P x for a mass-weighted Hessian (pair blocks compiled, else generic).
 
-    ``n_products`` counts the products with H^M (degree per application).
+    ``n_products`` counts the products with H^M (degree per application).  A
+    :class:`PairBlockHessian` with ``threads`` > 1 runs the recurrence in Python around its
+    threaded product instead of the compiled serial one.
     """
 
     def __init__(self, hm: Any, masses: FloatArray, t: FloatArray) -> None:
@@ -213,7 +215,9 @@ class FilterOperator:
 
     def product(self, x: FloatArray) -> FloatArray:
         """H^M x for x (3N,) or (3N, b)."""
-        if isinstance(self.mat, spla.LinearOperator) and not self.pairs:
+        if self.pairs:
+            return self.mat @ x if x.ndim == 2 else self.mat.matvec(x)
+        if isinstance(self.mat, spla.LinearOperator):
             if x.ndim == 1:
                 return np.asarray(self.mat.matvec(x), dtype=np.float64).reshape(-1)
             return np.column_stack([np.asarray(self.mat.matvec(c)).reshape(-1) for c in x.T])
@@ -223,7 +227,7 @@ class FilterOperator:
         """P p(H^M) P x for x (3N,)."""
         x = np.asarray(x, dtype=np.float64).reshape(-1)
         self.n_products += plan.degree
-        if not self.pairs:
+        if not self.pairs or self.hm.threads > 1:  # threaded pair product: its own kernel
             return _generic_filter(self.product, self.t, x, plan)
         hm = self.hm
         coords = hm._coords
