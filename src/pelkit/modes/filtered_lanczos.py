@@ -353,6 +353,14 @@ def estimate_cut(theta: FloatArray, weights: FloatArray, n_dof: int, nev: int) -
     return float(min(base + CUT_FACTOR * (est - base), theta[min(nev, theta.size) - 1]))
 
 
+def _raised_cut(cut: float, ritz_max: float, lower: float, upper: float) -> float:
+    """The next cut after a failed attempt: twice as far above a_0, above the largest Ritz value,
+    at most 95 % of the way to b (a cut already there cannot be raised: the loop then ends)."""
+    new = max(lower + 2.0 * (cut - lower), ritz_max + 0.5 * (ritz_max - lower))
+    return min(new, lower + 0.95 * (upper - lower)) if cut < lower + 0.95 * (upper - lower) \
+        else upper
+
+
 def filtered_lowest(
     hm: Any,
     masses: FloatArray,
@@ -435,7 +443,7 @@ def filtered_lowest(
             # cluster near p(a)): raise the cut
             info["attempts"].append({"cut": cut, "upper": upper, "converged": False,
                                      "applications": (op.n_products - before) // d})
-            cut = lower + 2.0 * (cut - lower)
+            cut = _raised_cut(cut, cut, lower, upper)
             continue
         applications = (op.n_products - before) // d
         basis -= t @ (t.T @ basis)
@@ -456,7 +464,7 @@ def filtered_lowest(
             upper = max(upper, gersh * UPPER_MARGIN)
         else:
             upper *= 2.0
-        cut = max(lower + 2.0 * (cut - lower), float(mu[-1]) + 0.5 * (float(mu[-1]) - lower))
+        cut = _raised_cut(cut, float(mu[-1]), lower, upper)
     raise FilterAssumptionError(
         f"no filter cut worked in three attempts (last Ritz maximum {mu[-1]:.6g}, cut "
         f"{cut:.6g}; ARPACK converged: {[a['converged'] for a in info['attempts']]})")
