@@ -21,23 +21,29 @@ Translations: every filter application starts and ends with the projection P = I
 complement of the mass-weighted translations T (:func:`pelkit.modes.normal.translation_basis`),
 so the Krylov space never contains them (P p(H) P has them as eigenvalue 0, among the unwanted).
 
-Choices made here:
+Choices made here (measurements: benchmarks/RESULTS.md, "session modes-filter"):
 
-* bounds: a short Lanczos run (``n_probe`` steps, full reorthogonalisation) on P H^M P gives
-  Ritz values theta_1 <= ... ; b = min(theta_max + |residual of the top Ritz pair|, a
-  Gershgorin bound of the pair blocks) times 1.01; a_0 = theta_1 - its residual.
-* the cut: a = theta_{k + g} of that run (g guard modes).  By Cauchy interlacing theta_j >=
-  lambda_j, so at least k + g eigenvalues lie below a whatever the length of the probe: the
-  assumption of the filter holds by construction.
+* bounds: a short Lanczos run (40 steps, full reorthogonalisation) on P H^M P gives Ritz values
+  theta_1 <= ... ; b = min(1.01 (theta_max + |residual of the top Ritz pair|), the Gershgorin
+  bound from the pair blocks, :func:`gershgorin_upper`); a_0 = theta_1 - its residual.
+* the cut: a = 2x an estimate of lambda_{k+g} (g = max(3, k/4) guard modes) from the probe's
+  Gauss quadrature (:func:`estimate_cut`), at most theta_{k+g} of the probe (Cauchy
+  interlacing: theta_j >= lambda_j, so at least k + g eigenvalues lie below that).  A cut far
+  above lambda_{k+g} only costs a little (1.4x-5x: the same time); one at lambda_{k+g} costs 2x.
+* the degree d = 10 (:data:`DEFAULT_DEGREE`): the products grow with d, ARPACK's work per step
+  (~3-4 products' worth) shrinks as 1/d.
 * negative eigenvalues (saddles, instantaneous normal modes) lie below the cut and are the most
   amplified: they come first, as for the plain Lanczos.
 * degenerate multiplets (plane waves): ARPACK computes k + g pairs of p(H^M) and the
-  Rayleigh-Ritz step keeps the k lowest, so a multiplet that straddles the k-th mode is inside the
+  Rayleigh-Ritz step keeps the k lowest, so a multiplet that straddles the k-th mode lies in the
   computed subspace unless it has more than g further members; the k returned vectors are then an
-  (arbitrary but accurate) part of it, exactly as with dense ``eigh``.
-* checks: every Ritz value of H^M kept must lie below the cut (otherwise b was too low or the
-  probe was wrong): the run is repeated once with the Gershgorin bound and a higher cut, then
-  :class:`FilterAssumptionError` is raised and the caller falls back to the plain Lanczos.
+  (arbitrary but accurate) part of it, as with dense ``eigh``.  Exactly degenerate copies are
+  found through rounding and restarts, as in any single-vector Lanczos (tested on an 18-fold
+  multiplet of a cubic lattice).
+* checks: all k + g Ritz values of H^M must lie below the cut and ARPACK must converge within
+  MAX_RESTARTS; otherwise the cut is raised (after a Ritz value above it, b is also set to the
+  Gershgorin bound) and the run repeated, at most three attempts, then :class:`FilterAssumptionError` (the caller,
+  :func:`pelkit.modes.normal.lowest_modes`, falls back to the plain Lanczos).
 """
 
 from __future__ import annotations
