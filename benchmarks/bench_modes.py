@@ -172,7 +172,8 @@ def bench_size(n: int, model, args: argparse.Namespace) -> list[str]:
     masses = minimum.masses
     _, forces = calc.energy_forces()
     if args.system is not None:
-        print(f"N={n}: {args.system}, max force {np.max(np.linalg.norm(forces, axis=1)):.2g} "
+        args.system_max_force = float(np.max(np.linalg.norm(forces, axis=1)))
+        print(f"N={n}: {args.system}, max force {args.system_max_force:.2g} "
               "(not necessarily a minimum)", flush=True)
     reps = args.repeats if n <= DENSE_MAX else 1
     paths = list(args.small_paths if n <= DENSE_MAX else args.large_paths)
@@ -255,8 +256,12 @@ def main(argv: list[str] | None = None) -> int:
         f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'unset')}"
         " (multi-threaded OpenBLAS level-1/2 calls on a loaded machine can be 100x slower); "
         "CPU time = the child process's, all threads",
-        f"- k = {args.k} lowest non-zero modes of H^M at an L-BFGS minimum (max force <= "
-        f"{args.fmax:g}); median of {args.repeats} repeats (1 for N > {DENSE_MAX}); "
+        (f"- k = {args.k} lowest non-zero modes of H^M at an L-BFGS minimum (max force <= "
+         f"{args.fmax:g}); " if args.system is None else
+         f"- k = {args.k} lowest non-zero modes of H^M of {args.system} (max force "
+         f"{getattr(args, 'system_max_force', float('nan')):.2g} eps/sigma; not necessarily a "
+         "minimum); ")
+        + f"median of {args.repeats} repeats (1 for N > {DENSE_MAX}); "
         "see the docstring of benchmarks/bench_modes.py",
         "",
         "| N | form:method | build + solve wall (s) | CPU (s) | peak RSS increase (MiB) "
