@@ -42,8 +42,9 @@ Choices made here (measurements: benchmarks/RESULTS.md, "session modes-filter"):
   multiplet of a cubic lattice).
 * checks: all k + g Ritz values of H^M must lie below the cut and ARPACK must converge within
   MAX_RESTARTS; otherwise the cut is raised (after a Ritz value above it, b is also set to the
-  Gershgorin bound) and the run repeated, at most three attempts, then :class:`FilterAssumptionError` (the caller,
-  :func:`pelkit.modes.normal.lowest_modes`, falls back to the plain Lanczos).
+  Gershgorin bound) and the run repeated, at most three attempts, then
+  :class:`FilterAssumptionError` (the caller, :func:`pelkit.modes.normal.lowest_modes`, falls
+  back to the plain Lanczos).
 """
 
 from __future__ import annotations
@@ -351,6 +352,8 @@ def estimate_cut(theta: FloatArray, weights: FloatArray, n_dof: int, nev: int) -
     (lambda_25 = 1.45).  Efficiency only: the filter checks afterwards that all nev Ritz values
     lie below a, and raises the cut when they do not.
     """
+    if theta.size < 2:  # the probe broke down at once: no spectrum seen
+        return float(theta[-1])
     count = n_dof * np.cumsum(weights)
     j = min(int(np.searchsorted(count, 4.0 * nev)), theta.size - 2)
     base = min(0.0, float(theta[0]))
