@@ -418,8 +418,9 @@ METHODS = ("auto", "shift-invert", "lanczos", "lobpcg", "filtered-lanczos")
 
 #: largest k for which "auto" gives the pair-block operator to the filtered Lanczos even when
 #: CHOLMOD could factorise it: KA inherent structures, one thread, the filtered Lanczos was the
-#: fastest at every k measured (N = 1000, k = 5-250: 1.3-2.3x faster than CHOLMOD shift-invert
-#: and 1.6x than Lanczos; N = 3000, k = 20 and 60; N = 10^4, k = 20; benchmarks/RESULTS.md);
+#: fastest at every k measured (N = 1000: k = 5-60 1.5-1.7x faster than Lanczos, k = 100-250
+#: 1.2-2.3x than CHOLMOD shift-invert; N = 3000, k = 20-150; N = 10^4 and 10^5, k = 20;
+#: benchmarks/RESULTS.md);
 #: beyond it the old rule (CHOLMOD from cholmod_min_k) stands, unmeasured against the filter
 FILTER_MAX_K = 250
 
