@@ -339,7 +339,8 @@ MAX_RESTARTS = 60
 
 
 def estimate_cut(theta: FloatArray, weights: FloatArray, n_dof: int, nev: int) -> float:
-    """A cut a above lambda_nev from the probe's Gauss quadrature (stochastic Lanczos quadrature).
+    """A cut a above lambda_nev from the probe's Gauss quadrature (stochastic Lanczos quadrature,
+    Ubaru, Chen and Saad, SIAM J. Matrix Anal. Appl. 38, 1075 (2017)).
 
     The spectral measure of a random unit start vector has weight ~1/n_dof per eigenvalue, so
     c_j = n_dof sum_{i <= j} w_i estimates the number of eigenvalues below the midpoint
