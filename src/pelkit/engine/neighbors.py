@@ -32,7 +32,14 @@ from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from pelkit.engine.geometry import box_sides, minimum_image_r2, nearest_image
-from pelkit.engine.pair import BLOCK, FORM_GENERAL, LANES, forces_core, forces_terms
+from pelkit.engine.pair import (
+    BLOCK,
+    FORM_GENERAL,
+    LANES,
+    forces_core,
+    forces_only_core,
+    forces_terms,
+)
 from pelkit.errors import InputError
 
 CAND_PAD = 32  # candidate runs are padded to a multiple of this (masked lanes)
@@ -351,7 +358,7 @@ def max_displacement_sq(pos, ref, box):
 
 
 @njit(cache=True, nogil=True)
-def forces_with_list(pos, box, params, lists, plan, forces, disp2):
+def forces_with_list(pos, box, params, lists, plan, forces, disp2, energies=True):
     """Forces with an automatic neighbour-list rebuild when ``disp2``, the largest squared
     displacement since the list was built, exceeds (skin/2)^2.
 
@@ -360,6 +367,10 @@ def forces_with_list(pos, box, params, lists, plan, forces, disp2):
     r_list) (:meth:`VerletList.kernel_state`; updated in place on a rebuild); ``plan`` =
     (form, tab, coef) from :func:`pelkit.engine.pair.force_plan`,
     :func:`pelkit.engine.pair.vector_form` and :func:`pelkit.engine.pair.species_tables`.
+
+    With ``energies`` False a vectorised form skips the energy and virial
+    (:func:`pelkit.engine.pair.forces_only_core`: the same forces bit for bit) and returns NaN
+    for both; the scalar kernel of FORM_GENERAL computes them anyway.
 
     Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
     """
@@ -375,6 +386,9 @@ def forces_with_list(pos, box, params, lists, plan, forces, disp2):
     if form == FORM_GENERAL:
         e, w = forces_terms(pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t,
                             nonadd, terms, x_cut, forces)
+    elif not energies:
+        e, w = forces_only_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
+                                x_cut, form, tab, coef, forces)
     else:
         e, w = forces_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
                            x_cut, form, tab, coef, forces)
