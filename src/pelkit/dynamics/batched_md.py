@@ -59,6 +59,10 @@ def batched_run_chunk(active, pos, vel, images, forces, masses, boxes, params, l
     nbr, counts, ref, builds, skin, r_list = lists
     thermostat, temperature, dof, tau, gamma, q, xi, vxi, seeds = bath
     dt, n_steps, energy_limit, start_mid, energy_in, virial_in = control
+    # no ghost images (engine.ghosts): the minimum-image kernel, as MDSimulation(ghosts=False)
+    ghosts = (False, np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64),
+              np.empty(0, dtype=np.int64), np.empty((0, 3)), np.zeros(1, dtype=np.int64),
+              np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.int64))
     for k in prange(active.shape[0]):
         r = active[k]
         run_chunk(
@@ -68,6 +72,7 @@ def batched_run_chunk(active, pos, vel, images, forces, masses, boxes, params, l
             (thermostat, temperature[r], dof, tau, gamma, q[r], xi[r], vxi[r], seeds[r]),
             (dt, n_steps[r], energy_limit, start_mid[r], energy_in[r], virial_in[r], 0, 1),
             out[r],
+            ghosts,
         )
 
 
