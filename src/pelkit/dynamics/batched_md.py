@@ -9,7 +9,9 @@ Each replica follows exactly the single-system equations of :mod:`pelkit.dynamic
 chunk :func:`pelkit.dynamics.integrators.run_chunk` of :class:`pelkit.dynamics.md.MDSimulation`
 runs for every replica, the replicas spread over Numba threads (``prange``). Replica r with seed
 s_r draws its initial velocities and chunk seeds exactly as ``MDSimulation(..., seed=s_r)``
-does, so with the same checkpoints its trajectory is the single-system trajectory bit for bit.
+does, so with the same checkpoints its trajectory is the single-system trajectory of
+``MDSimulation(..., seed=s_r, ghosts=False)`` bit for bit (the batch uses the minimum-image
+kernel; MDSimulation's ghost images, :mod:`pelkit.engine.ghosts`, agree to rounding).
 
 The GPU backend (``device="gpu"``, :mod:`pelkit.engine.cuda`) integrates the same equations on
 the device (its random streams differ: per-replica xoroshiro128+ states seeded from s_r).
