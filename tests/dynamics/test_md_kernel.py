@@ -5,10 +5,10 @@ own schedule) and NumPy arithmetic written independently of the kernel: kick v +
 drift x += dt v, wrap into [0, L) with image counts, kick. Kob-Andersen liquid at T = 0.8,
 dt = 0.005 (SCIENCE.md section 1a).
 
-* N = 155 and 1000 (small-box list path: rows in ascending j; the minimum-image kernel, i.e.
-  ``ghosts=False`` at N = 1000): positions, velocities and images after 300 / 150 NVE steps
-  equal the reference bit for bit. With ghost images (N = 1000 by default,
-  :mod:`pelkit.engine.ghosts`) the same run agrees to 1e-10 in positions and 1e-9 in velocities
+* N = 155 and 1000 (small-box list path: rows in ascending j; the default minimum-image
+  kernel): positions, velocities and images after 300 / 150 NVE steps equal the reference bit
+  for bit. With ghost images (``ghosts=True`` at N = 1000, :mod:`pelkit.engine.ghosts`) the
+  same run agrees to 1e-10 in positions and 1e-9 in velocities
   (rounding of the image separations, grown by the chaos), images equal. Both sum each
   particle's pair forces in ascending partner order, and pairs listed beyond the cutoff add
   exact zeros, so the lists' different rebuild times do not matter.
@@ -96,12 +96,12 @@ def liquids() -> dict[int, System]:
 
 
 @pytest.mark.parametrize(("n", "steps", "ghosts"),
-                         [(155, 300, None), (1000, 150, False), (1000, 150, None)])
+                         [(155, 300, None), (1000, 150, False), (1000, 150, True)])
 def test_nve_equals_numpy_velocity_verlet_bitwise(liquids, n: int, steps: int, ghosts) -> None:
     sim = MDSimulation(KA, liquids[n], 0.8, thermostat="nve", dt=DT, seed=4, ghosts=ghosts)
-    # N = 155: the box is narrower than two list radii, no ghost images; N = 1000: ghost
-    # images unless switched off
-    assert (sim._ghosts is not None) == (n == 1000 and ghosts is None)
+    # N = 155: the box is narrower than two list radii, no ghost images (None: where they
+    # apply); N = 1000: ghost images when asked for
+    assert (sim._ghosts is not None) == bool(ghosts)
     start = sim.snapshot()
     sim.advance(steps)
     pos, vel, images, unwrapped = reference(start, start.velocities, steps)
@@ -168,8 +168,8 @@ def test_ghost_overflow_mid_chunk_resumes_exactly(liquids) -> None:
     kept (ghost images round differently when the list is rebuilt at other steps): the first
     rebuild inside the chunk overflows, the list and the ghosts are rebuilt wider at the same
     positions, and the run equals the uninterrupted one bit for bit."""
-    plain = MDSimulation(KA, liquids[1000], 0.8, thermostat="nve", dt=DT, seed=8)
-    tight = MDSimulation(KA, liquids[1000], 0.8, thermostat="nve", dt=DT, seed=8)
+    plain = MDSimulation(KA, liquids[1000], 0.8, thermostat="nve", dt=DT, seed=8, ghosts=True)
+    tight = MDSimulation(KA, liquids[1000], 0.8, thermostat="nve", dt=DT, seed=8, ghosts=True)
     assert tight._ghosts is not None
     vl = tight.calc.verlet
     vl.neighbors = np.ascontiguousarray(vl.neighbors[:, :LANES])

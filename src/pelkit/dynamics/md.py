@@ -17,13 +17,14 @@ kernel (:func:`pelkit.engine.pair.forces_only_core`) whose forces are bit-identi
 trajectory does not depend on ``sample_every``. The default 1 samples every step; 10 skips
 about a fifth of the force-kernel time on nine steps out of ten (KA, benchmarks/RESULTS.md).
 
-Ghost images (small boxes): when the box is at least two list radii wide, the list takes its
-j > i path and the model has at most two species with a vectorised g, the force loop reads
-periodic images of the partners as ghost particles fixed at each list build
-(:mod:`pelkit.engine.ghosts`) instead of taking the minimum image of every pair: energies
+Ghost images (``ghosts=True``, small boxes only): when the box is at least two list radii
+wide, the list takes its j > i path and the model has at most two species with a vectorised g,
+the force loop can read periodic images of the partners as ghost particles fixed at each list
+build (:mod:`pelkit.engine.ghosts`) instead of taking the minimum image of every pair: energies
 agree with the minimum-image kernel to rounding, trajectories within the chaotic growth of
-rounding differences. ``ghosts=False`` keeps the minimum-image kernel (the trajectory of a
-:class:`pelkit.dynamics.batched_md.BatchedMD` replica on the CPU, bit for bit).
+rounding differences. Off by default: measured slower for KA at N = 1000 on an AVX-512 CPU
+(the minimum image is a cheap vector rounding there; building and folding the ghosts costs
+more; benchmarks/RESULTS.md).
 
 Cache order (large systems): every ``reorder_every`` steps the particles are renumbered
 internally by neighbour-list cell (x-major cell index, stable), so that the force kernel's
@@ -264,7 +265,8 @@ class MDSimulation:
         sample_every: the potential energy and virial are computed on the steps that are
             multiples of this (and on log, trajectory and chunk-end steps; module doc), the
             other steps evaluate forces only (same trajectory bit for bit). Default 1.
-        ghosts: force loop through ghost images (module doc); None: wherever it applies.
+        ghosts: force loop through ghost images (module doc; InputError where they do not
+            apply); None: wherever they apply; default False (the minimum-image kernel).
     """
 
     def __init__(
@@ -282,7 +284,7 @@ class MDSimulation:
         reorder: bool | None = None,
         reorder_every: int = 500,
         sample_every: int = 1,
-        ghosts: bool | None = None,
+        ghosts: bool | None = False,
     ) -> None:
         if thermostat not in THERMOSTATS:
             raise InputError(
