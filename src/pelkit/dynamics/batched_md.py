@@ -9,8 +9,7 @@ Each replica follows exactly the single-system equations of :mod:`pelkit.dynamic
 chunk :func:`pelkit.dynamics.integrators.run_chunk` of :class:`pelkit.dynamics.md.MDSimulation`
 runs for every replica, the replicas spread over Numba threads (``prange``). Replica r with seed
 s_r draws its initial velocities and chunk seeds exactly as ``MDSimulation(..., seed=s_r)``
-does, so with the same checkpoints its trajectory is the single-system trajectory bit for bit
-(MDSimulation's optional ghost images, :mod:`pelkit.engine.ghosts`, agree to rounding).
+does, so with the same checkpoints its trajectory is the single-system trajectory bit for bit.
 
 The GPU backend (``device="gpu"``, :mod:`pelkit.engine.cuda`) integrates the same equations on
 the device (its random streams differ: per-replica xoroshiro128+ states seeded from s_r).
@@ -60,10 +59,6 @@ def batched_run_chunk(active, pos, vel, images, forces, masses, boxes, params, l
     nbr, counts, ref, builds, skin, r_list = lists
     thermostat, temperature, dof, tau, gamma, q, xi, vxi, seeds = bath
     dt, n_steps, energy_limit, start_mid, energy_in, virial_in = control
-    # no ghost images (engine.ghosts): the minimum-image kernel, as MDSimulation by default
-    ghosts = (False, np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64),
-              np.empty(0, dtype=np.int64), np.empty((0, 3)), np.zeros(1, dtype=np.int64),
-              np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.int64))
     for k in prange(active.shape[0]):
         r = active[k]
         run_chunk(
@@ -73,7 +68,6 @@ def batched_run_chunk(active, pos, vel, images, forces, masses, boxes, params, l
             (thermostat, temperature[r], dof, tau, gamma, q[r], xi[r], vxi[r], seeds[r]),
             (dt, n_steps[r], energy_limit, start_mid[r], energy_in[r], virial_in[r], 0, 1),
             out[r],
-            ghosts,
         )
 
 

@@ -16,7 +16,6 @@ import numpy as np
 from numba import njit
 
 from pelkit.engine.geometry import nearest_image
-from pelkit.engine.ghosts import forces_with_ghosts
 from pelkit.engine.neighbors import forces_with_list
 from pelkit.engine.pair import force_plan, species_tables, vector_form
 
@@ -178,17 +177,7 @@ def _kick(vel, forces, masses, h):
 
 
 @njit(cache=True, nogil=True)
-def _step_forces(pos, box, params, lists, ghosts, plan, forces, disp2, energies):
-    """Forces (and with ``energies`` U, W) through the ghost images when ``ghosts[0]``, else
-    with the minimum image: (energy, virial, ok)."""
-    if ghosts[0]:
-        return forces_with_ghosts(pos, box, params, lists, ghosts[1:], plan, forces, disp2,
-                                  energies)
-    return forces_with_list(pos, box, params, lists, plan, forces, disp2, energies)
-
-
-@njit(cache=True, nogil=True)
-def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, control, out, ghosts):
+def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, control, out):
     """Advance velocity-Verlet steps in place.
 
     Args:
@@ -210,9 +199,6 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
         (:func:`pelkit.engine.pair.forces_only_core`, the same forces bit for bit, so the
         trajectory does not depend on ``sample_every``). ``sample_every`` 1: every step.
         out (8,): the results below.
-        ghosts: (use, then :meth:`pelkit.engine.ghosts.GhostImages.kernel_state`): with
-        ``use`` the forces come from the ghost images (no minimum image in the force loop;
-        :mod:`pelkit.engine.ghosts`), rebuilt with the list; ``no_ghosts()`` otherwise.
 
     ``forces`` must hold the forces of ``pos`` on entry (and holds those of the final state on
     exit). With ``start_mid`` the first step starts at its second half (the forces of the drifted
@@ -261,8 +247,8 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
                 disp2 = _drift(pos, vel, images, box, 0.5 * dt, ref)
             else:
                 disp2 = _kick_drift(pos, vel, images, forces, masses, box, 0.5 * dt, dt, ref)
-            energy, virial, ok = _step_forces(pos, box, params, lists, ghosts, plan, forces,
-                                              disp2, need)
+            energy, virial, ok = forces_with_list(pos, box, params, lists, plan, forces, disp2,
+                                                  need)
             if not ok:
                 out[6] = work
                 out[7] = 2.0
@@ -279,8 +265,8 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
         out[6] = work
         if not need and not (np.isfinite(ke2) and 0.5 * ke2 <= energy_limit):
             # blow-up on a force-only step: the energy for the report (list still valid)
-            energy, virial, _ = _step_forces(pos, box, params, lists, ghosts, plan, forces,
-                                             0.0, True)
+            energy, virial, _ = forces_with_list(pos, box, params, lists, plan, forces, 0.0,
+                                                 True)
             need = True
             sampled = False
             ke2 = np.nan

@@ -17,15 +17,6 @@ kernel (:func:`pelkit.engine.pair.forces_only_core`) whose forces are bit-identi
 trajectory does not depend on ``sample_every``. The default 1 samples every step; 10 skips
 about a fifth of the force-kernel time on nine steps out of ten (KA, benchmarks/RESULTS.md).
 
-Ghost images (``ghosts=True``, small boxes only): when the box is at least two list radii
-wide, the list takes its j > i path and the model has at most two species with a vectorised g,
-the force loop can read periodic images of the partners as ghost particles fixed at each list
-build (:mod:`pelkit.engine.ghosts`) instead of taking the minimum image of every pair: energies
-agree with the minimum-image kernel to rounding, trajectories within the chaotic growth of
-rounding differences. Off by default: measured slower for KA at N = 1000 on an AVX-512 CPU
-(the minimum image is a cheap vector rounding there; building and folding the ghosts costs
-more; benchmarks/RESULTS.md).
-
 Cache order (large systems): every ``reorder_every`` steps the particles are renumbered
 internally by neighbour-list cell (x-major cell index, stable), so that the force kernel's
 neighbour gathers read nearby memory; at N = 10^5 a force call on cell-ordered particles takes
@@ -54,9 +45,7 @@ from numpy.typing import NDArray
 from pelkit.dynamics.integrators import LANGEVIN, NOSE_HOOVER, THERMOSTATS, kinetic2, nhc_energy
 from pelkit.dynamics.integrators import run_chunk as _run_chunk
 from pelkit.engine.calculator import Calculator
-from pelkit.engine.ghosts import GhostImages, forces_with_ghosts, ghosts_apply, no_ghosts
 from pelkit.engine.neighbors import cell_order
-from pelkit.engine.pair import force_plan, species_tables, vector_form
 from pelkit.errors import InputError
 from pelkit.models.base import PairPotential
 from pelkit.system import System, as_system
@@ -265,8 +254,6 @@ class MDSimulation:
         sample_every: the potential energy and virial are computed on the steps that are
             multiples of this (and on log, trajectory and chunk-end steps; module doc), the
             other steps evaluate forces only (same trajectory bit for bit). Default 1.
-        ghosts: force loop through ghost images (module doc; InputError where they do not
-            apply); None: wherever they apply; default False (the minimum-image kernel).
     """
 
     def __init__(
@@ -284,7 +271,6 @@ class MDSimulation:
         reorder: bool | None = None,
         reorder_every: int = 500,
         sample_every: int = 1,
-        ghosts: bool | None = False,
     ) -> None:
         if thermostat not in THERMOSTATS:
             raise InputError(
@@ -335,10 +321,6 @@ class MDSimulation:
             raise InputError(f"sample_every must be a positive integer, got {sample_every}")
         self.sample_every = int(sample_every)
         self._since_reorder = 0
-        self._ghost_request = ghosts
-        self._ghosts: GhostImages | None = None
-        self._ghost_builds = -1
-        self._setup_ghosts()
         if self.reorder:
             self._renumber(self._cell_permutation())
         self._prepare_list(self.pos)
@@ -371,7 +353,6 @@ class MDSimulation:
         builds = self.calc.verlet.builds
         self.calc = Calculator(self.model, internal, skin=self.skin)
         self.calc.verlet.builds = builds
-        self._setup_ghosts()
 
     def _user(self, a: NDArray) -> NDArray:
         """An internal per-particle array (N, ...) in the user's order (a copy)."""
@@ -380,51 +361,11 @@ class MDSimulation:
         return out
 
     # ---------------------------------------------------------------- neighbour list
-    def _setup_ghosts(self) -> None:
-        """Ghost images for the current Calculator (species in internal order) when they
-        apply and were not switched off (module doc)."""
-        vl = self.calc.verlet
-        p = self.calc.params
-        form, coef = force_plan(p.terms)
-        form = vector_form(form, p.mixing, p.eps_table.shape[0])
-        self._plan = (form, species_tables(p.eps_table, p.sigma_table, p.x_cut), coef)
-        fits = ghosts_apply(vl.box, vl.list_radius, form, p.mixing, p.eps_table.shape[0])
-        if self._ghost_request and not fits:
-            raise InputError("ghost images need a box at least two list radii wide, the "
-                             "small-box list and at most two species with a polynomial g")
-        use = fits if self._ghost_request is None else bool(self._ghost_request)
-        self._ghosts = GhostImages(p.species, 64) if use else None
-
-    def _build_ghosts(self, widen: bool = False) -> None:
-        """Ghosts of the current list (after each list build from Python)."""
-        if self._ghosts is None:
-            return
-        vl = self.calc.verlet
-        assert vl.reference is not None
-        self._ghosts.resize(vl.neighbors.shape[1], widen=widen)
-        while not self._ghosts.build(vl.reference, vl.box, vl.neighbors, vl.counts):
-            self._ghosts.resize(vl.neighbors.shape[1], widen=True)
-        self._ghost_builds = vl.builds  # the list build the ghosts belong to
-
-    def _ghost_state(self) -> tuple:
-        return no_ghosts() if self._ghosts is None else (True, *self._ghosts.kernel_state())
-
     def _prepare_list(self, pos: NDArray[np.float64], widen: bool = False) -> None:
         """List around ``pos`` with headroom for the compiled loop (VerletList owns sizing)."""
         self.calc.verlet.build_with_headroom(pos, widen=widen)
-        self._build_ghosts(widen=widen)
 
     def _forces_now(self) -> tuple[float, float]:
-        """Forces, U and W of the current positions with the kernel of the compiled loop (list
-        built around them)."""
-        if self._ghosts is not None:
-            vl = self.calc.verlet
-            box, params = self.calc.kernel_inputs()
-            e, w, ok = forces_with_ghosts(self.pos, box, params, vl.kernel_state(),
-                                          self._ghosts.kernel_state(), self._plan, self.forces,
-                                          0.0, True)
-            assert ok, "the list is built around the current positions"
-            return float(e), float(w)
         ev = self.calc.evaluate(self.pos)
         self.forces[:] = ev.forces
         return ev.energy, ev.virial
@@ -489,8 +430,6 @@ class MDSimulation:
 
     def _advance(self, n_steps: int) -> np.ndarray:
         vl = self.calc.verlet
-        if self._ghosts is not None and vl.builds != self._ghost_builds:
-            self._build_ghosts()  # the list was rebuilt from Python (e.g. through self.calc)
         box, params = self.calc.kernel_inputs()
         sums = np.zeros(3)
         remaining = int(n_steps)
@@ -504,7 +443,7 @@ class MDSimulation:
             control = (self.dt, remaining, ENERGY_LIMIT_PER_PARTICLE * n, start_mid,
                        self.energy, self.virial, self.step, self.sample_every)
             _run_chunk(self.pos, self.vel, self.images, self.forces, self.masses, box, params,
-                       vl.kernel_state(), bath, control, out, self._ghost_state())
+                       vl.kernel_state(), bath, control, out)
             done = int(out[0])
             self.step += done
             remaining -= done
@@ -526,7 +465,6 @@ class MDSimulation:
             else:
                 start_mid = False
         vl.collect_builds()
-        self._ghost_builds = vl.builds
         return sums
 
     def run(
@@ -697,7 +635,6 @@ class MDSimulation:
         self.work = float(state.work)
         ref = np.ascontiguousarray(state.list_reference, dtype=np.float64)
         self.calc.verlet.restore(ref, int(state.list_width))
-        self._build_ghosts()
         self.forces = np.ascontiguousarray(state.forces, dtype=np.float64).copy()
         self.energy = float(state.energy)
         self.virial = float(state.virial)

@@ -113,13 +113,6 @@ def fill_half_list(
                       counts)
 
 
-def uses_cell_path(box: NDArray[np.float64], r_list_max: float) -> bool:
-    """True when :func:`fill_half_list` takes the cell path (:func:`_forward_cells`) for this
-    box (3,) and list radius, False for the j > i path of small boxes."""
-    n_cells = [int(length // (0.5 * r_list_max)) for length in np.asarray(box, dtype=float)]
-    return min(n_cells) >= 5 and n_cells[0] * n_cells[1] * n_cells[2] > FORWARD_MIN_CELLS
-
-
 @njit(cache=True, nogil=True, error_model="numpy")
 def _sorted_copies(pos, order, skin, x_cut, mixing, species, diameters, sig_t, box):
     """Copies in the order ``order`` (N,): xs, ys, zs, ds (N + CAND_PAD,), padded with entries

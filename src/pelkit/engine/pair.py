@@ -252,16 +252,14 @@ def _radial(form, x2, eps, isig2, coef):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _lanes(form, kind, energies, periodic, i, b0, nb, nbr, pos, xi, yi, zi, row_sp, di,
-           species, diameters, k_na, eps0, xc2, box, tab, coef, scr):
+def _lanes(form, kind, energies, i, b0, nb, nbr, pos, xi, yi, zi, row_sp, di, species,
+           diameters, k_na, eps0, xc2, box, tab, coef, scr):
     """Lane loop over the neighbours b0 .. b0+nb-1 of row i (vectorised; module doc).
 
     Writes the pair forces s r_ij into scr[0:3, m] (zero outside the cutoff and in the padding
     lanes) and, with ``energies`` (a constant of each variant), adds eps g and s r^2 to the lane
     sums scr[3, m] and scr[4, m]; without it the energy and virial are not computed and the
-    pair forces come out of the same operations, bit for bit. Without ``periodic`` the
-    separations are plain differences (``pos`` then holds ghost images:
-    :mod:`pelkit.engine.ghosts`). ``kind`` selects
+    pair forces come out of the same operations, bit for bit. ``kind`` selects
     how (eps_ij, sigma_ij) are found (DIAMETERS, SPECIES, TWO_SPECIES; ``tab`` from
     :func:`species_tables`); with diameters, sigma_ij = (d_i + d_j)/2 (1 - k_na |d_i - d_j|)
     (k_na = 0 for the additive rule: the factor is then exactly 1).
@@ -284,10 +282,9 @@ def _lanes(form, kind, energies, periodic, i, b0, nb, nbr, pos, xi, yi, zi, row_
         dx = xi - pos[j, 0]
         dy = yi - pos[j, 1]
         dz = zi - pos[j, 2]
-        if periodic:
-            dx = minimum_image(dx, lx, ilx)
-            dy = minimum_image(dy, ly, ily)
-            dz = minimum_image(dz, lz, ilz)
+        dx = minimum_image(dx, lx, ilx)
+        dy = minimum_image(dy, ly, ily)
+        dz = minimum_image(dz, lz, ilz)
         r2 = dx * dx + dy * dy + dz * dz
         if kind == TWO_SPECIES:
             b1 = species[j] != 0
@@ -320,17 +317,14 @@ def _lanes(form, kind, energies, periodic, i, b0, nb, nbr, pos, xi, yi, zi, row_
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _core(form, kind, energies, pos, box, nbr, counts, mixing, species, diameters, eps_t,
-          nonadd, x_cut, tab, coef, forces, periodic=True):
+          nonadd, x_cut, tab, coef, forces):
     """Row loop of the vectorised kernel: returns (U, W) and overwrites ``forces``.
 
     ``form``, ``kind`` and ``energies`` are constants in each compiled variant below, so the
     vector loop of a variant holds one code path only. Without ``energies`` the forces are
-    the same to the last bit and (U, W) is returned as (NaN, NaN). With ``periodic`` False
-    (:mod:`pelkit.engine.ghosts`) the rows are those of ``counts`` (N,), ``pos`` and
-    ``forces`` (N + G, 3) hold ghost images after the N particles and the separations are
-    plain differences (no minimum image).
+    the same to the last bit and (U, W) is returned as (NaN, NaN).
     """
-    n = counts.shape[0]
+    n = pos.shape[0]
     n_sp = eps_t.shape[0]
     forces[:, :] = 0.0
     eps0 = eps_t[0, 0]
@@ -351,8 +345,8 @@ def _core(form, kind, energies, pos, box, nbr, counts, mixing, species, diameter
         fzi = 0.0
         for b0 in range(0, cnt, BLOCK):
             nb = min(BLOCK, cnt - b0)
-            _lanes(form, kind, energies, periodic, i, b0, nb, nbr, pos, xi, yi, zi, row_sp, di,
-                   species, diameters, k_na, eps0, xc2, box, tab, coef, scr)
+            _lanes(form, kind, energies, i, b0, nb, nbr, pos, xi, yi, zi, row_sp, di, species,
+                   diameters, k_na, eps0, xc2, box, tab, coef, scr)
             for m in range(nb):
                 j = nbr[i, b0 + m]
                 fx = scr[0, m]
