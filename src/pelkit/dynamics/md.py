@@ -14,8 +14,8 @@ Energies on the sampled steps only: the potential energy and virial are computed
 whose number is a multiple of ``sample_every`` (they enter the mean potential energy and
 pressure) and on every log, trajectory and chunk-end step; the other steps call a force-only
 kernel (:func:`pelkit.engine.pair.forces_only_core`) whose forces are bit-identical, so the
-trajectory does not depend on ``sample_every``. The default 1 samples every step; 10 skips
-about a fifth of the force-kernel time on nine steps out of ten (KA, benchmarks/RESULTS.md).
+trajectory does not depend on ``sample_every``. The default 1 samples every step; 100 made
+a KA step about 5 % faster at N = 10^3 and 10^4 (one thread; benchmarks/RESULTS.md).
 
 Cache order (large systems): every ``reorder_every`` steps the particles are renumbered
 internally by neighbour-list cell (x-major cell index, stable), so that the force kernel's
