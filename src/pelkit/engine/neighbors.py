@@ -48,7 +48,8 @@ ROW_EXTRA = 8
 """Row width of lists rebuilt inside compiled loops: ROW_HEADROOM x the longest row + ROW_EXTRA
 (:meth:`VerletList.build_with_headroom`). Narrower rows make the list array smaller and the
 force loop faster at large N: with 1.15 x + 8 instead of 1.5 x + 16 a KA MD step (one thread,
-skin 0.3) took 0.89x the time at N = 10^4 and 0.79x at N = 10^5 (benchmarks/RESULTS.md)."""
+skin 0.3) took 0.96x the time at N = 10^4 and 0.83x at N = 10^5, the same at N = 1000
+(benchmarks/RESULTS.md)."""
 FORWARD_MIN_CELLS = 250
 """The cell path needs more cells than this: each particle then tests about 62.5 cells' worth
 of candidates (plus copying them once per cell) against N/2 for the j > i path, i.e. fewer when
