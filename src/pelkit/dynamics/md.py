@@ -10,6 +10,13 @@ momentum, rescaled to exactly the target temperature (seeded; the seed is record
 whose energy is not finite or exceeds 1e6 eps per particle stops the run with an error naming
 the step (:class:`MDBlowUp`).
 
+Energies on the sampled steps only: the potential energy and virial are computed on the steps
+whose number is a multiple of ``sample_every`` (they enter the mean potential energy and
+pressure) and on every log, trajectory and chunk-end step; the other steps call a force-only
+kernel (:func:`pelkit.engine.pair.forces_only_core`) whose forces are bit-identical, so the
+trajectory does not depend on ``sample_every``. The default 1 samples every step; 100 made
+a KA step about 5 % faster at N = 10^3 and 10^4 (one thread; benchmarks/RESULTS.md).
+
 Cache order (large systems): every ``reorder_every`` steps the particles are renumbered
 internally by neighbour-list cell (x-major cell index, stable), so that the force kernel's
 neighbour gathers read nearby memory; at N = 10^5 a force call on cell-ordered particles takes
@@ -81,7 +88,9 @@ class MDResult:
     Attributes:
         steps: number of steps run; dt: time step (tau).
         mean_temperature, mean_potential_energy_per_particle, mean_pressure: averages over all
-            steps of the run (eps, eps, eps/sigma^3).
+            steps of the run (temperature) and over its sampled steps (potential energy and
+            virial: the steps that are multiples of ``sample_every``, every step by default;
+            the final energy when the run holds none) (eps, eps, eps/sigma^3).
         log: per logged step arrays: step, time, temperature, potential_energy_per_particle,
             kinetic_energy_per_particle, conserved_energy_per_particle, pressure.
         conserved_drift_per_particle: last minus first logged conserved energy per particle.
@@ -242,6 +251,9 @@ class MDSimulation:
         skin: neighbour-list skin (default 0.3).
         reorder: renumber particles by cell internally (module docstring); None: N >= 30000.
         reorder_every: steps between renumberings.
+        sample_every: the potential energy and virial are computed on the steps that are
+            multiples of this (and on log, trajectory and chunk-end steps; module doc), the
+            other steps evaluate forces only (same trajectory bit for bit). Default 1.
     """
 
     def __init__(
@@ -258,6 +270,7 @@ class MDSimulation:
         skin: float = 0.3,
         reorder: bool | None = None,
         reorder_every: int = 500,
+        sample_every: int = 1,
     ) -> None:
         if thermostat not in THERMOSTATS:
             raise InputError(
@@ -304,6 +317,9 @@ class MDSimulation:
         if int(reorder_every) < 1:
             raise InputError(f"reorder_every must be a positive integer, got {reorder_every}")
         self.reorder_every = int(reorder_every)
+        if int(sample_every) < 1:
+            raise InputError(f"sample_every must be a positive integer, got {sample_every}")
+        self.sample_every = int(sample_every)
         self._since_reorder = 0
         if self.reorder:
             self._renumber(self._cell_permutation())
@@ -388,7 +404,8 @@ class MDSimulation:
 
     # ---------------------------------------------------------------- stepping
     def advance(self, n_steps: int) -> np.ndarray:
-        """Run ``n_steps`` steps in compiled code; returns the sums [T, U, W] over the steps.
+        """Run ``n_steps`` steps in compiled code; returns the sums [T, U, W]: T over the
+        steps, U and W over the sampled ones (multiples of ``sample_every``, :meth:`samples`).
 
         With ``reorder`` the steps run in pieces of at most ``reorder_every``, the particles
         renumbered by cell (and the list rebuilt) between pieces."""
@@ -407,6 +424,10 @@ class MDSimulation:
                 self._since_reorder = 0
         return sums
 
+    def samples(self, start: int, end: int) -> int:
+        """Number of sampled steps (multiples of ``sample_every``) in (start, end]."""
+        return len(_multiples(start, end, self.sample_every))
+
     def _advance(self, n_steps: int) -> np.ndarray:
         vl = self.calc.verlet
         box, params = self.calc.kernel_inputs()
@@ -420,7 +441,7 @@ class MDSimulation:
             bath = (self.code, self.temperature, self.dof, self.tau, self.gamma, self.q, self.xi,
                     self.vxi, seed)
             control = (self.dt, remaining, ENERGY_LIMIT_PER_PARTICLE * n, start_mid,
-                       self.energy, self.virial)
+                       self.energy, self.virial, self.step, self.sample_every)
             _run_chunk(self.pos, self.vel, self.images, self.forces, self.masses, box, params,
                        vl.kernel_state(), bath, control, out)
             done = int(out[0])
@@ -531,8 +552,9 @@ class MDSimulation:
         self.system = self.snapshot()
         volume = self.system.box.volume
         mean_t = sums[0] / steps if steps else self.instantaneous_temperature()
-        mean_u = sums[1] / steps if steps else self.energy
-        mean_w = sums[2] / steps if steps else self.virial
+        sampled = self.samples(start_step, self.step)
+        mean_u = sums[1] / sampled if sampled else self.energy
+        mean_w = sums[2] / sampled if sampled else self.virial
         arrays = {k: np.asarray(v) for k, v in log.items()}
         conserved = arrays["conserved_energy_per_particle"]
         return MDResult(

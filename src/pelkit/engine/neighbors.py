@@ -32,10 +32,24 @@ from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from pelkit.engine.geometry import box_sides, minimum_image_r2, nearest_image
-from pelkit.engine.pair import BLOCK, FORM_GENERAL, LANES, forces_core, forces_terms
+from pelkit.engine.pair import (
+    BLOCK,
+    FORM_GENERAL,
+    LANES,
+    forces_core,
+    forces_only_core,
+    forces_terms,
+)
 from pelkit.errors import InputError
 
 CAND_PAD = 32  # candidate runs are padded to a multiple of this (masked lanes)
+ROW_HEADROOM = 1.15
+ROW_EXTRA = 8
+"""Row width of lists rebuilt inside compiled loops: ROW_HEADROOM x the longest row + ROW_EXTRA
+(:meth:`VerletList.build_with_headroom`). Narrower rows make the list array smaller and the
+force loop faster at large N: with 1.15 x + 8 instead of 1.5 x + 16 a KA MD step (one thread,
+skin 0.3) took 0.96x the time at N = 10^4 and 0.83x at N = 10^5, the same at N = 1000
+(benchmarks/RESULTS.md)."""
 FORWARD_MIN_CELLS = 250
 """The cell path needs more cells than this: each particle then tests about 62.5 cells' worth
 of candidates (plus copying them once per cell) against N/2 for the j > i path, i.e. fewer when
@@ -351,7 +365,7 @@ def max_displacement_sq(pos, ref, box):
 
 
 @njit(cache=True, nogil=True)
-def forces_with_list(pos, box, params, lists, plan, forces, disp2):
+def forces_with_list(pos, box, params, lists, plan, forces, disp2, energies=True):
     """Forces with an automatic neighbour-list rebuild when ``disp2``, the largest squared
     displacement since the list was built, exceeds (skin/2)^2.
 
@@ -360,6 +374,10 @@ def forces_with_list(pos, box, params, lists, plan, forces, disp2):
     r_list) (:meth:`VerletList.kernel_state`; updated in place on a rebuild); ``plan`` =
     (form, tab, coef) from :func:`pelkit.engine.pair.force_plan`,
     :func:`pelkit.engine.pair.vector_form` and :func:`pelkit.engine.pair.species_tables`.
+
+    With ``energies`` False a vectorised form skips the energy and virial
+    (:func:`pelkit.engine.pair.forces_only_core`: the same forces bit for bit) and returns NaN
+    for both; the scalar kernel of FORM_GENERAL computes them anyway.
 
     Returns (energy, virial, ok); ok is False when a list row overflowed (caller widens it).
     """
@@ -375,6 +393,9 @@ def forces_with_list(pos, box, params, lists, plan, forces, disp2):
     if form == FORM_GENERAL:
         e, w = forces_terms(pos, box, nbr, counts, mixing, species, diameters, eps_t, sig_t,
                             nonadd, terms, x_cut, forces)
+    elif not energies:
+        e, w = forces_only_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
+                                x_cut, form, tab, coef, forces)
     else:
         e, w = forces_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
                            x_cut, form, tab, coef, forces)
@@ -449,14 +470,16 @@ class VerletList:
 
     def build_with_headroom(self, pos: NDArray[np.float64], widen: bool = False) -> None:
         """Build around ``pos`` (N, 3) with rows wide enough for compiled loops that rebuild the
-        list in place (:func:`forces_with_list`): width >= 1.5 x the longest row + 16, padded to
-        whole lanes, so that density fluctuations rarely overflow a row. ``widen``: first double
-        the width (after a row overflowed inside a compiled loop)."""
-        if widen:
-            self.width *= 2
+        list in place (:func:`forces_with_list`): width = ROW_HEADROOM x the longest row +
+        ROW_EXTRA, padded to whole lanes, so that density fluctuations rarely overflow a row
+        (an overflow is caught and the step finished exactly; the caller then passes
+        ``widen``, which also makes the width at least 1.25 x the one that overflowed)."""
+        old = self.width
         self.build(pos)
         counts_max = int(self.counts.max()) if self.counts.size else 0
-        width = max(self.width, int(1.5 * counts_max) + 16)
+        width = int(ROW_HEADROOM * counts_max) + ROW_EXTRA
+        if widen:
+            width = max(width, int(1.25 * old))
         width = -(-width // LANES) * LANES  # rows padded to whole lanes (engine.pair)
         if width != self.neighbors.shape[1]:
             self.width = width
