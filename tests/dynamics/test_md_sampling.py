@@ -1,4 +1,4 @@
-"""Energies only on the sampled steps (``MDSimulation(sample_every=k)``): the steps in between
+"""Energies only on the sampled steps (``MDSimulation.sample_every = k``): the steps in between
 call the force-only kernel, whose forces are those of the full kernel bit for bit.
 
 * NVE at N = 155 and 1000, Nose-Hoover at N = 155: positions, velocities, images (and the
@@ -26,6 +26,12 @@ KA = get_model("ka")
 DT = 0.005
 
 
+def sampled(sim: MDSimulation, every: int) -> MDSimulation:
+    """``sim`` with energies on every ``every``-th step."""
+    sim.sample_every = every
+    return sim
+
+
 @pytest.fixture(scope="module")
 def liquids() -> dict:
     return {n: kob_andersen_system(n, seed=13) for n in (155, 1000)}
@@ -35,8 +41,7 @@ def liquids() -> dict:
                          [(155, "nve", 400), (1000, "nve", 250), (155, "nose-hoover", 300)])
 def test_force_only_steps_leave_the_trajectory_bitwise(liquids, n, thermostat, steps) -> None:
     every = MDSimulation(KA, liquids[n], 0.8, thermostat=thermostat, dt=DT, seed=3)
-    sparse = MDSimulation(KA, liquids[n], 0.8, thermostat=thermostat, dt=DT, seed=3,
-                          sample_every=7)
+    sparse = sampled(MDSimulation(KA, liquids[n], 0.8, thermostat=thermostat, dt=DT, seed=3), 7)
     every.advance(steps)
     sparse.advance(steps)
     assert every.calc.verlet.builds >= 5  # several list rebuilds inside the chunk
@@ -50,8 +55,7 @@ def test_force_only_steps_leave_the_trajectory_bitwise(liquids, n, thermostat, s
 
 def test_sampled_sums_are_the_energies_of_those_steps(liquids) -> None:
     one = MDSimulation(KA, liquids[155], 0.8, thermostat="nve", dt=DT, seed=5)
-    sparse = MDSimulation(KA, liquids[155], 0.8, thermostat="nve", dt=DT, seed=5,
-                          sample_every=10)
+    sparse = sampled(MDSimulation(KA, liquids[155], 0.8, thermostat="nve", dt=DT, seed=5), 10)
     u = w = 0.0
     for _ in range(95):
         one.advance(1)
@@ -71,8 +75,7 @@ def test_sampled_sums_are_the_energies_of_those_steps(liquids) -> None:
 
 def test_mean_energy_over_samples_matches_every_step_mean(liquids) -> None:
     a = MDSimulation(KA, liquids[155], 0.8, thermostat="nose-hoover", dt=DT, seed=8)
-    b = MDSimulation(KA, liquids[155], 0.8, thermostat="nose-hoover", dt=DT, seed=8,
-                     sample_every=5)
+    b = sampled(MDSimulation(KA, liquids[155], 0.8, thermostat="nose-hoover", dt=DT, seed=8), 5)
     ra = a.run(300, log_every=100)
     rb = b.run(300, log_every=100)
     assert rb.mean_temperature == ra.mean_temperature  # T is summed on every step
@@ -83,8 +86,7 @@ def test_mean_energy_over_samples_matches_every_step_mean(liquids) -> None:
 
 
 def test_blow_up_on_a_force_only_step_is_caught(liquids) -> None:
-    sim = MDSimulation(KA, liquids[155], 0.8, thermostat="nve", dt=0.1, seed=1,
-                       sample_every=1000)
+    sim = sampled(MDSimulation(KA, liquids[155], 0.8, thermostat="nve", dt=0.1, seed=1), 1000)
     with pytest.raises(MDBlowUp, match=r"step \d+"):
         sim.advance(500)
     assert sim.step < 500
@@ -92,15 +94,15 @@ def test_blow_up_on_a_force_only_step_is_caught(liquids) -> None:
 
 def test_sample_every_must_be_positive(liquids) -> None:
     with pytest.raises(InputError, match="sample_every"):
-        MDSimulation(KA, liquids[155], 0.8, sample_every=0)
+        MDSimulation(KA, liquids[155], 0.8).sample_every = 0
 
 
 def test_restart_with_sampling_is_exact(liquids) -> None:
     """N = 1000 with energies every 7th step: 120 steps in one go equal 50 steps, a saved
     state restored into a new simulation, and 70 more, bit for bit."""
     def sim() -> MDSimulation:
-        return MDSimulation(KA, liquids[1000], 0.8, thermostat="nose-hoover", dt=DT, seed=6,
-                            sample_every=7)
+        return sampled(MDSimulation(KA, liquids[1000], 0.8, thermostat="nose-hoover", dt=DT,
+                                    seed=6), 7)
 
     whole = sim()
     whole.advance(120)

@@ -251,9 +251,9 @@ class MDSimulation:
         skin: neighbour-list skin (default 0.3).
         reorder: renumber particles by cell internally (module docstring); None: N >= 30000.
         reorder_every: steps between renumberings.
-        sample_every: the potential energy and virial are computed on the steps that are
-            multiples of this (and on log, trajectory and chunk-end steps; module doc), the
-            other steps evaluate forces only (same trajectory bit for bit). Default 1.
+
+    :attr:`sample_every` (default 1; set it before :meth:`run`, like LAMMPS's ``thermo``
+    between runs): the steps whose potential energy and virial are computed (module docstring).
     """
 
     def __init__(
@@ -270,7 +270,6 @@ class MDSimulation:
         skin: float = 0.3,
         reorder: bool | None = None,
         reorder_every: int = 500,
-        sample_every: int = 1,
     ) -> None:
         if thermostat not in THERMOSTATS:
             raise InputError(
@@ -317,9 +316,7 @@ class MDSimulation:
         if int(reorder_every) < 1:
             raise InputError(f"reorder_every must be a positive integer, got {reorder_every}")
         self.reorder_every = int(reorder_every)
-        if int(sample_every) < 1:
-            raise InputError(f"sample_every must be a positive integer, got {sample_every}")
-        self.sample_every = int(sample_every)
+        self.sample_every = 1
         self._since_reorder = 0
         if self.reorder:
             self._renumber(self._cell_permutation())
@@ -423,6 +420,17 @@ class MDSimulation:
                 self._prepare_list(self.pos)
                 self._since_reorder = 0
         return sums
+
+    @property
+    def sample_every(self) -> int:
+        """U and W on steps that are multiples of this (module docstring); 1: every step."""
+        return self._sample_every
+
+    @sample_every.setter
+    def sample_every(self, value: int) -> None:
+        if isinstance(value, bool) or int(value) != value or int(value) < 1:
+            raise InputError(f"sample_every must be a positive integer, got {value}")
+        self._sample_every = int(value)
 
     def samples(self, start: int, end: int) -> int:
         """Number of sampled steps (multiples of ``sample_every``) in (start, end]."""
