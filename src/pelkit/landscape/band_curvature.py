@@ -64,7 +64,8 @@ def transverse_curvatures(
     images = np.asarray(result.images, dtype=np.float64)
     M, n = images.shape
     if n > DENSE_MAX:
-        raise InputError(f"transverse_curvatures is dense: at most {DENSE_MAX} coordinates, got {n}")
+        raise InputError(f"transverse_curvatures is dense: at most {DENSE_MAX} coordinates, "
+                         f"got {n}")
     n_keep = n - 1
     if n_lowest < 1 or n_lowest > n_keep:
         raise InputError(f"n_lowest must be between 1 and {n_keep}, got {n_lowest}")
