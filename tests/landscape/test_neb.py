@@ -283,3 +283,21 @@ def test_adaptive_image_count_refines_to_the_resolution():
     np.testing.assert_allclose(band[-1], res.images[-1], atol=1e-14)
     steps = np.linalg.norm(np.diff(band, axis=0), axis=1)
     assert steps.max() <= res.xi[-1] / 8 + 1e-12
+
+
+def test_fallback_patience_counts_iterations_since_the_force_last_halved():
+    """The FIRE 2.0 fallback's progress check: a force that falls 2.5-fold every 100 iterations
+    never exhausts a patience of 150; a force that stops falling exhausts it 150 iterations
+    after its last halving; one coordinate block holds the whole force here."""
+    from pelkit.landscape.neb import _progress_check
+
+    check = _progress_check(150, block=1)
+    assert not any(check(it, None, 0.0, np.array([0.4 ** (it // 100)])) for it in range(2000))
+    check = _progress_check(150, block=1)
+    stops = [it for it in range(1000)
+             if check(it, None, 0.0, np.array([max(0.4 ** (it // 100), 0.4 ** 3)]))]
+    assert stops[0] == 300 + 150
+    with pytest.raises(InputError):
+        NEBOptions(fallback_patience=0)
+    with pytest.raises(InputError):
+        NEBOptions(fallback_patience=2.5)

@@ -316,3 +316,33 @@ def test_transverse_curvature_sees_a_ridge_and_leaves_out_zero_modes():
         no_z = transverse_curvatures(res, hessian,
                                      zero_modes=lambda x: np.array([[0.0], [0.0], [1.0]]))
         np.testing.assert_allclose(no_z[:, 0], c, atol=1e-12)
+
+
+def test_fallback_patience_stops_a_fire_fallback_that_makes_no_progress():
+    """On the kinked valley FIRE 2.0 cannot halve its force after an L-BFGS stall. Without a
+    patience the first (loose) stage's fallback uses the whole budget; with a patience of 200
+    iterations each fallback stops as "stuck" after 200 iterations, the climbing stage is
+    reached within the same budget, and the band is reported unconverged with its force
+    re-checked on the returned band."""
+    a, b = np.array([-1.0, 0.31]), np.array([1.0, -0.29])
+    full = neb(kinked_valley, a, b, n_images=9, block=2,
+               options=NEBOptions(max_iterations=1500, method="lbfgs"))
+    short = neb(kinked_valley, a, b, n_images=9, block=2,
+                options=NEBOptions(max_iterations=1500, method="lbfgs", fallback_patience=200))
+    assert [s["climbing"] for s in full.history["stages"]] == [False, False]
+    assert full.history["stages"][-1]["stop_reason"] == "max_iterations"
+    assert not short.converged and short.history["fallback"] and short.climbing
+    fire_stages = [s for s in short.history["stages"] if s["method"] == "fire2"]
+    assert [s["climbing"] for s in fire_stages] == [False, True]
+    assert all(s["stop_reason"] == "stuck" and s["iterations"] == 200 for s in fire_stages)
+    assert short.iterations < 1500
+    # honest: the reported force is that of the returned band
+    from pelkit.landscape.neb import neb_forces
+    from pelkit.landscape.objective import max_block_norm
+
+    evaluated = [kinked_valley(p) for p in short.images]
+    forces, _ = neb_forces(short.images, np.array([e for e, _ in evaluated]),
+                           np.array([g for _, g in evaluated]), spring_constant=1.0,
+                           sqrt_m=np.ones(2), box=None, block=2,
+                           climbing_index=short.climbing_index)
+    assert max_block_norm(forces.ravel(), 2) == pytest.approx(short.max_force, rel=1e-12)

@@ -21,7 +21,7 @@
     J. Chem. Phys. 128, 134106 (2008)); if it stalls or runs out of its share of the budget,
     FIRE 2.0 continues from its best band (recorded in ``history["fallback"]``; if FIRE 2.0
     does not converge either and ends with a larger force, the stalled L-BFGS band is
-    returned);
+    returned; with ``fallback_patience`` FIRE 2.0 stops early when it makes no progress);
   - ``method="fire2"``: FIRE 2.0 (``pelkit.landscape.minimize.fire2``; Guenole et al., Comput.
     Mater. Sci. 175, 109584 (2020)) with per-coordinate masses m, which is FIRE on q with unit
     masses;
@@ -276,6 +276,12 @@ class NEBOptions:
         max_step: FIRE 2.0 per-particle step cap, sigma.
         lbfgs_max_step: L-BFGS trust radius, the largest per-particle step in sigma.
         lbfgs_memory: stored L-BFGS (s, y) pairs.
+        fallback_patience: iterations the FIRE 2.0 fallback (after an L-BFGS stall) may run
+            without halving its best max force before it stops as "stuck" (None: it runs to
+            the iteration limit). A band whose stationary state lies along a ridge (negative
+            transverse curvature, :mod:`pelkit.landscape.band_curvature`) can make FIRE 2.0
+            creep for thousands of iterations without reaching ``fmax``; the band returned is
+            then reported unconverged, as at the iteration limit.
     """
 
     spring_constant: float = 1.0
@@ -289,6 +295,7 @@ class NEBOptions:
     max_step: float = 0.1
     lbfgs_max_step: float = 0.05
     lbfgs_memory: int = 20
+    fallback_patience: int | None = None
 
     def __post_init__(self) -> None:
         check_neb_settings(
@@ -305,6 +312,10 @@ class NEBOptions:
             raise InputError(f"dt must be positive, got {self.dt}")
         if int(self.lbfgs_memory) != self.lbfgs_memory or self.lbfgs_memory < 1:
             raise InputError(f"lbfgs_memory must be a positive integer, got {self.lbfgs_memory}")
+        patience = self.fallback_patience
+        if patience is not None and (int(patience) != patience or patience < 1):
+            raise InputError(f"fallback_patience must be a positive integer or None, "
+                             f"got {patience}")
 
     def replace(self, **changes: Any) -> NEBOptions:
         """A copy with some fields changed (validated again)."""
@@ -315,6 +326,20 @@ def _stage(climbing: bool, tol: float, res: Any) -> dict[str, Any]:
     return {"climbing": climbing, "fmax": tol, "method": res.method,
             "iterations": res.iterations, "max_force": res.max_force,
             "stop_reason": res.stop_reason}
+
+
+def _progress_check(patience: int, block: int) -> Callable[..., bool]:
+    """A FIRE 2.0 callback that is true once ``patience`` iterations have passed since the
+    best max force last fell below half its previous reference value."""
+    track = {"ref": np.inf, "at": 0}
+
+    def check(iteration: int, x: FloatArray, energy: float, gradient: FloatArray) -> bool:
+        f = max_block_norm(gradient, block)
+        if f < 0.5 * track["ref"]:
+            track["ref"], track["at"] = f, iteration
+        return iteration - track["at"] >= patience
+
+    return check
 
 
 def _evaluate(energy_gradient: EnergyGradient, x: FloatArray) -> tuple[float, FloatArray]:
@@ -456,6 +481,7 @@ def neb(
                 stalled = (res.max_force, x.copy())
                 res = None
         if res is None:
+            patience = None if stalled is None else opts.fallback_patience
             res = fire2(
                 band,
                 x,
@@ -465,7 +491,10 @@ def neb(
                 max_iterations=budget,
                 dt=opts.dt,
                 max_step=opts.max_step,
+                callback=None if patience is None else _progress_check(patience, block),
             )
+            if res.stop_reason == "callback":  # no progress within the patience
+                res.stop_reason = "stuck"
             x = res.positions.copy()
             iterations += res.iterations
             history["stages"].append(_stage(climbing, tol, res))

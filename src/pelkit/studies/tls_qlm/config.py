@@ -116,6 +116,9 @@ class NEBConfig(BaseModel):
     L-BFGS with a trust radius ``lbfgs_max_step``, FIRE 2.0 fallback; the default) or "fire2"
     (FIRE 2.0 only, the earlier behaviour). ``initial_path`` is "linear" or "idpp" (image-
     dependent pair potential; measured no faster on swap-glass pairs, hence not the default).
+    ``fallback_patience``: iterations the FIRE 2.0 fallback may run without halving its best
+    force before it stops, unconverged (:class:`pelkit.landscape.neb.NEBOptions`; None: to the
+    iteration limit).
     ``orientation``: "random" (each pair's A chosen by a coin flip from the pair task's seed,
     recorded; the paper treats A as arbitrary) or "lower" (A the lower minimum, the earlier
     rule, which biases quantities measured at A).
@@ -127,6 +130,7 @@ class NEBConfig(BaseModel):
     orientation: Literal["random", "lower"] = "random"
     initial_path: Literal["linear", "idpp"] = "linear"
     lbfgs_max_step: float = Field(0.05, gt=0.0)
+    fallback_patience: int | None = Field(None, ge=1)
     n_images: int = Field(40, ge=3)
     spring_constant: float = Field(1.0, gt=0.0)
     fmax: float = Field(1e-6, gt=0.0)
