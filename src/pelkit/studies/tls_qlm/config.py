@@ -414,9 +414,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         # scan_max_iterations: the L-BFGS bands of 12 and 24 images converge in ~250-530
         # iterations; a band that resolves a rough, nearly flat stretch near an end can stall
         # and then burn the whole limit (48 images: 20000 iterations, ~9e5 force calls, for
-        # an unconverged band), so the limit is 5000 here
+        # an unconverged band), so the limit is 5000 here. fallback_patience: one pair's band
+        # runs along a ridge (negative transverse curvature) and its FIRE 2.0 fallback crept
+        # to the 12000-iteration limit without converging (31 % of the pair phase's force
+        # calls); it now stops after 2000 iterations without halving its force (unconverged)
         "neb": {"n_images": 24, "max_iterations": 12000, "scan_images": [12, 24, 48, 96],
-                "scan_max_iterations": 5000},
+                "scan_max_iterations": 5000, "fallback_patience": 2000},
     },
     # Khomenko, Reichman and Zamponi (2021): N = 1500, T_f = 0.062, 0.07, 0.092, N_b = 40 (600 for
     # the convergence study)
