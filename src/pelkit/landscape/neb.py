@@ -328,18 +328,25 @@ def _stage(climbing: bool, tol: float, res: Any) -> dict[str, Any]:
             "stop_reason": res.stop_reason}
 
 
-def _progress_check(patience: int, block: int) -> Callable[..., bool]:
+class _ProgressCheck:
     """A FIRE 2.0 callback that is true once ``patience`` iterations have passed since the
-    best max force last fell below half its previous reference value."""
-    track = {"ref": np.inf, "at": 0}
+    max force last fell below half its reference value (the reference is then reset to it);
+    it also keeps the band with the smallest max force seen (``best_force``, ``best_x``)."""
 
-    def check(iteration: int, x: FloatArray, energy: float, gradient: FloatArray) -> bool:
-        f = max_block_norm(gradient, block)
-        if f < 0.5 * track["ref"]:
-            track["ref"], track["at"] = f, iteration
-        return iteration - track["at"] >= patience
+    def __init__(self, patience: int, block: int) -> None:
+        self.patience, self.block = int(patience), int(block)
+        self.ref, self.at = np.inf, 0
+        self.best_force: float = np.inf
+        self.best_x: FloatArray | None = None
 
-    return check
+    def __call__(self, iteration: int, x: FloatArray, energy: float,
+                 gradient: FloatArray) -> bool:
+        f = max_block_norm(gradient, self.block)
+        if f < self.best_force and x is not None:
+            self.best_force, self.best_x = f, np.array(x, dtype=np.float64)
+        if f < 0.5 * self.ref:
+            self.ref, self.at = f, iteration
+        return iteration - self.at >= self.patience
 
 
 def _evaluate(energy_gradient: EnergyGradient, x: FloatArray) -> tuple[float, FloatArray]:
@@ -482,6 +489,7 @@ def neb(
                 res = None
         if res is None:
             patience = None if stalled is None else opts.fallback_patience
+            progress = None if patience is None else _ProgressCheck(patience, block)
             res = fire2(
                 band,
                 x,
@@ -491,11 +499,15 @@ def neb(
                 max_iterations=budget,
                 dt=opts.dt,
                 max_step=opts.max_step,
-                callback=None if patience is None else _progress_check(patience, block),
+                callback=progress,
             )
             if res.stop_reason == "callback":  # no progress within the patience
                 res.stop_reason = "stuck"
             x = res.positions.copy()
+            if (progress is not None and progress.best_x is not None
+                    and not res.converged and progress.best_force < res.max_force):
+                # the best band FIRE 2.0 passed through (re-checked below)
+                x, res.max_force = progress.best_x, progress.best_force
             iterations += res.iterations
             history["stages"].append(_stage(climbing, tol, res))
             if stalled is not None and not res.converged and res.max_force > stalled[0]:
