@@ -280,8 +280,9 @@ class NEBOptions:
             without halving its best max force before it stops as "stuck" (None: it runs to
             the iteration limit). A band whose stationary state lies along a ridge (negative
             transverse curvature, :mod:`pelkit.landscape.band_curvature`) can make FIRE 2.0
-            creep for thousands of iterations without reaching ``fmax``; the band returned is
-            then reported unconverged, as at the iteration limit.
+            creep for thousands of iterations without reaching ``fmax``. The fallback then
+            continues from the band with the smallest force it passed through, and the band
+            returned is reported unconverged, as at the iteration limit.
     """
 
     spring_constant: float = 1.0
