@@ -26,10 +26,12 @@ Study mode (``--from-run DIR``): the pairs of a tls-qlm run folder (its config.t
 glass task files, e.g. from ``pelkit study run tls-qlm --preset laptop --out DIR``), exactly as
 the study's pair phase makes them (:func:`pelkit.studies.tls_qlm.runner.pair_tasks`: the same
 minima, orientation coin flips, band size, splitting at interior minima), connected once with
-FIRE 2.0 and once with each other ``--methods`` entry (the study's NEB step,
-:func:`pelkit.studies.tls_qlm.tasks.pair_paths`). Per method: force calls (image evaluations)
-summed over all NEB runs of all pairs, CPU and wall time, NEB runs, unconverged runs, double
-wells, and the largest barrier difference against FIRE 2.0 over the double wells both found.
+the ``--reference`` method (FIRE 2.0) and once with each other ``--methods`` entry (``fire2``,
+``lbfgs``, or ``lbfgs-patienceP``: L-BFGS with a FIRE 2.0 fallback patience of P iterations),
+by the study's NEB step (:func:`pelkit.studies.tls_qlm.tasks.pair_paths`). Per method: force
+calls (image evaluations) summed over all NEB runs of all pairs, CPU and wall time, NEB runs,
+unconverged runs, double wells, and the largest barrier difference against the reference over
+the double wells both found; ``--pairs KEY ...`` restricts the run to some pairs.
 Output: ``benchmarks/results_neb_study.md`` (``--out``).
 """
 
@@ -130,10 +132,15 @@ def study_pairs(run_dir: Path, max_pairs: int | None):  # noqa: ANN201
 
 
 def connect_study_pairs(cfg, tasks, method: str):  # noqa: ANN001, ANN201
-    """Run the study's NEB step on every pair with ``neb.method = method``."""
+    """Run the study's NEB step on every pair with ``neb.method = method`` ("lbfgs-patienceP":
+    L-BFGS with ``neb.fallback_patience = P``)."""
     from pelkit.studies.tls_qlm.tasks import pair_paths
 
-    neb_cfg = cfg.neb.model_copy(update={"method": method})
+    update: dict = {"method": method}
+    if method.startswith("lbfgs-patience"):
+        patience = int(method.removeprefix("lbfgs-patience"))
+        update = {"method": "lbfgs", "fallback_patience": patience}
+    neb_cfg = cfg.neb.model_copy(update=update)
     run_cfg = cfg.model_copy(update={"neb": neb_cfg})
     model = get_model(cfg.model)
     out = []
@@ -148,15 +155,18 @@ def connect_study_pairs(cfg, tasks, method: str):  # noqa: ANN001, ANN201
 
 def study_main(args: argparse.Namespace) -> None:
     cfg, tasks = study_pairs(args.from_run, None)
+    if args.pairs:
+        tasks = [t for t in tasks if t.key in args.pairs]
     tasks = tasks[::args.pair_stride][:args.max_pairs]
-    methods = ["fire2", *[m for m in args.methods if m != "fire2"]]
+    ref_method = args.reference
+    methods = [ref_method, *[m for m in args.methods if m != ref_method]]
     load0 = os.getloadavg()[0]
     results = {}
     with limit_blas_threads(1):
         for m in methods:
             results[m] = connect_study_pairs(cfg, tasks, m)
             print(f"{m}: done", flush=True)
-    ref = {key: paths for key, _, _, paths in results["fire2"]}
+    ref = {key: paths for key, _, _, paths in results[ref_method]}
 
     def dw_barriers(paths) -> dict:  # noqa: ANN001
         return {(s.a, s.b): s.analysis.barrier for s in paths.segments
@@ -172,11 +182,11 @@ def study_main(args: argparse.Namespace) -> None:
         f"thread, one process; load average {load0:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end.",
         "",
-        "| method | force calls | NEB runs | unconverged | double wells | wall (s) | CPU (s) "
-        "| force calls FIRE 2.0 / method | max barrier difference vs FIRE 2.0 (eps) |",
+        f"| method | force calls | NEB runs | unconverged | double wells | wall (s) | CPU (s) "
+        f"| force calls {ref_method} / method | max barrier difference vs {ref_method} (eps) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    base_calls = sum(s.result.evaluations for *_, p in results["fire2"] for s in p.segments)
+    base_calls = sum(s.result.evaluations for *_, p in results[ref_method] for s in p.segments)
     for m in methods:
         calls = sum(s.result.evaluations for *_, p in results[m] for s in p.segments)
         runs = sum(len(p.segments) for *_, p in results[m])
@@ -211,7 +221,12 @@ def main() -> None:
     parser.add_argument("--max-pairs", type=int, default=None)
     parser.add_argument("--pair-stride", type=int, default=1,
                         help="every k-th pair of the run folder (a sample across glasses)")
-    parser.add_argument("--methods", nargs="+", default=["fire2", "lbfgs"])
+    parser.add_argument("--methods", nargs="+", default=["fire2", "lbfgs"],
+                        help="fire2, lbfgs, or lbfgs-patienceP (FIRE 2.0 fallback patience P)")
+    parser.add_argument("--reference", default="fire2",
+                        help="method the others are compared with (study mode)")
+    parser.add_argument("--pairs", nargs="+", default=None,
+                        help="only these pair task keys (study mode)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1500])
     parser.add_argument("--images", type=int, default=40)
     parser.add_argument("--iterations", type=int, default=200)

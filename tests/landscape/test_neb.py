@@ -283,3 +283,24 @@ def test_adaptive_image_count_refines_to_the_resolution():
     np.testing.assert_allclose(band[-1], res.images[-1], atol=1e-14)
     steps = np.linalg.norm(np.diff(band, axis=0), axis=1)
     assert steps.max() <= res.xi[-1] / 8 + 1e-12
+
+
+def test_fallback_patience_counts_iterations_since_the_force_last_halved():
+    """The FIRE 2.0 fallback's progress check: a force that falls 2.5-fold every 100 iterations
+    never exhausts a patience of 150; a force that stops falling exhausts it 150 iterations
+    after its last halving, and the band with the smallest force is kept; one coordinate block
+    holds the whole force here."""
+    from pelkit.landscape.neb import _ProgressCheck
+
+    check = _ProgressCheck(150, block=1)
+    assert not any(check(it, None, 0.0, np.array([0.4 ** (it // 100)])) for it in range(2000))
+    check = _ProgressCheck(150, block=1)
+    stops = [it for it in range(1000) if check(it, np.array([float(it)]), 0.0,
+                                               np.array([max(0.4 ** (it // 100), 0.4 ** 3)]))]
+    assert stops[0] == 300 + 150
+    # the best band seen is kept: the first one at the final force level (iteration 300)
+    assert check.best_force == pytest.approx(0.4 ** 3) and check.best_x.tolist() == [300.0]
+    with pytest.raises(InputError):
+        NEBOptions(fallback_patience=0)
+    with pytest.raises(InputError):
+        NEBOptions(fallback_patience=2.5)

@@ -273,3 +273,76 @@ def test_fallback_never_returns_a_worse_band_than_the_stalled_lbfgs():
     # here FIRE 2.0 ends further from convergence (0.53 against 0.51): the stalled band is kept
     assert fire_stage["max_force"] > lbfgs_stage["max_force"]
     assert res.history["fallback_kept"] == "lbfgs"
+
+
+@pytest.mark.parametrize("masses", [None, [1.0, 4.0]])
+def test_transverse_curvature_equals_the_analytic_perpendicular_curvature(mb_points, masses):
+    """In 2-D the transverse space of the band is one direction: kappa_i = n^T H^M n with
+    n = (-tau_y, tau_x), H^M = M^{-1/2} H M^{-1/2}, written out without any projection."""
+    from pelkit.landscape.band_curvature import transverse_curvatures
+
+    minima, _ = mb_points
+    res = neb(mueller_brown, minima[0], minima[2], n_images=9, block=2, masses=masses,
+              options=NEBOptions(spring_constant=10.0, dt=1e-3))
+    kappa = transverse_curvatures(res, mueller_brown_hessian)
+    m = np.ones(2) if masses is None else np.asarray(masses)
+    for i in range(1, res.n_images - 1):
+        h = mueller_brown_hessian(res.images[i]) / np.sqrt(np.outer(m, m))
+        t = res.tangents[i]
+        nrm = np.array([-t[1], t[0]])
+        assert kappa[i - 1, 0] == pytest.approx(nrm @ h @ nrm, rel=1e-10, abs=1e-9)
+    # the Mueller-Brown path from minimum 0 to the intermediate minimum runs in a valley
+    assert np.all(kappa > 0.0)
+
+
+def test_transverse_curvature_sees_a_ridge_and_leaves_out_zero_modes():
+    """One particle in 3-D on V = x^2/2 + c y^2/2 + z^4 (flat in z at z = 0): a band along x
+    has transverse curvatures c (the y direction) and 0 (z); leaving z out gives c alone, and
+    c < 0 (a ridge along the band) is reported as negative."""
+    from pelkit.landscape.band_curvature import transverse_curvatures
+
+    for c in (0.7, -0.4):
+        def hessian(x, c=c):
+            return np.diag([1.0, c, 12.0 * x[2] ** 2])
+
+        def energy(x, c=c):
+            return (0.5 * x[0] ** 2 + 0.5 * c * x[1] ** 2 + x[2] ** 4,
+                    np.array([x[0], c * x[1], 4.0 * x[2] ** 3]))
+
+        res = neb(energy, [-1.0, 0.0, 0.0], [1.0, 0.0, 0.0], n_images=5, block=3,
+                  options=NEBOptions(climb=False, max_iterations=10))
+        both = transverse_curvatures(res, hessian, n_lowest=2)
+        np.testing.assert_allclose(both, np.tile(sorted([0.0, c]), (3, 1)), atol=1e-12)
+        no_z = transverse_curvatures(res, hessian,
+                                     zero_modes=lambda x: np.array([[0.0], [0.0], [1.0]]))
+        np.testing.assert_allclose(no_z[:, 0], c, atol=1e-12)
+
+
+def test_fallback_patience_stops_a_fire_fallback_that_makes_no_progress():
+    """On the kinked valley FIRE 2.0 cannot halve its force after an L-BFGS stall. Without a
+    patience the first (loose) stage's fallback uses the whole budget; with a patience of 200
+    iterations each fallback stops as "stuck" after 200 iterations, the climbing stage is
+    reached within the same budget, and the band is reported unconverged with its force
+    re-checked on the returned band."""
+    a, b = np.array([-1.0, 0.31]), np.array([1.0, -0.29])
+    full = neb(kinked_valley, a, b, n_images=9, block=2,
+               options=NEBOptions(max_iterations=1500, method="lbfgs"))
+    short = neb(kinked_valley, a, b, n_images=9, block=2,
+                options=NEBOptions(max_iterations=1500, method="lbfgs", fallback_patience=200))
+    assert [s["climbing"] for s in full.history["stages"]] == [False, False]
+    assert full.history["stages"][-1]["stop_reason"] == "max_iterations"
+    assert not short.converged and short.history["fallback"] and short.climbing
+    fire_stages = [s for s in short.history["stages"] if s["method"] == "fire2"]
+    assert [s["climbing"] for s in fire_stages] == [False, True]
+    assert all(s["stop_reason"] == "stuck" and s["iterations"] == 200 for s in fire_stages)
+    assert short.iterations < 1500
+    # honest: the reported force is that of the returned band
+    from pelkit.landscape.neb import neb_forces
+    from pelkit.landscape.objective import max_block_norm
+
+    evaluated = [kinked_valley(p) for p in short.images]
+    forces, _ = neb_forces(short.images, np.array([e for e, _ in evaluated]),
+                           np.array([g for _, g in evaluated]), spring_constant=1.0,
+                           sqrt_m=np.ones(2), box=None, block=2,
+                           climbing_index=short.climbing_index)
+    assert max_block_norm(forces.ravel(), 2) == pytest.approx(short.max_force, rel=1e-12)

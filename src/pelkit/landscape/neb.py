@@ -21,7 +21,7 @@
     J. Chem. Phys. 128, 134106 (2008)); if it stalls or runs out of its share of the budget,
     FIRE 2.0 continues from its best band (recorded in ``history["fallback"]``; if FIRE 2.0
     does not converge either and ends with a larger force, the stalled L-BFGS band is
-    returned);
+    returned; with ``fallback_patience`` FIRE 2.0 stops early when it makes no progress);
   - ``method="fire2"``: FIRE 2.0 (``pelkit.landscape.minimize.fire2``; Guenole et al., Comput.
     Mater. Sci. 175, 109584 (2020)) with per-coordinate masses m, which is FIRE on q with unit
     masses;
@@ -276,6 +276,13 @@ class NEBOptions:
         max_step: FIRE 2.0 per-particle step cap, sigma.
         lbfgs_max_step: L-BFGS trust radius, the largest per-particle step in sigma.
         lbfgs_memory: stored L-BFGS (s, y) pairs.
+        fallback_patience: iterations the FIRE 2.0 fallback (after an L-BFGS stall) may run
+            without halving its best max force before it stops as "stuck" (None: it runs to
+            the iteration limit). A band whose stationary state lies along a ridge (negative
+            transverse curvature, :mod:`pelkit.landscape.band_curvature`) can make FIRE 2.0
+            creep for thousands of iterations without reaching ``fmax``. The fallback then
+            continues from the band with the smallest force it passed through, and the band
+            returned is reported unconverged, as at the iteration limit.
     """
 
     spring_constant: float = 1.0
@@ -289,6 +296,7 @@ class NEBOptions:
     max_step: float = 0.1
     lbfgs_max_step: float = 0.05
     lbfgs_memory: int = 20
+    fallback_patience: int | None = None
 
     def __post_init__(self) -> None:
         check_neb_settings(
@@ -305,6 +313,10 @@ class NEBOptions:
             raise InputError(f"dt must be positive, got {self.dt}")
         if int(self.lbfgs_memory) != self.lbfgs_memory or self.lbfgs_memory < 1:
             raise InputError(f"lbfgs_memory must be a positive integer, got {self.lbfgs_memory}")
+        patience = self.fallback_patience
+        if patience is not None and (int(patience) != patience or patience < 1):
+            raise InputError(f"fallback_patience must be a positive integer or None, "
+                             f"got {patience}")
 
     def replace(self, **changes: Any) -> NEBOptions:
         """A copy with some fields changed (validated again)."""
@@ -315,6 +327,27 @@ def _stage(climbing: bool, tol: float, res: Any) -> dict[str, Any]:
     return {"climbing": climbing, "fmax": tol, "method": res.method,
             "iterations": res.iterations, "max_force": res.max_force,
             "stop_reason": res.stop_reason}
+
+
+class _ProgressCheck:
+    """A FIRE 2.0 callback that is true once ``patience`` iterations have passed since the
+    max force last fell below half its reference value (the reference is then reset to it);
+    it also keeps the band with the smallest max force seen (``best_force``, ``best_x``)."""
+
+    def __init__(self, patience: int, block: int) -> None:
+        self.patience, self.block = int(patience), int(block)
+        self.ref, self.at = np.inf, 0
+        self.best_force: float = np.inf
+        self.best_x: FloatArray | None = None
+
+    def __call__(self, iteration: int, x: FloatArray, energy: float,
+                 gradient: FloatArray) -> bool:
+        f = max_block_norm(gradient, self.block)
+        if f < self.best_force and x is not None:
+            self.best_force, self.best_x = f, np.array(x, dtype=np.float64)
+        if f < 0.5 * self.ref:
+            self.ref, self.at = f, iteration
+        return iteration - self.at >= self.patience
 
 
 def _evaluate(energy_gradient: EnergyGradient, x: FloatArray) -> tuple[float, FloatArray]:
@@ -456,6 +489,8 @@ def neb(
                 stalled = (res.max_force, x.copy())
                 res = None
         if res is None:
+            patience = None if stalled is None else opts.fallback_patience
+            progress = None if patience is None else _ProgressCheck(patience, block)
             res = fire2(
                 band,
                 x,
@@ -465,8 +500,15 @@ def neb(
                 max_iterations=budget,
                 dt=opts.dt,
                 max_step=opts.max_step,
+                callback=progress,
             )
+            if res.stop_reason == "callback":  # no progress within the patience
+                res.stop_reason = "stuck"
             x = res.positions.copy()
+            if (progress is not None and progress.best_x is not None
+                    and not res.converged and progress.best_force < res.max_force):
+                # the best band FIRE 2.0 passed through (re-checked below)
+                x, res.max_force = progress.best_x, progress.best_force
             iterations += res.iterations
             history["stages"].append(_stage(climbing, tol, res))
             if stalled is not None and not res.converged and res.max_force > stalled[0]:

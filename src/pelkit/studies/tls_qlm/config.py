@@ -116,6 +116,9 @@ class NEBConfig(BaseModel):
     L-BFGS with a trust radius ``lbfgs_max_step``, FIRE 2.0 fallback; the default) or "fire2"
     (FIRE 2.0 only, the earlier behaviour). ``initial_path`` is "linear" or "idpp" (image-
     dependent pair potential; measured no faster on swap-glass pairs, hence not the default).
+    ``fallback_patience``: iterations the FIRE 2.0 fallback may run without halving its best
+    force before it stops, unconverged (:class:`pelkit.landscape.neb.NEBOptions`; None: to the
+    iteration limit).
     ``orientation``: "random" (each pair's A chosen by a coin flip from the pair task's seed,
     recorded; the paper treats A as arbitrary) or "lower" (A the lower minimum, the earlier
     rule, which biases quantities measured at A).
@@ -127,6 +130,7 @@ class NEBConfig(BaseModel):
     orientation: Literal["random", "lower"] = "random"
     initial_path: Literal["linear", "idpp"] = "linear"
     lbfgs_max_step: float = Field(0.05, gt=0.0)
+    fallback_patience: int | None = Field(None, ge=1)
     n_images: int = Field(40, ge=3)
     spring_constant: float = Field(1.0, gt=0.0)
     fmax: float = Field(1e-6, gt=0.0)
@@ -410,9 +414,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         # scan_max_iterations: the L-BFGS bands of 12 and 24 images converge in ~250-530
         # iterations; a band that resolves a rough, nearly flat stretch near an end can stall
         # and then burn the whole limit (48 images: 20000 iterations, ~9e5 force calls, for
-        # an unconverged band), so the limit is 5000 here
+        # an unconverged band), so the limit is 5000 here. fallback_patience: one pair's band
+        # runs along a ridge (negative transverse curvature) and its FIRE 2.0 fallback crept
+        # to the 12000-iteration limit without converging (31 % of the pair phase's force
+        # calls); it now stops after 2000 iterations without halving its force (unconverged)
         "neb": {"n_images": 24, "max_iterations": 12000, "scan_images": [12, 24, 48, 96],
-                "scan_max_iterations": 5000},
+                "scan_max_iterations": 5000, "fallback_patience": 2000},
     },
     # Khomenko, Reichman and Zamponi (2021): N = 1500, T_f = 0.062, 0.07, 0.092, N_b = 40 (600 for
     # the convergence study)

@@ -52,6 +52,7 @@ def neb_settings(
         climb=cfg.climb, climb_fmax=cfg.climb_fmax,
         max_iterations=max_iterations or cfg.max_iterations, method=cfg.method,
         initial_path=cfg.initial_path, lbfgs_max_step=cfg.lbfgs_max_step,
+        fallback_patience=cfg.fallback_patience,
     )
 
 
