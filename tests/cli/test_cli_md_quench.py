@@ -284,3 +284,32 @@ def test_md_sigkill_then_append_continues(cli, ka_file, tmp_path, pelkit_process
     assert cli("md", ka_file, "-m", "ka", "-T", "0.8", "--steps", str(state.step + 40),
                "--stride", "20", "--out", ref, "-q").exit_code == 0
     _same_trajectory(ref, traj)
+
+
+def test_md_sample_every_keeps_the_trajectory_and_samples_the_means(cli, ka_file, tmp_path):
+    """``--sample-every 7``: the final state of ``--sample-every 1`` bit for bit, the mean
+    temperature unchanged (every step), the mean energy that of the library's sampled run."""
+    common = ["-m", "ka", "-T", "0.8", "--steps", "140", "--stride", "70", "--seed", "4",
+              "--json", "-q"]
+    every = cli("md", ka_file, *common, "--final", tmp_path / "every.xyz")
+    sparse = cli("md", ka_file, *common, "--sample-every", "7", "--final", tmp_path / "s.xyz")
+    assert every.exit_code == 0 and sparse.exit_code == 0, sparse.stderr
+    assert np.array_equal(read_system(tmp_path / "every.xyz").positions,
+                          read_system(tmp_path / "s.xyz").positions)
+    assert sparse.json()["sample_every"] == 7
+    assert sparse.json()["mean_temperature"] == every.json()["mean_temperature"]
+    sim = MDSimulation(KA, read_system(ka_file), 0.8, seed=4)
+    sim.sample_every = 7
+    ref = sim.run(140, log_every=70).summary()
+    assert sparse.json()["mean_potential_energy_per_particle"] == \
+        ref["mean_potential_energy_per_particle"]
+    assert sparse.json()["mean_potential_energy_per_particle"] != \
+        every.json()["mean_potential_energy_per_particle"]
+
+
+@pytest.mark.parametrize("extra", [["--sample-every", "0"],
+                                   ["--sample-every", "5", "--replicas", "2"]])
+def test_md_bad_sample_every_is_one_line(cli, ka_file, extra):
+    res = cli("md", ka_file, "-m", "ka", "-T", "0.8", "--steps", "10", "-q", *extra)
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and "--sample-every" in res.stderr

@@ -118,6 +118,11 @@ def md(
         100, "--stride", help="Trajectory frames and logged observables every this many steps."
     ),
     final: Path = typer.Option(None, "--final", help="Write the final state (for restarts)."),
+    sample_every: int = typer.Option(
+        1, "--sample-every", help="Potential energy and pressure on every K-th step (and on "
+        "the logged ones) for their means; the steps between compute forces only (the same "
+        "trajectory bit for bit, ~5 % faster at K = 100). Default 1: every step."
+    ),
     scheme: str = scheme_option(),
     species_map: list[str] = species_map_option(),
     as_json: bool = json_option(),
@@ -139,7 +144,12 @@ def md(
         raise InputError(f"--steps must be non-negative, got {steps}")
     if stride < 1:
         raise InputError(f"--stride must be a positive integer, got {stride}")
+    if sample_every < 1:
+        raise InputError(f"--sample-every must be a positive integer, got {sample_every}")
     if replicas is not None or device is not None:
+        if sample_every != 1:
+            raise InputError("--sample-every applies to one trajectory; replica batches "
+                             "(--replicas, --device) compute energies every step")
         if append:
             raise InputError("--append continues one trajectory; it does not combine with "
                              "--replicas or --device")
@@ -183,6 +193,7 @@ def md(
 
     pot, system = load_model_system(path, model, scheme, species_map)
     sim = MDSimulation(pot, system, temperature, thermostat=thermostat, dt=dt, seed=seed)
+    sim.sample_every = sample_every
     if state is not None:
         sim.restore(state)
     stop = StopRequest()
@@ -201,7 +212,7 @@ def md(
     summary.update(
         n_particles=system.n_particles, model=pot.name, temperature_target=temperature,
         trajectory=str(out) if out else None, final=str(final) if final else None,
-        appended=append,
+        appended=append, sample_every=sample_every,
     )
     if result.interrupted:
         written = [f"trajectory {out} (continue with --append)" if out else None,
