@@ -14,7 +14,7 @@ For each N:
    (energy + forces of one configuration) per second and particle-evaluations per second,
    for the study's per-image Verlet lists (:class:`BandEnergy`) and for one shared
    Calculator (whose list is rebuilt whenever the next image differs by more than half the
-   skin). BLAS runs on one thread (see ``pelkit.studies.tls_qlm.threads``).
+   skin). BLAS runs on one thread (see ``pelkit.blas_threads``).
 4. Time to converge, before and after issue 14: CI-NEB from the straight line to the largest
    NEB force < 1e-6 (climbing image switched on at 1e-2) with FIRE 2.0 (before) and with the
    global L-BFGS band optimiser (after, FIRE 2.0 fallback), with iterations, force calls (image
@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pelkit.blas_threads import limit_blas_threads
 from pelkit.build import swap_system
 from pelkit.dynamics.swap_mc import SwapMCOptions, run_swap_mc
 from pelkit.engine.calculator import Calculator
@@ -55,7 +56,6 @@ from pelkit.landscape.paths import BandEnergy, analyse_band
 from pelkit.landscape.quench import quench
 from pelkit.models import get_model
 from pelkit.modes.normal import lowest_modes
-from pelkit.studies.tls_qlm.threads import limit_blas_threads
 
 HERE = Path(__file__).resolve().parent
 

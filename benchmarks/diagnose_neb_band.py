@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_neb import study_pairs  # noqa: E402
 
+from pelkit.blas_threads import limit_blas_threads  # noqa: E402
 from pelkit.engine.calculator import Calculator  # noqa: E402
 from pelkit.landscape.band_curvature import transverse_curvatures  # noqa: E402
 from pelkit.landscape.neb import neb  # noqa: E402
@@ -44,7 +45,6 @@ from pelkit.landscape.surface import rigid_body_modes  # noqa: E402
 from pelkit.models import get_model  # noqa: E402
 from pelkit.studies.tls_qlm.paths import neb_settings  # noqa: E402
 from pelkit.studies.tls_qlm.tasks import pair_paths  # noqa: E402
-from pelkit.studies.tls_qlm.threads import limit_blas_threads  # noqa: E402
 
 
 def stages(res) -> str:  # noqa: ANN001

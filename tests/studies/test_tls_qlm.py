@@ -274,7 +274,7 @@ def test_pair_ranking_order():
 
 
 def test_blas_thread_limit_is_restored():
-    from pelkit.studies.tls_qlm.threads import _openblas_handles, limit_blas_threads
+    from pelkit.blas_threads import _openblas_handles, limit_blas_threads
 
     handles = _openblas_handles()
     if not handles:

@@ -22,9 +22,11 @@ from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.landscape.quench import quench
 from pelkit.models import get_model
 from pelkit.modes.filtered_lanczos import (
+    LARGE_DOF,
     FilterAssumptionError,
     FilterOperator,
     FilterPlan,
+    default_degree,
     filtered_lowest,
     gershgorin_upper,
 )
@@ -65,6 +67,19 @@ def ka_case(request):
     if request.param == "perturbed":
         assert np.count_nonzero(lam < 0) >= 2
     return request.param, calc, system.masses, lam, vec
+
+
+def test_large_system_degree_matches_dense_eigh(ka_case):
+    """The degree used from 3N = 10^5 on (default_degree) gives the same modes as dense eigh."""
+    _, calc, masses, lam_all, vec_all = ka_case
+    degree = default_degree(LARGE_DOF)
+    assert degree != default_degree(LARGE_DOF - 1)
+    assert default_degree(3 * masses.size) == 10
+    modes = lowest_modes(calc.hessian_operator(), masses, K, method="filtered-lanczos",
+                         options=ModeSolverOptions(filter_degree=degree))
+    assert modes.info["degree"] == degree
+    assert np.max(np.abs(modes.eigenvalues - lam_all[:K]) / np.abs(lam_all[:K])) < 1e-10
+    assert np.max(sla.subspace_angles(modes.eigenvectors, vec_all[:, :K])) < 1e-8
 
 
 @pytest.mark.parametrize("form", ["operator", "sparse", "dense"])

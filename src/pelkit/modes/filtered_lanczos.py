@@ -30,8 +30,8 @@ Choices made here (measurements: benchmarks/RESULTS.md, "session modes-filter"):
   Gauss quadrature (:func:`estimate_cut`), at most theta_{k+g} of the probe (Cauchy
   interlacing: theta_j >= lambda_j, so at least k + g eigenvalues lie below that).  A cut far
   above lambda_{k+g} only costs a little (1.4x-5x: the same time); one at lambda_{k+g} costs 2x.
-* the degree d = 10 (:data:`DEFAULT_DEGREE`): the products grow with d, ARPACK's work per step
-  (~3-4 products' worth) shrinks as 1/d.
+* the degree d = 10 (:data:`DEFAULT_DEGREE`; 20 from 3N = 10^5 on, :func:`default_degree`): the
+  products grow with d, ARPACK's work per step (~3-4 products' worth) shrinks as 1/d.
 * negative eigenvalues (saddles, instantaneous normal modes) lie below the cut and are the most
   amplified: they come first, as for the plain Lanczos.
 * degenerate multiplets (plane waves): ARPACK computes k + g pairs of p(H^M) and the
@@ -329,6 +329,20 @@ def probe_spectrum(
 #: N = 10^3, 10 best at 10^4.
 DEFAULT_DEGREE = 10
 
+#: from this many degrees of freedom 3N on, the default degree is LARGE_DEGREE: at N = 10^5
+#: (3N = 3 10^5) ARPACK's reorthogonalisation against ~2k vectors of 3N streams from memory
+#: and costs more per step, so fewer, longer filter applications pay.  Measured on the KA
+#: inherent structure of N = 10^5, k = 20, one thread, idle machine (2026-12-07): solve CPU
+#: d = 10: ~142 s, d = 20: 119 s, d = 30: 118 s (7905-8225 products); at N = 10^4 d = 10/15/20
+#: took 4.8/4.9/5.0 s and at N = 10^3 0.20/0.22/0.25 s (benchmarks/RESULTS.md).
+LARGE_DOF = 100_000
+LARGE_DEGREE = 20
+
+
+def default_degree(n_dof: int) -> int:
+    """The measured default filter degree for a Hessian of n_dof = 3N rows."""
+    return LARGE_DEGREE if n_dof >= LARGE_DOF else DEFAULT_DEGREE
+
 #: the cut a is placed at CUT_FACTOR times the estimate of lambda_{k+g} (measured: 1.5x-5x
 #: equally fast at N = 10^3; a cut at lambda_{k+g} itself needs 2.3x the products, because the
 #: wanted eigenvalues next to the cut are barely amplified)
@@ -429,7 +443,7 @@ def filtered_lowest(
         # (a probe that broke down early, as on a lattice with few distinct eigenvalues, may
         # place it above b: keep it inside the spectrum; a high cut costs only efficiency)
         cut = min(estimate_cut(theta, weights, n - 3, nev), lower + 0.9 * (upper - lower))
-    d = DEFAULT_DEGREE if degree is None else int(degree)
+    d = default_degree(n) if degree is None else int(degree)
     ncv_f = min(n - 3, 2 * nev + 1 if ncv is None else int(ncv))
     info: dict[str, Any] = {"probe_steps": steps, "guard": g, "gershgorin": gersh,
                             "attempts": []}

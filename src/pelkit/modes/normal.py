@@ -29,6 +29,7 @@ import scipy.sparse.linalg as spla
 from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
+from pelkit.blas_threads import limit_blas_threads
 from pelkit.deprecation import options_with_legacy
 from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
@@ -522,6 +523,10 @@ def lowest_modes(
     (``Calculator.hessian_operator``) needs about a quarter of the CSR memory, has the fastest
     products, and is what large systems should pass.
 
+    Lanczos, filtered Lanczos and LOBPCG run with one BLAS thread (level-1/2 work on 3N-vectors:
+    at N = 10^4 a 2-thread OpenBLAS pool gained nothing idle and doubled the wall time beside a
+    busy process, benchmarks/RESULTS.md); results then do not depend on the pool size.
+
     Honest convergence: for every path the residuals |H^M e - lambda e| of the returned unit
     vectors are recomputed (``info["max_residual"]``); above max(tol, RESIDUAL_RTOL) ||H^M||
     (LOBPCG: its own ``tol``) :class:`ModeConvergenceError` is raised.
@@ -592,19 +597,21 @@ def lowest_modes(
     info: dict[str, Any] = {"translation_residual": residual, "seed": seed}
     if method == "filtered-lanczos":
         try:
-            lam, vec, f_info = filtered_lowest(
-                hm, m, int(k), degree=opts.filter_degree, seed=seed, tol=tol, maxiter=maxiter,
-                ncv=ncv,
-            )
+            with limit_blas_threads(1):
+                lam, vec, f_info = filtered_lowest(
+                    hm, m, int(k), degree=opts.filter_degree, seed=seed, tol=tol,
+                    maxiter=maxiter, ncv=ncv,
+                )
             info.update(f_info, method="filtered-lanczos")
         except FilterAssumptionError as exc:
             info["filter_fallback"] = str(exc)
             method = "lanczos"
     if method == "lobpcg":
-        lam, vec, lob_info = lobpcg_lowest(
-            hm, translation_basis(m), int(k), scale, preconditioner=preconditioner, tol=tol,
-            seed=seed, maxiter=maxiter,
-        )
+        with limit_blas_threads(1):
+            lam, vec, lob_info = lobpcg_lowest(
+                hm, translation_basis(m), int(k), scale, preconditioner=preconditioner,
+                tol=tol, seed=seed, maxiter=maxiter,
+            )
         info.update(lob_info)
         if lob_info["max_residual"] > lob_info["tol"]:
             raise ModeConvergenceError(
@@ -619,7 +626,9 @@ def lowest_modes(
         v0 = rng.normal(size=n - 3)
         ncv_l = ncv if ncv is not None else min(n - 3, max(3 * k, 60))
         try:
-            lam, y = spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter, ncv=ncv_l)
+            with limit_blas_threads(1):
+                lam, y = spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter,
+                                    ncv=ncv_l)
         except spla.ArpackNoConvergence as exc:
             raise ModeConvergenceError(
                 f"Lanczos did not converge: {len(exc.eigenvalues)} of {k} modes converged ({exc})"

@@ -25,7 +25,8 @@ class ModeSolverOptions:
         factorization: sparse shift-invert only: "auto" (CHOLMOD when cvxopt is installed),
             "cholmod" or "superlu".
         filter_degree: filtered Lanczos only: degree d of the Chebyshev filter (None: the
-            measured default, :data:`pelkit.modes.filtered_lanczos.DEFAULT_DEGREE`).
+            measured default, :func:`pelkit.modes.filtered_lanczos.default_degree`: 10, 20 from
+            3N = 10^5 on).
     """
 
     tol: float = 0.0

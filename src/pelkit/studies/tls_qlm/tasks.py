@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from pelkit.blas_threads import limit_blas_threads
 from pelkit.build import random_system
 from pelkit.engine.calculator import Calculator
 from pelkit.landscape.paths import BandEnergy, PairPaths, analyse_band, double_well_quantities
@@ -47,7 +48,6 @@ from pelkit.studies.tls_qlm.mode_analysis import (
 )
 from pelkit.studies.tls_qlm.paths import connect_pair, run_neb
 from pelkit.studies.tls_qlm.prep import prepare_glass
-from pelkit.studies.tls_qlm.threads import limit_blas_threads
 from pelkit.system import Box, System
 
 DW_SCALARS = (

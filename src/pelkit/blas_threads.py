@@ -1,5 +1,7 @@
-"""Limit the BLAS thread pool while a task runs.
+"""Limit the BLAS thread pool while a solver or a task runs.
 
+Iterative solvers on long vectors (NEB bands, Lanczos on 3N-vectors) call level-1/2 BLAS on
+arrays just above OpenBLAS's threading threshold, where a thread team costs more than it saves.
 The NEB band vectors (M - 2) * 3N exceed OpenBLAS's threading threshold for dot products
 (~10^4 elements), so every FIRE step starts and joins a thread team. On a machine whose cores
 are busy (Dask workers, other processes) that synchronisation dominated: measured on 2 cores,
