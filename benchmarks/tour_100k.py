@@ -7,8 +7,8 @@ Run:  .venv/bin/python benchmarks/tour_100k.py [--n 100000] [--steps 10000] [--f
 Steps (each a separate ``pelkit`` process, so each peak is that command's own):
   1. ``pelkit build ka --n N``
   2. ``pelkit md ... -T 0.6 --thermostat nose-hoover --steps S --final md.xyz``
-  3. ``pelkit quench md.xyz --model ka-smooth --fmax F --out is.xyz`` (compiled L-BFGS)
-  4. ``pelkit modes is.xyz --model ka-smooth --lowest 20`` (Lanczos on the pair-block operator)
+  3. ``pelkit quench md.xyz --model ka-smooth --fmax F --out is.xyz`` (compiled L-BFGS, the default)
+  4. ``pelkit modes is.xyz --model ka-smooth --lowest 20`` (filtered Lanczos, pair-block operator)
 A step that runs past ``--timeout`` seconds is stopped and reported as such (its peak memory up
 to then is still reported). Output: a markdown table on stdout and in ``--out``.
 """

@@ -30,6 +30,7 @@ from pelkit.engine.pair import (
     FORM_EVEN,
     FORM_GENERAL,
     FORM_LJ,
+    FORM_LJ_ODD,
     FORM_ODD,
     LANES,
     energy_forces_virial,
@@ -81,12 +82,13 @@ SWAP = get_model("swap")
 CASES = {
     # name: (model, N, density, number of species, form of force_plan) - vector_form decides
     "ka": (get_model("ka"), 300, 1.2, 2, FORM_LJ),  # two species (select)
-    "ka-force-shift": (get_model("ka-force-shift"), 300, 1.2, 2, FORM_ODD),
+    "ka-force-shift": (get_model("ka-force-shift"), 300, 1.2, 2, FORM_LJ_ODD),
+    "ka-smooth": (get_model("ka-smooth"), 300, 1.2, 2, FORM_LJ_ODD),
     "ka-x4": (with_scheme(get_model("ka"), "ka-x4", "shift",
                           np.vstack([LJ_TERMS, [[1e-3, 4.0, 0.0]]])), 300, 1.2, 2, FORM_EVEN),
     "lj": (get_model("lj"), 300, 0.9, 1, FORM_LJ),  # one species (select with itself)
     "lj3": (LJ3, 300, 1.1, 3, FORM_LJ),  # three species: table gather
-    "lj3-smooth": (with_scheme(LJ3, "lj3-smooth", "smooth"), 300, 1.1, 3, FORM_ODD),
+    "lj3-smooth": (with_scheme(LJ3, "lj3-smooth", "smooth"), 300, 1.1, 3, FORM_LJ_ODD),
     "lj3-x4": (with_scheme(LJ3, "lj3-x4", "shift", np.vstack([LJ_TERMS, [[1e-3, 4.0, 0.0]]])),
                300, 1.1, 3, FORM_EVEN),
     "swap": (SWAP, 600, 1.0, 0, FORM_EVEN),  # non-additive diameters
@@ -94,7 +96,7 @@ CASES = {
                               mixing="nonadditive", epsilon=SWAP.epsilon, sigma=SWAP.sigma,
                               nonadditivity=SWAP.nonadditivity, overlap_x=0.5),
                 600, 1.0, 0, FORM_LJ),
-    "soft-sphere": (get_model("soft-sphere"), 1100, 1.0, 0, FORM_ODD),  # additive diameters
+    "soft-sphere": (get_model("soft-sphere"), 1100, 1.0, 0, FORM_LJ_ODD),  # diameters: odd
 }
 
 
@@ -120,13 +122,14 @@ def test_vector_kernel_equals_scalar_reference(name: str) -> None:
         e_only, w_only = forces_only_core(*args[:8], args[9], args[11], vform, tab, coef, only)
         assert np.array_equal(only, fast)
         assert np.isnan(e_only) and np.isnan(w_only)
-    if vform == FORM_LJ:
+    if vform in (FORM_LJ, FORM_LJ_ODD):
         np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
         if n_species <= 2:
-            # the same kernel with the even-form (Horner) evaluation of g: bit for bit
+            # the same kernel with the Horner evaluation of g (in x^2 or x): bit for bit
             horner = np.empty((n, 3))
             tab = species_tables(model.epsilon, model.sigma, model.x_cut)
-            forces_core(*args[:8], args[9], args[11], FORM_EVEN, tab, coef, horner)
+            by_horner = FORM_EVEN if vform == FORM_LJ else FORM_ODD
+            forces_core(*args[:8], args[9], args[11], by_horner, tab, coef, horner)
             assert np.array_equal(horner, ref)
     else:
         assert np.array_equal(fast, ref)
@@ -138,7 +141,7 @@ def test_vector_kernel_equals_scalar_reference(name: str) -> None:
 
 def test_force_plan_classifies_terms() -> None:
     assert force_plan(get_model("ka").kernel_terms)[0] == FORM_LJ
-    assert force_plan(get_model("ka-smooth").kernel_terms)[0] == FORM_ODD  # x^1 term
+    assert force_plan(get_model("ka-smooth").kernel_terms)[0] == FORM_LJ_ODD  # LJ + x, x^2
     assert force_plan(get_model("swap").kernel_terms)[0] == FORM_EVEN  # x^-12, x^0, x^2, x^4
     assert force_plan(mie(12, 4).kernel_terms)[0] == FORM_EVEN  # y^-2 is not an LJ power
     assert force_plan(mie(9, 3).kernel_terms)[0] == FORM_ODD

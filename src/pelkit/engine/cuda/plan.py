@@ -14,7 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pelkit.engine.pair import FORM_EVEN, FORM_GENERAL, FORM_LJ, force_plan, species_tables
+from pelkit.engine.pair import (
+    FORM_EVEN,
+    FORM_GENERAL,
+    FORM_LJ,
+    FORM_LJ_ODD,
+    FORM_ODD,
+    force_plan,
+    species_tables,
+)
 from pelkit.errors import InputError
 from pelkit.models.base import MIXING_CODES, PairPotential, match_species
 from pelkit.system import Box, System
@@ -69,6 +77,8 @@ def device_model(model: PairPotential) -> DeviceModel:
     mixing = MIXING_CODES[model.mixing]
     if mixing != 0 and form == FORM_LJ:
         form = FORM_EVEN
+    if form == FORM_LJ_ODD:  # the device kernels evaluate it by the odd Horner (same coef)
+        form = FORM_ODD
     eps = np.ascontiguousarray(model.epsilon, dtype=np.float64)
     sig = np.ascontiguousarray(model.sigma, dtype=np.float64)
     table = np.ascontiguousarray(species_tables(eps, sig, float(model.x_cut)))
