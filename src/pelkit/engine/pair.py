@@ -21,16 +21,18 @@ multiple of :data:`LANES` (:mod:`pelkit.engine.neighbors`), so the lane loop rea
 contiguously and masks the padding lanes; a division cannot raise (``error_model="numpy"``);
 the species-pair parameters come from a select between the two table entries of the row when
 there are at most two species (a gather per parameter otherwise); each combination of g form
-(:func:`force_plan`: Lennard-Jones family, even powers, odd powers) and mixing rule is a
-separately compiled variant (six of them, :func:`forces_core`), so no loop-invariant branch
-is left in the vector loop. The helpers (:func:`_core`, :func:`_lanes`, :func:`_radial`,
+(:func:`pelkit.engine.pair_forms.force_plan`: Lennard-Jones family, the family plus x and x^2,
+even powers, odd powers) and mixing rule is a separately compiled variant (seven of them,
+:func:`forces_core`), so no loop-invariant branch is left in the vector loop; square roots use
+the LLVM intrinsic (:func:`pelkit.engine.pair_forms.ieee_sqrt`), since Numba's ``np.sqrt``
+calls libm and keeps a loop scalar. The helpers (:func:`_core`, :func:`_lanes`, :func:`_radial`,
 :func:`_horner`) are ordinary jitted functions that LLVM inlines into each variant, where
 ``form``, ``kind`` and the Horner lengths become constants (Numba-level ``inline="always"``
 gave the same machine code at twice the compile time).
 
 Results: for the even and odd forms (Horner) the forces are summed in list order and are
 bit-identical to the scalar reference kernel :func:`forces_terms` over the same list; the
-Lennard-Jones form evaluates g and g' from z = (sigma/r)^6 in fewer operations and agrees with
+Lennard-Jones forms evaluate g and g' from z = (sigma/r)^6 in fewer operations and agree with
 Horner to rounding (~1e-15 relative). Energy and virial are summed per lane and the lanes added
 at the end, so they differ from a sequential sum by rounding only. Measured speed-up of the
 force evaluation over the former scalar kernel: about 3.5-4x for KA at N = 155 and 1000
