@@ -111,16 +111,24 @@ class FilterPlan:
 
 
 @njit(cache=True, nogil=True)
-def _project(s, x):
-    """x <- x - sum_a t_a (t_a . x) in place; t_a has s_i at (3 i + a), s (N,) unit norm."""
-    n = s.shape[0]
+def axis_sums(w, x):
+    """(sum_i w_i x_{3i}, sum_i w_i x_{3i+1}, sum_i w_i x_{3i+2}) for w (N,), x (3N,): the
+    components of x along the three vectors w (x) e_a."""
     c0 = 0.0
     c1 = 0.0
     c2 = 0.0
-    for i in range(n):
-        c0 += s[i] * x[3 * i]
-        c1 += s[i] * x[3 * i + 1]
-        c2 += s[i] * x[3 * i + 2]
+    for i in range(w.shape[0]):
+        c0 += w[i] * x[3 * i]
+        c1 += w[i] * x[3 * i + 1]
+        c2 += w[i] * x[3 * i + 2]
+    return c0, c1, c2
+
+
+@njit(cache=True, nogil=True)
+def _project(s, x):
+    """x <- x - sum_a t_a (t_a . x) in place; t_a has s_i at (3 i + a), s (N,) unit norm."""
+    n = s.shape[0]
+    c0, c1, c2 = axis_sums(s, x)
     for i in range(n):
         x[3 * i] -= s[i] * c0
         x[3 * i + 1] -= s[i] * c1

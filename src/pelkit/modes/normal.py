@@ -34,7 +34,7 @@ from pelkit.deprecation import options_with_legacy
 from pelkit.engine.hessian_operator import PairBlockHessian
 from pelkit.errors import InputError
 from pelkit.modes.data import LAMBDA_TOL, Modes, check_masses  # noqa: F401 - re-exported
-from pelkit.modes.filtered_lanczos import FilterAssumptionError, filtered_lowest
+from pelkit.modes.filtered_lanczos import FilterAssumptionError, axis_sums, filtered_lowest
 from pelkit.modes.lobpcg import lobpcg_lowest
 from pelkit.modes.shift_invert import choose_shift, factor_if_positive_definite, fill_permutation
 from pelkit.modes.solver_options import ModeSolverOptions
@@ -176,13 +176,7 @@ def translation_basis(masses: ArrayLike) -> FloatArray:
 def _reflect_vector(w: FloatArray, x: FloatArray) -> FloatArray:
     """((I_N - 2 w w^T) (x) I_3) x for x (3N,) (see :class:`TranslationComplement`)."""
     n = w.shape[0]
-    c0 = 0.0
-    c1 = 0.0
-    c2 = 0.0
-    for i in range(n):
-        c0 += w[i] * x[3 * i]
-        c1 += w[i] * x[3 * i + 1]
-        c2 += w[i] * x[3 * i + 2]
+    c0, c1, c2 = axis_sums(w, x)
     out = np.empty(3 * n)
     for i in range(n):
         f = 2.0 * w[i]
