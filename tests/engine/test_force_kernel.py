@@ -96,7 +96,7 @@ CASES = {
                               mixing="nonadditive", epsilon=SWAP.epsilon, sigma=SWAP.sigma,
                               nonadditivity=SWAP.nonadditivity, overlap_x=0.5),
                 600, 1.0, 0, FORM_LJ),
-    "soft-sphere": (get_model("soft-sphere"), 1100, 1.0, 0, FORM_LJ_ODD),  # diameters: odd
+    "soft-sphere": (get_model("soft-sphere"), 1100, 1.0, 0, FORM_LJ_ODD),  # additive diameters
 }
 
 

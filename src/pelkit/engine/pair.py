@@ -22,7 +22,7 @@ contiguously and masks the padding lanes; a division cannot raise (``error_model
 the species-pair parameters come from a select between the two table entries of the row when
 there are at most two species (a gather per parameter otherwise); each combination of g form
 (:func:`pelkit.engine.pair_forms.force_plan`: Lennard-Jones family, the family plus x and x^2,
-even powers, odd powers) and mixing rule is a separately compiled variant (seven of them,
+even powers, odd powers) and mixing rule is a separately compiled variant (eight of them,
 :func:`forces_core`), so no loop-invariant branch is left in the vector loop; square roots use
 the LLVM intrinsic (:func:`pelkit.engine.pair_forms.ieee_sqrt`), since Numba's ``np.sqrt``
 calls libm and keeps a loop scalar. The helpers (:func:`_core`, :func:`_lanes`, :func:`_radial`,
@@ -264,6 +264,13 @@ def _diameters_even(pos, box, nbr, counts, mixing, species, diameters, eps_t, no
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _diameters_lj_odd(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd, x_cut,
+                      tab, coef, forces):
+    return _core(FORM_LJ_ODD, DIAMETERS, True, pos, box, nbr, counts, mixing, species,
+                 diameters, eps_t, nonadd, x_cut, tab, coef, forces)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _diameters_odd(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd, x_cut,
                    tab, coef, forces):
     return _core(FORM_ODD, DIAMETERS, True, pos, box, nbr, counts, mixing, species,
@@ -315,6 +322,13 @@ def _diameters_even_f(pos, box, nbr, counts, mixing, species, diameters, eps_t, 
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _diameters_lj_odd_f(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
+                        x_cut, tab, coef, forces):
+    return _core(FORM_LJ_ODD, DIAMETERS, False, pos, box, nbr, counts, mixing, species,
+                 diameters, eps_t, nonadd, x_cut, tab, coef, forces)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _diameters_odd_f(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd, x_cut,
                      tab, coef, forces):
     return _core(FORM_ODD, DIAMETERS, False, pos, box, nbr, counts, mixing, species,
@@ -344,6 +358,9 @@ def forces_only_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, n
     if mixing == 0:
         return _species_lj_f(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
                              x_cut, tab, coef, forces)
+    if form == FORM_LJ_ODD:
+        return _diameters_lj_odd_f(pos, box, nbr, counts, mixing, species, diameters, eps_t,
+                                   nonadd, x_cut, tab, coef, forces)
     if form == FORM_ODD:
         return _diameters_odd_f(pos, box, nbr, counts, mixing, species, diameters, eps_t,
                                 nonadd, x_cut, tab, coef, forces)
@@ -357,9 +374,10 @@ def forces_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd
     """Vectorised U (eps), W (eps) and forces (N, 3, overwritten; eps/sigma) of a polynomial g.
 
     ``form`` and ``coef`` from :func:`force_plan`, ``tab`` from :func:`species_tables`; use
-    :func:`vector_form` to know whether a model has a vectorised variant (seven are compiled:
+    :func:`vector_form` to know whether a model has a vectorised variant (eight are compiled:
     at most two species with any form, more species with the Lennard-Jones form (table
-    gathers), diameters with the even or odd form (the Lennard-Jones form runs as even)).
+    gathers), diameters with the even, odd or LJ-plus-x,x^2 form (the Lennard-Jones form runs as
+    even)).
     The list rows must be padded as
     :func:`pelkit.engine.neighbors.build_half_list` pads them (entries up to the next multiple
     of LANES hold valid particle indices).
@@ -379,6 +397,9 @@ def forces_core(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd
     if mixing == 0:
         return _species_lj(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
                            x_cut, tab, coef, forces)
+    if form == FORM_LJ_ODD:
+        return _diameters_lj_odd(pos, box, nbr, counts, mixing, species, diameters, eps_t,
+                                 nonadd, x_cut, tab, coef, forces)
     if form == FORM_ODD:
         return _diameters_odd(pos, box, nbr, counts, mixing, species, diameters, eps_t, nonadd,
                               x_cut, tab, coef, forces)

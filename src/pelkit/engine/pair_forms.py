@@ -160,8 +160,6 @@ def vector_form(form, mixing, n_species):
         return FORM_GENERAL
     if mixing != 0 and form == FORM_LJ:
         return FORM_EVEN
-    if mixing != 0 and form == FORM_LJ_ODD:
-        return FORM_ODD
     return form
 
 
