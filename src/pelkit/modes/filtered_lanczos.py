@@ -351,6 +351,7 @@ def default_degree(n_dof: int) -> int:
     """The measured default filter degree for a Hessian of n_dof = 3N rows."""
     return LARGE_DEGREE if n_dof >= LARGE_DOF else DEFAULT_DEGREE
 
+
 #: the cut a is placed at CUT_FACTOR times the estimate of lambda_{k+g} (measured: 1.5x-5x
 #: equally fast at N = 10^3; a cut at lambda_{k+g} itself needs 2.3x the products, because the
 #: wanted eigenvalues next to the cut are barely amplified)
